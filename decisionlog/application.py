@@ -1,0 +1,275 @@
+"""`DecisionLog`: the one write path, and the reads that need the event store.
+
+Each use case loads a trajectory, calls one command on it and saves the one event it
+made. Every command takes the name of whoever records it, an optional expected version
+and an optional idempotency key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, ClassVar, cast
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import get_topic
+
+from decisionlog.domain.errors import TrajectoryNotFoundError, VersionConflictError
+from decisionlog.domain.events import TrajectoryEvent, TrajectoryStarted
+from decisionlog.domain.trajectory import Trajectory
+from decisionlog.domain.values import Provenance
+from decisionlog.transcodings import register_entity_transcodings
+
+Command = Callable[[Trajectory, Provenance], str | None]
+
+IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:decisionlog:idempotency")
+MAX_UNCONDITIONAL_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command did: the trajectory, its version after the command, what it made."""
+
+    trajectory_id: UUID
+    version: int
+    result_id: str | None
+    repeated: bool = False
+
+
+@dataclass(frozen=True)
+class TrajectoryPage:
+    """A page of trajectories in the order they were started."""
+
+    trajectories: list[tuple[int, Trajectory]]
+    has_next_page: bool
+    total_count: int
+
+
+class DecisionLog(Application[UUID]):
+    """The decision log of every trajectory."""
+
+    name = "DecisionLog"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Trajectory: 200}
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+    }
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._write_lock = threading.RLock()
+        self._started_topic = get_topic(TrajectoryStarted)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_entity_transcodings(transcoder)
+
+    # Writing
+
+    def start_trajectory(
+        self,
+        *,
+        name: str,
+        client: str | None,
+        description: str | None,
+        recorded_by: str,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Start a trajectory; a repeated idempotency key (per caller) returns the first."""
+        digest = input_digest("startTrajectory", name=name, client=client,
+                              description=description)
+        provenance = Provenance(recorded_by, idempotency_key, digest)
+        trajectory_id = None
+        if idempotency_key is not None:
+            trajectory_id = uuid5(IDEMPOTENCY_NAMESPACE, f"{recorded_by}\n{idempotency_key}")
+            repeated = self._repeated(trajectory_id, idempotency_key, digest)
+            if repeated is not None:
+                return repeated
+        trajectory = Trajectory.start(
+            name=name, client=client, description=description, provenance=provenance,
+            trajectory_id=trajectory_id,
+        )
+        try:
+            self.save(trajectory)
+        except IntegrityError:
+            if trajectory_id is None:
+                raise
+            repeated = self._repeated(trajectory_id, idempotency_key or "", digest)
+            if repeated is None:
+                raise
+            return repeated
+        return CommandResult(trajectory.id, trajectory.version, str(trajectory.id))
+
+    def execute(
+        self,
+        trajectory_id: str | UUID,
+        command: Command,
+        *,
+        recorded_by: str,
+        name: str,
+        inputs: dict[str, Any],
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Run `command` on a trajectory and save the event it made.
+
+        `name` and `inputs` identify the command for idempotency: a repeat of the same
+        key with the same name and inputs returns the first result and writes nothing.
+        Without an expected version, a concurrent write is retried on the new state.
+        """
+        uuid = parse_id(trajectory_id)
+        digest = input_digest(name, **inputs) if idempotency_key is not None else None
+        provenance = Provenance(recorded_by, idempotency_key, digest)
+        for _ in range(MAX_UNCONDITIONAL_ATTEMPTS):
+            with self._write_lock:
+                trajectory = self._load(uuid)
+                if idempotency_key is not None:
+                    record = trajectory.previous_result(idempotency_key, digest)
+                    if record is not None:
+                        return CommandResult(uuid, record.version, record.result_id, True)
+                if expected_version is not None and expected_version != trajectory.version:
+                    raise VersionConflictError(
+                        expected_version=expected_version,
+                        actual_version=trajectory.version,
+                    )
+                try:
+                    result_id = command(trajectory, provenance)
+                    self.save(trajectory)
+                except IntegrityError:
+                    self._evict(uuid)
+                    if expected_version is not None:
+                        raise VersionConflictError(
+                            expected_version=expected_version,
+                            actual_version=self._load(uuid).version,
+                        ) from None
+                    continue
+                except BaseException:
+                    self._evict(uuid)
+                    raise
+                return CommandResult(uuid, trajectory.version, result_id)
+        raise VersionConflictError(
+            expected_version=trajectory.version, actual_version=self._load(uuid).version
+        )
+
+    # Reading
+
+    def get_trajectory(
+        self, trajectory_id: str | UUID, *, version: int | None = None,
+        at: datetime | None = None,
+    ) -> Trajectory | None:
+        """The trajectory now, as of a version, or as recorded at a moment; None if unknown."""
+        try:
+            uuid = parse_id(trajectory_id)
+        except TrajectoryNotFoundError:
+            return None
+        if at is not None:
+            version = self.version_at(uuid, at)
+        if version is not None and version < 1:
+            return None
+        try:
+            if version is None:
+                return self._load(uuid)
+            trajectory: Trajectory = self.repository.get(uuid, version=version)
+        except TrajectoryNotFoundError:
+            return None
+        except AggregateNotFoundError:
+            return None
+        return trajectory
+
+    def version_at(self, trajectory_id: UUID, at: datetime) -> int:
+        """The number of the trajectory's events recorded at or before `at`."""
+        last = list(self.events.get(trajectory_id, desc=True, limit=1))
+        if not last:
+            return 0
+        low, high = 0, last[0].originator_version
+        while low < high:  # the last version recorded at or before `at`
+            middle = (low + high + 1) // 2
+            event = next(iter(self.events.get(trajectory_id, gt=middle - 1, limit=1)))
+            if cast(TrajectoryEvent, event).timestamp <= at:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def history(
+        self, trajectory_id: str | UUID, *, after: int = 0, limit: int | None = None,
+        up_to: int | None = None,
+    ) -> Iterator[TrajectoryEvent]:
+        """The trajectory's events, oldest first, after version `after`."""
+        uuid = parse_id(trajectory_id)
+        events: Iterable[TrajectoryEvent] = self.events.get(
+            uuid, gt=after, lte=up_to, limit=limit)  # type: ignore[assignment]
+        return iter(events)
+
+    def list_trajectories(self, *, first: int, after: int = 0) -> TrajectoryPage:
+        """Trajectories in the order they were started, keyed by their position in the log."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=first + 1, topics=[self._started_topic],
+            inclusive_of_start=False,
+        )
+        page: list[tuple[int, Trajectory]] = []
+        for notification in notifications[:first]:
+            trajectory = self._load(parse_id(notification.originator_id))
+            page.append((notification.id, trajectory))
+        total = len(self.recorder.select_notifications(
+            start=None, limit=2**31 - 1, topics=[self._started_topic]))
+        return TrajectoryPage(page, len(notifications) > first, total)
+
+    # Helpers
+
+    def _load(self, trajectory_id: UUID) -> Trajectory:
+        try:
+            trajectory: Trajectory = self.repository.get(trajectory_id)
+        except AggregateNotFoundError:
+            raise TrajectoryNotFoundError(str(trajectory_id)) from None
+        return trajectory
+
+    def _evict(self, trajectory_id: UUID) -> None:
+        if self.repository.cache is not None:
+            self.repository.cache.put(trajectory_id, None)
+
+    def _repeated(self, trajectory_id: UUID, key: str, digest: str) -> CommandResult | None:
+        try:
+            trajectory = self._load(trajectory_id)
+        except TrajectoryNotFoundError:
+            return None
+        record = trajectory.previous_result(key, digest)
+        if record is None:
+            return None
+        return CommandResult(trajectory.id, record.version, str(trajectory.id), True)
+
+
+def parse_id(trajectory_id: str | UUID) -> UUID:
+    """The trajectory id as a UUID; an id that is not one names no trajectory."""
+    if isinstance(trajectory_id, UUID):
+        return trajectory_id
+    try:
+        return UUID(trajectory_id)
+    except (ValueError, TypeError, AttributeError):
+        raise TrajectoryNotFoundError(str(trajectory_id)) from None
+
+
+def input_digest(command: str, **inputs: Any) -> str:
+    """A digest of a command and its inputs, to recognise a repeat of the same request."""
+    canonical = json.dumps([command, inputs], sort_keys=True, default=_canonical,
+                           separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"Cannot digest {type(value).__name__}")

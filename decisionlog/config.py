@@ -1,0 +1,69 @@
+"""Where the log is stored: a database URL turned into eventsourcing's settings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///decisionlog.db"
+DATABASE_URL_VARIABLE = "DECISIONLOG_DATABASE_URL"
+
+
+class DatabaseURLError(ValueError):
+    """Raised when a database URL is neither sqlite:///… nor postgresql://…."""
+
+
+@dataclass(frozen=True)
+class Database:
+    """A parsed database URL."""
+
+    url: str
+    backend: str  # "sqlite", "postgres" or "memory"
+    env: dict[str, str]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.backend == "sqlite"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL given, else `DECISIONLOG_DATABASE_URL`, else the default SQLite file."""
+    return explicit or os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
+
+
+def parse_database_url(url: str) -> Database:
+    """eventsourcing settings for `sqlite:///path`, `postgresql://…` or `memory://`."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "memory":
+        return Database(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    if scheme == "sqlite":
+        if parts.netloc:
+            raise DatabaseURLError(
+                f"{url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db."
+            )
+        path = unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path)
+        if not path:
+            raise DatabaseURLError(f"{url!r} names no file.")
+        if path == ":memory:":
+            path = "file:decisionlog?mode=memory&cache=shared"
+        return Database(url, "sqlite", {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+        })
+    if scheme in ("postgresql", "postgres"):
+        if not parts.hostname or not parts.path.strip("/"):
+            raise DatabaseURLError(f"{url!r}: write postgresql://user:password@host:port/db.")
+        return Database(url, "postgres", {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or ""),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        })
+    raise DatabaseURLError(
+        f"Unsupported database URL {url!r}: use sqlite:///path.db or "
+        "postgresql://user:password@host:port/dbname."
+    )

@@ -1,0 +1,161 @@
+"""The things a trajectory holds: members, decision domains, decision rights, decisions.
+
+They are plain mutable records owned by the `Trajectory` aggregate and changed only by
+its events. Each keeps the history needed to answer "who held what, when".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from decisionlog.domain.values import (
+    DecisionKind,
+    DecisionOrigin,
+    DecisionStatus,
+    Membership,
+    RightKind,
+    Scale,
+    Side,
+)
+
+
+@dataclass
+class RoleChange:
+    """From `since` on, the member has `role`."""
+
+    since: datetime
+    role: str
+
+
+@dataclass
+class Member:
+    """A person on the design team."""
+
+    id: str
+    name: str
+    role: str
+    side: Side
+    membership: Membership
+    joined_at: datetime
+    left_at: datetime | None = None
+    left_reason: str | None = None
+    role_history: list[RoleChange] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.side = Side(self.side)
+        self.membership = Membership(self.membership)
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+    def role_at(self, moment: datetime) -> str | None:
+        """The member's role at `moment`, or None if the member had left by then.
+
+        The first role reaches back before the member was recorded, so that decisions
+        recorded with an earlier `decidedAt` can be judged.
+        """
+        if self.left_at is not None and moment >= self.left_at:
+            return None
+        role = self.role_history[0].role if self.role_history else self.role
+        for change in self.role_history:
+            if change.since <= moment:
+                role = change.role
+            else:
+                break
+        return role
+
+
+@dataclass
+class DecisionDomain:
+    """A named area of decisions: the "about what"."""
+
+    id: str
+    name: str
+    description: str | None
+    defined_at: datetime
+    retired_at: datetime | None = None
+    retired_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.retired_at is None
+
+
+@dataclass
+class DecisionRight:
+    """Who DECIDES, ADVISES or is INFORMED about a domain, and optionally when."""
+
+    id: str
+    domain_id: str
+    member_id: str | None
+    role: str | None
+    kind: RightKind
+    condition: str | None
+    granted_at: datetime
+    effective_from: datetime
+    ended_at: datetime | None = None
+    ended_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        self.kind = RightKind(self.kind)
+
+    @property
+    def in_force(self) -> bool:
+        return self.ended_at is None
+
+    def in_force_at(self, moment: datetime) -> bool:
+        """Whether the right had taken effect and not yet ended at `moment`."""
+        return self.effective_from <= moment and (
+            self.ended_at is None or moment < self.ended_at
+        )
+
+
+@dataclass
+class Decision:
+    """An explicit decision, or an implicit one someone surfaced."""
+
+    id: str
+    domain_id: str
+    title: str
+    statement: str
+    rationale: str | None
+    options_considered: list[str]
+    decided_by: list[str]
+    consulted: list[str]
+    scale: Scale
+    kind: DecisionKind
+    origin: DecisionOrigin
+    status: DecisionStatus
+    decided_at: datetime | None
+    recorded_at: datetime
+    supersedes: list[str] = field(default_factory=list)
+    superseded_by: list[str] = field(default_factory=list)
+    surfaced_by: str | None = None
+    evidence: str | None = None
+    ratified_by: list[str] = field(default_factory=list)
+    ratified_at: datetime | None = None
+    closed_by: list[str] = field(default_factory=list)
+    closed_at: datetime | None = None
+    closed_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        self.scale = Scale(self.scale)
+        self.kind = DecisionKind(self.kind)
+        self.origin = DecisionOrigin(self.origin)
+        self.status = DecisionStatus(self.status)
+
+    @property
+    def since(self) -> datetime | None:
+        """For an implicit decision: when it probably began."""
+        return self.decided_at if self.origin is DecisionOrigin.IMPLICIT else None
+
+
+@dataclass
+class IdempotencyRecord:
+    """The first result of a command that came with an idempotency key."""
+
+    version: int
+    input_digest: str | None
+    result_id: str | None

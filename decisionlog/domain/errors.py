@@ -1,0 +1,189 @@
+"""Errors the domain raises on purpose: one class per broken rule, each with a stable code."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DecisionLogError(Exception):
+    """Raised when a command cannot be carried out; nothing was changed."""
+
+    code: ClassVar[str] = "DECISIONLOG_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(DecisionLogError):
+    """Raised when an input field is empty, too long or malformed."""
+
+    code = "VALIDATION_ERROR"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFoundError(DecisionLogError):
+    """Raised when an id names nothing of its kind."""
+
+    code = "NOT_FOUND"
+    kind: ClassVar[str] = "thing"
+
+    def __init__(self, id: str) -> None:
+        super().__init__(f"No {self.kind} with id {id!r}.")
+        self.id = id
+
+
+class TrajectoryNotFoundError(NotFoundError):
+    """Raised when no trajectory has the given id."""
+
+    kind = "trajectory"
+
+
+class MemberNotFoundError(NotFoundError):
+    """Raised when the trajectory has no member with the given id."""
+
+    kind = "member"
+
+
+class DomainNotFoundError(NotFoundError):
+    """Raised when the trajectory has no decision domain with the given id."""
+
+    kind = "decision domain"
+
+
+class RightNotFoundError(NotFoundError):
+    """Raised when the trajectory has no decision right with the given id."""
+
+    kind = "decision right"
+
+
+class DecisionNotFoundError(NotFoundError):
+    """Raised when the trajectory has no decision with the given id."""
+
+    kind = "decision"
+
+
+class VersionConflictError(DecisionLogError):
+    """Raised when the trajectory has moved on from the version the caller expected."""
+
+    code = "VERSION_CONFLICT"
+
+    def __init__(self, *, expected_version: int, actual_version: int) -> None:
+        super().__init__(
+            f"Expected version {expected_version}, but the trajectory is at "
+            f"version {actual_version}."
+        )
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+
+
+class RuleViolationError(DecisionLogError):
+    """Raised when a command would break a rule of the decision process."""
+
+    code = "RULE_VIOLATION"
+
+
+class TrajectoryClosedError(RuleViolationError):
+    """Raised when a change is asked of a closed trajectory."""
+
+    code = "TRAJECTORY_CLOSED"
+
+    def __init__(self, trajectory_id: str) -> None:
+        super().__init__(f"Trajectory {trajectory_id} is closed and accepts no changes.")
+
+
+class MemberNotActiveError(RuleViolationError):
+    """Raised when a removed member is asked to decide, advise, act or hold a right."""
+
+    code = "MEMBER_NOT_ACTIVE"
+
+    def __init__(self, member_id: str, name: str) -> None:
+        super().__init__(f"Member {name!r} ({member_id}) has left the design team.")
+        self.member_id = member_id
+
+
+class DomainRetiredError(RuleViolationError):
+    """Raised when a change names a retired decision domain."""
+
+    code = "DOMAIN_RETIRED"
+
+    def __init__(self, domain_id: str, name: str) -> None:
+        super().__init__(f"Decision domain {name!r} ({domain_id}) is retired.")
+        self.domain_id = domain_id
+
+
+class DuplicateDomainNameError(RuleViolationError):
+    """Raised when an active decision domain already has the name."""
+
+    code = "DUPLICATE_DOMAIN_NAME"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"An active decision domain is already named {name!r}.")
+
+
+class DuplicateRightError(RuleViolationError):
+    """Raised when the same holder already has the same right on the domain."""
+
+    code = "DUPLICATE_RIGHT"
+
+    def __init__(self, right_id: str) -> None:
+        super().__init__(f"The same right is already in force as {right_id}.")
+        self.right_id = right_id
+
+
+class RightNotInForceError(RuleViolationError):
+    """Raised when revoking a right that has already ended."""
+
+    code = "RIGHT_NOT_IN_FORCE"
+
+    def __init__(self, right_id: str) -> None:
+        super().__init__(f"Decision right {right_id} is no longer in force.")
+
+
+class DecisionNotInForceError(RuleViolationError):
+    """Raised when superseding a decision that is not in force."""
+
+    code = "DECISION_NOT_IN_FORCE"
+
+    def __init__(self, decision_id: str, status: str) -> None:
+        super().__init__(
+            f"Decision {decision_id} is {status}; only a decision in force can be superseded."
+        )
+
+
+class DecisionNotSurfacedError(RuleViolationError):
+    """Raised when ratifying or rejecting a decision that is not a surfaced implicit one."""
+
+    code = "DECISION_NOT_SURFACED"
+
+    def __init__(self, decision_id: str, status: str) -> None:
+        super().__init__(
+            f"Decision {decision_id} is {status}; only a surfaced implicit decision "
+            "awaiting ratification can be ratified or rejected."
+        )
+
+
+class DecisionNotWithdrawableError(RuleViolationError):
+    """Raised when withdrawing a decision that is neither in force nor surfaced."""
+
+    code = "DECISION_NOT_WITHDRAWABLE"
+
+    def __init__(self, decision_id: str, status: str) -> None:
+        super().__init__(
+            f"Decision {decision_id} is {status}; only a decision in force or a "
+            "surfaced implicit decision can be withdrawn."
+        )
+
+
+class IdempotencyKeyReusedError(RuleViolationError):
+    """Raised when an idempotency key comes back with a different input."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"Idempotency key {key!r} was already used with a different input."
+        )

@@ -1,0 +1,401 @@
+"""The events of a trajectory's stream, past tense, one per kind of change.
+
+An event holds only what happened; its `apply` changes the aggregate's state and is the
+only code that does. Every event also records who stored it and the idempotency key and
+input digest of the command that made it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import Aggregate
+
+from decisionlog.domain.entities import (
+    Decision,
+    DecisionDomain,
+    DecisionRight,
+    IdempotencyRecord,
+    Member,
+    RoleChange,
+)
+from decisionlog.domain.values import (
+    DecisionKind,
+    DecisionOrigin,
+    DecisionStatus,
+    Membership,
+    RightKind,
+    Scale,
+    Side,
+    TrajectoryStatus,
+)
+
+if TYPE_CHECKING:
+    from decisionlog.domain.trajectory import Trajectory
+
+ENDED_WITH_MEMBER = "member removed"
+
+
+class TrajectoryEvent(Aggregate.Event):
+    """Base of every event in a trajectory's stream."""
+
+    recorded_by: str
+    idempotency_key: str | None
+    input_digest: str | None
+
+    @property
+    def result_id(self) -> str | None:
+        """The id of the thing the event made or changed, for idempotent repeats."""
+        return None
+
+    def apply(self, aggregate: Trajectory) -> None:
+        self.apply_change(aggregate)
+        if self.idempotency_key is not None:
+            aggregate.idempotency[self.idempotency_key] = IdempotencyRecord(
+                version=self.originator_version,
+                input_digest=self.input_digest,
+                result_id=self.result_id,
+            )
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        """Change the aggregate's state; each event class says how."""
+
+    def summary(self) -> str:
+        """One line for people reading the history."""
+        return type(self).__name__
+
+    def data(self) -> dict[str, Any]:
+        """The event's own fields, without the stream bookkeeping."""
+        return {k: v for k, v in vars(self).items() if k not in _BOOKKEEPING}
+
+
+_BOOKKEEPING = frozenset({
+    "originator_id", "originator_version", "originator_topic", "timestamp",
+    "recorded_by", "idempotency_key", "input_digest",
+})
+
+
+class TrajectoryStarted(TrajectoryEvent, Aggregate.Created):
+    """A trajectory was started."""
+
+    name: str
+    client: str | None
+    description: str | None
+
+    def summary(self) -> str:
+        return f"Trajectory {self.name!r} started" + (
+            f" with {self.client}" if self.client else "")
+
+
+class TrajectoryClosed(TrajectoryEvent):
+    """The trajectory was closed; it accepts no further changes."""
+
+    reason: str | None
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        aggregate.status = TrajectoryStatus.CLOSED
+        aggregate.closed_reason = self.reason
+
+    def summary(self) -> str:
+        return "Trajectory closed" + (f": {self.reason}" if self.reason else "")
+
+
+class MemberAdded(TrajectoryEvent):
+    """A person joined the design team."""
+
+    member_id: str
+    name: str
+    role: str
+    side: Side
+    membership: Membership
+
+    @property
+    def result_id(self) -> str | None:
+        return self.member_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        aggregate.members[self.member_id] = Member(
+            id=self.member_id, name=self.name, role=self.role, side=Side(self.side),
+            membership=Membership(self.membership), joined_at=self.timestamp,
+            role_history=[RoleChange(since=self.timestamp, role=self.role)],
+        )
+
+    def summary(self) -> str:
+        return f"{self.name} joined as {self.role} ({self.side}, {self.membership})"
+
+
+class MemberChanged(TrajectoryEvent):
+    """A member's role or membership changed."""
+
+    member_id: str
+    role: str | None
+    membership: Membership | None
+
+    @property
+    def result_id(self) -> str | None:
+        return self.member_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        member = aggregate.members[self.member_id]
+        if self.role is not None and self.role != member.role:
+            member.role = self.role
+            member.role_history.append(RoleChange(since=self.timestamp, role=self.role))
+        if self.membership is not None:
+            member.membership = Membership(self.membership)
+
+    def summary(self) -> str:
+        changes = [f"role {self.role}" if self.role else "",
+                   f"membership {self.membership}" if self.membership else ""]
+        return f"Member {self.member_id} changed: " + ", ".join(c for c in changes if c)
+
+
+class MemberRemoved(TrajectoryEvent):
+    """A member left the design team; the rights granted to them directly ended."""
+
+    member_id: str
+    reason: str | None
+
+    @property
+    def result_id(self) -> str | None:
+        return self.member_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        member = aggregate.members[self.member_id]
+        member.left_at = self.timestamp
+        member.left_reason = self.reason
+        for right in aggregate.rights.values():
+            if right.member_id == member.id and right.in_force:
+                right.ended_at = self.timestamp
+                right.ended_reason = ENDED_WITH_MEMBER
+
+    def summary(self) -> str:
+        return f"Member {self.member_id} left" + (f": {self.reason}" if self.reason else "")
+
+
+class DomainDefined(TrajectoryEvent):
+    """A decision domain was defined."""
+
+    domain_id: str
+    name: str
+    description: str | None
+
+    @property
+    def result_id(self) -> str | None:
+        return self.domain_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        aggregate.domains[self.domain_id] = DecisionDomain(
+            id=self.domain_id, name=self.name, description=self.description,
+            defined_at=self.timestamp,
+        )
+
+    def summary(self) -> str:
+        return f"Decision domain {self.name!r} defined"
+
+
+class DomainRetired(TrajectoryEvent):
+    """A decision domain was retired."""
+
+    domain_id: str
+    reason: str | None
+
+    @property
+    def result_id(self) -> str | None:
+        return self.domain_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        domain = aggregate.domains[self.domain_id]
+        domain.retired_at = self.timestamp
+        domain.retired_reason = self.reason
+
+    def summary(self) -> str:
+        return f"Decision domain {self.domain_id} retired"
+
+
+class RightGranted(TrajectoryEvent):
+    """A member or a role was granted a right on a domain."""
+
+    right_id: str
+    domain_id: str
+    member_id: str | None
+    role: str | None
+    right: RightKind
+    condition: str | None
+    effective_from: datetime | None
+
+    @property
+    def result_id(self) -> str | None:
+        return self.right_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        aggregate.rights[self.right_id] = DecisionRight(
+            id=self.right_id, domain_id=self.domain_id, member_id=self.member_id,
+            role=self.role, kind=RightKind(self.right), condition=self.condition,
+            granted_at=self.timestamp,
+            effective_from=self.effective_from or self.timestamp,
+        )
+
+    def summary(self) -> str:
+        holder = f"member {self.member_id}" if self.member_id else f"role {self.role!r}"
+        when = f" ({self.condition})" if self.condition else ""
+        return f"{holder} {self.right} on domain {self.domain_id}{when}"
+
+
+class RightRevoked(TrajectoryEvent):
+    """A decision right ended."""
+
+    right_id: str
+    reason: str | None
+
+    @property
+    def result_id(self) -> str | None:
+        return self.right_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        right = aggregate.rights[self.right_id]
+        right.ended_at = self.timestamp
+        right.ended_reason = self.reason
+
+    def summary(self) -> str:
+        return f"Right {self.right_id} revoked" + (f": {self.reason}" if self.reason else "")
+
+
+class DecisionRecorded(TrajectoryEvent):
+    """An explicit decision was recorded, possibly superseding decisions in force."""
+
+    decision_id: str
+    domain_id: str
+    title: str
+    statement: str
+    rationale: str | None
+    options_considered: list[str]
+    decided_by: list[str]
+    consulted: list[str]
+    scale: Scale
+    kind: DecisionKind
+    decided_at: datetime
+    supersedes: list[str]
+
+    @property
+    def result_id(self) -> str | None:
+        return self.decision_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        aggregate.decisions[self.decision_id] = Decision(
+            id=self.decision_id, domain_id=self.domain_id, title=self.title,
+            statement=self.statement, rationale=self.rationale,
+            options_considered=list(self.options_considered),
+            decided_by=list(self.decided_by), consulted=list(self.consulted),
+            scale=Scale(self.scale), kind=DecisionKind(self.kind),
+            origin=DecisionOrigin.EXPLICIT, status=DecisionStatus.IN_FORCE,
+            decided_at=self.decided_at, recorded_at=self.timestamp,
+            supersedes=list(self.supersedes),
+        )
+        for superseded_id in self.supersedes:
+            superseded = aggregate.decisions[superseded_id]
+            superseded.status = DecisionStatus.SUPERSEDED
+            superseded.superseded_by.append(self.decision_id)
+
+    def summary(self) -> str:
+        verb = "Frame" if self.kind == DecisionKind.FRAME else "Decision"
+        return f"{verb} recorded: {self.title}"
+
+
+class ImplicitDecisionSurfaced(TrajectoryEvent):
+    """Someone named a decision that had been taken without being named."""
+
+    decision_id: str
+    domain_id: str
+    title: str
+    statement: str
+    surfaced_by: str
+    since: datetime | None
+    evidence: str | None
+    scale: Scale
+    kind: DecisionKind
+
+    @property
+    def result_id(self) -> str | None:
+        return self.decision_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        aggregate.decisions[self.decision_id] = Decision(
+            id=self.decision_id, domain_id=self.domain_id, title=self.title,
+            statement=self.statement, rationale=None, options_considered=[],
+            decided_by=[], consulted=[], scale=Scale(self.scale),
+            kind=DecisionKind(self.kind), origin=DecisionOrigin.IMPLICIT,
+            status=DecisionStatus.PROPOSED_IMPLICIT, decided_at=self.since,
+            recorded_at=self.timestamp, surfaced_by=self.surfaced_by,
+            evidence=self.evidence,
+        )
+
+    def summary(self) -> str:
+        return f"Implicit decision surfaced: {self.title}"
+
+
+class DecisionRatified(TrajectoryEvent):
+    """A surfaced implicit decision was ratified: it is in force and explicit now."""
+
+    decision_id: str
+    members: list[str]
+    reason: str | None
+
+    @property
+    def result_id(self) -> str | None:
+        return self.decision_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        decision = aggregate.decisions[self.decision_id]
+        decision.status = DecisionStatus.IN_FORCE
+        decision.ratified_by = list(self.members)
+        decision.decided_by = list(self.members)
+        decision.ratified_at = self.timestamp
+        decision.rationale = self.reason
+
+    def summary(self) -> str:
+        return f"Decision {self.decision_id} ratified"
+
+
+class DecisionRejected(TrajectoryEvent):
+    """A surfaced implicit decision was rejected: it is reopened."""
+
+    decision_id: str
+    members: list[str]
+    reason: str | None
+
+    @property
+    def result_id(self) -> str | None:
+        return self.decision_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        _close(aggregate.decisions[self.decision_id], DecisionStatus.REJECTED, self)
+
+    def summary(self) -> str:
+        return f"Decision {self.decision_id} rejected"
+
+
+class DecisionWithdrawn(TrajectoryEvent):
+    """A decision was withdrawn."""
+
+    decision_id: str
+    members: list[str]
+    reason: str | None
+
+    @property
+    def result_id(self) -> str | None:
+        return self.decision_id
+
+    def apply_change(self, aggregate: Trajectory) -> None:
+        _close(aggregate.decisions[self.decision_id], DecisionStatus.WITHDRAWN, self)
+
+    def summary(self) -> str:
+        return f"Decision {self.decision_id} withdrawn"
+
+
+def _close(decision: Decision, status: DecisionStatus,
+           event: DecisionRejected | DecisionWithdrawn) -> None:
+    decision.status = status
+    decision.closed_by = list(event.members)
+    decision.closed_at = event.timestamp
+    decision.closed_reason = event.reason

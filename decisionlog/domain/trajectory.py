@@ -1,0 +1,488 @@
+"""The `Trajectory` aggregate: one programme's decision process, as one event stream.
+
+Every command checks its rules first and then triggers exactly one event; the event's
+`apply` is the only code that changes state, so replaying the stored events rebuilds the
+same trajectory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from decisionlog.domain import events, mandate
+from decisionlog.domain.entities import (
+    Decision,
+    DecisionDomain,
+    DecisionRight,
+    IdempotencyRecord,
+    Member,
+    RoleChange,
+)
+from decisionlog.domain.errors import (
+    DecisionNotFoundError,
+    DecisionNotInForceError,
+    DecisionNotSurfacedError,
+    DecisionNotWithdrawableError,
+    DomainNotFoundError,
+    DomainRetiredError,
+    DuplicateDomainNameError,
+    DuplicateRightError,
+    IdempotencyKeyReusedError,
+    MemberNotActiveError,
+    MemberNotFoundError,
+    RightNotFoundError,
+    RightNotInForceError,
+    TrajectoryClosedError,
+    ValidationError,
+)
+from decisionlog.domain.validation import (
+    aware,
+    enum_value,
+    id_list,
+    moment,
+    optional_text,
+    required_text,
+    text_list,
+)
+from decisionlog.domain.values import (
+    MAX_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_TEXT_LENGTH,
+    DecisionKind,
+    DecisionStatus,
+    Membership,
+    Provenance,
+    RightKind,
+    Scale,
+    Side,
+    TrajectoryStatus,
+)
+
+
+def new_id() -> str:
+    """A fresh opaque id for a member, domain, right or decision."""
+    return str(uuid4())
+
+
+class Trajectory(Aggregate):
+    """One programme: its design team, decision domains, decision rights and decisions."""
+
+    def __init__(self, name: str, client: str | None, description: str | None) -> None:
+        self.name = name
+        self.client = client
+        self.description = description
+        self.status = TrajectoryStatus.ACTIVE
+        self.closed_reason: str | None = None
+        self.members: dict[str, Member] = {}
+        self.domains: dict[str, DecisionDomain] = {}
+        self.rights: dict[str, DecisionRight] = {}
+        self.decisions: dict[str, Decision] = {}
+        self.idempotency: dict[str, IdempotencyRecord] = {}
+
+    # Starting and closing
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        name: str,
+        client: str | None,
+        description: str | None,
+        provenance: Provenance,
+        trajectory_id: UUID | None = None,
+        now: datetime | None = None,
+    ) -> Trajectory:
+        """Start a new trajectory."""
+        return cls._create(
+            events.TrajectoryStarted,
+            id=trajectory_id or uuid4(),
+            timestamp=now,
+            name=required_text("name", name, MAX_NAME_LENGTH),
+            client=optional_text("client", client, MAX_NAME_LENGTH),
+            description=optional_text("description", description, MAX_TEXT_LENGTH),
+            **_stamp(provenance),
+        )
+
+    def close(self, *, reason: str | None, provenance: Provenance, now: datetime | None = None
+              ) -> None:
+        """Close the trajectory: from now on it accepts no changes."""
+        self._check_open()
+        self._trigger(
+            events.TrajectoryClosed, provenance, now,
+            reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
+        )
+
+    # The design team
+
+    def add_member(
+        self,
+        *,
+        name: str,
+        role: str,
+        side: Side | str,
+        membership: Membership | str,
+        provenance: Provenance,
+        now: datetime | None = None,
+    ) -> str:
+        """Add a person to the design team; returns the member's id."""
+        self._check_open()
+        member_id = new_id()
+        self._trigger(
+            events.MemberAdded, provenance, now,
+            member_id=member_id,
+            name=required_text("name", name, MAX_NAME_LENGTH),
+            role=required_text("role", role, MAX_NAME_LENGTH),
+            side=enum_value("side", Side, side),
+            membership=enum_value("membership", Membership, membership),
+        )
+        return member_id
+
+    def change_member(
+        self,
+        *,
+        member_id: str,
+        role: str | None,
+        membership: Membership | str | None,
+        provenance: Provenance,
+        now: datetime | None = None,
+    ) -> str:
+        """Change a member's role or membership; returns the member's id."""
+        self._check_open()
+        member = self._active_member(member_id)
+        new_role = optional_text("role", role, MAX_NAME_LENGTH)
+        new_membership = (
+            None if membership is None else enum_value("membership", Membership, membership)
+        )
+        if new_role is None and new_membership is None:
+            raise ValidationError("role", "Give a new role, a new membership, or both.")
+        self._trigger(
+            events.MemberChanged, provenance, now,
+            member_id=member.id, role=new_role, membership=new_membership,
+        )
+        return member.id
+
+    def remove_member(
+        self, *, member_id: str, reason: str | None, provenance: Provenance,
+        now: datetime | None = None,
+    ) -> str:
+        """Remove a member; the rights granted to that member directly end with it."""
+        self._check_open()
+        member = self._active_member(member_id)
+        self._trigger(
+            events.MemberRemoved, provenance, now,
+            member_id=member.id, reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
+        )
+        return member.id
+
+    # Decision domains and rights
+
+    def define_domain(
+        self, *, name: str, description: str | None, provenance: Provenance,
+        now: datetime | None = None,
+    ) -> str:
+        """Define a decision domain ("about what"); returns its id."""
+        self._check_open()
+        clean_name = required_text("name", name, MAX_NAME_LENGTH)
+        if any(d.active and d.name.casefold() == clean_name.casefold()
+               for d in self.domains.values()):
+            raise DuplicateDomainNameError(clean_name)
+        domain_id = new_id()
+        self._trigger(
+            events.DomainDefined, provenance, now,
+            domain_id=domain_id, name=clean_name,
+            description=optional_text("description", description, MAX_TEXT_LENGTH),
+        )
+        return domain_id
+
+    def retire_domain(
+        self, *, domain_id: str, reason: str | None, provenance: Provenance,
+        now: datetime | None = None,
+    ) -> str:
+        """Retire a decision domain; its history stays."""
+        self._check_open()
+        domain = self._active_domain(domain_id)
+        self._trigger(
+            events.DomainRetired, provenance, now,
+            domain_id=domain.id, reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
+        )
+        return domain.id
+
+    def grant_right(
+        self,
+        *,
+        domain_id: str,
+        member_id: str | None,
+        role: str | None,
+        right: RightKind | str,
+        condition: str | None,
+        provenance: Provenance,
+        effective_from: datetime | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """Grant a member or a role a right on a domain; returns the right's id."""
+        self._check_open()
+        kind = enum_value("right", RightKind, right)
+        clean_role = optional_text("role", role, MAX_NAME_LENGTH)
+        if (member_id is None) == (clean_role is None):
+            raise ValidationError("memberId", "Give either memberId or role, not both.")
+        domain = self._active_domain(domain_id)
+        holder_id = None if member_id is None else self._active_member(member_id).id
+        clean_condition = optional_text("condition", condition, MAX_NOTE_LENGTH)
+        for existing in self.rights.values():
+            if (existing.in_force and existing.domain_id == domain.id
+                    and existing.member_id == holder_id and existing.role == clean_role
+                    and existing.kind is kind and existing.condition == clean_condition):
+                raise DuplicateRightError(existing.id)
+        right_id = new_id()
+        self._trigger(
+            events.RightGranted, provenance, now,
+            right_id=right_id, domain_id=domain.id, member_id=holder_id, role=clean_role,
+            right=kind, condition=clean_condition,
+            effective_from=aware("effectiveFrom", effective_from),
+        )
+        return right_id
+
+    def revoke_right(
+        self, *, right_id: str, reason: str | None, provenance: Provenance,
+        now: datetime | None = None,
+    ) -> str:
+        """End a decision right."""
+        self._check_open()
+        right = self.rights.get(right_id)
+        if right is None:
+            raise RightNotFoundError(right_id)
+        if not right.in_force:
+            raise RightNotInForceError(right_id)
+        self._trigger(
+            events.RightRevoked, provenance, now,
+            right_id=right.id, reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
+        )
+        return right.id
+
+    # Decisions
+
+    def record_decision(
+        self,
+        *,
+        domain_id: str,
+        title: str,
+        statement: str,
+        decided_by: Iterable[str],
+        provenance: Provenance,
+        rationale: str | None = None,
+        options_considered: Iterable[str] | None = None,
+        consulted: Iterable[str] | None = None,
+        scale: Scale | str = Scale.SMALL,
+        kind: DecisionKind | str = DecisionKind.DECISION,
+        decided_at: datetime | None = None,
+        supersedes: Iterable[str] | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """Record an explicit decision, possibly superseding decisions in force."""
+        self._check_open()
+        now = now or events.TrajectoryEvent.create_timestamp()
+        fields = dict(
+            title=required_text("title", title, MAX_NAME_LENGTH),
+            statement=required_text("statement", statement, MAX_TEXT_LENGTH),
+            rationale=optional_text("rationale", rationale, MAX_TEXT_LENGTH),
+            options_considered=text_list(
+                "optionsConsidered", options_considered, MAX_NOTE_LENGTH),
+            scale=enum_value("scale", Scale, scale),
+            kind=enum_value("kind", DecisionKind, kind),
+            decided_at=moment("decidedAt", decided_at, now=now) or now,
+        )
+        deciders = self._active_members("decidedBy", decided_by, required=True)
+        consulted_ids = self._active_members("consulted", consulted, required=False)
+        superseded = id_list("supersedes", supersedes, required=False)
+        for decision_id in superseded:
+            decision = self._decision(decision_id)
+            if decision.status is not DecisionStatus.IN_FORCE:
+                raise DecisionNotInForceError(decision_id, decision.status.value)
+        domain = self._active_domain(domain_id)
+        decision_id = new_id()
+        self._trigger(
+            events.DecisionRecorded, provenance, now,
+            decision_id=decision_id, domain_id=domain.id, decided_by=deciders,
+            consulted=consulted_ids, supersedes=superseded, **fields,
+        )
+        return decision_id
+
+    def surface_implicit_decision(
+        self,
+        *,
+        domain_id: str,
+        title: str,
+        statement: str,
+        surfaced_by: str,
+        provenance: Provenance,
+        since: datetime | None = None,
+        evidence: str | None = None,
+        scale: Scale | str = Scale.SMALL,
+        kind: DecisionKind | str = DecisionKind.DECISION,
+        now: datetime | None = None,
+    ) -> str:
+        """Name a decision that was taken without anyone naming it; it awaits ratification."""
+        self._check_open()
+        now = now or events.TrajectoryEvent.create_timestamp()
+        fields = dict(
+            title=required_text("title", title, MAX_NAME_LENGTH),
+            statement=required_text("statement", statement, MAX_TEXT_LENGTH),
+            since=moment("since", since, now=now),
+            evidence=optional_text("evidence", evidence, MAX_TEXT_LENGTH),
+            scale=enum_value("scale", Scale, scale),
+            kind=enum_value("kind", DecisionKind, kind),
+        )
+        surfacer = self._active_member(surfaced_by, field="surfacedBy").id
+        domain = self._active_domain(domain_id)
+        decision_id = new_id()
+        self._trigger(
+            events.ImplicitDecisionSurfaced, provenance, now,
+            decision_id=decision_id, domain_id=domain.id, surfaced_by=surfacer, **fields,
+        )
+        return decision_id
+
+    def ratify_decision(
+        self, *, decision_id: str, ratified_by: Iterable[str], rationale: str | None,
+        provenance: Provenance, now: datetime | None = None,
+    ) -> str:
+        """Make a surfaced implicit decision explicit: it comes into force."""
+        return self._close_surfaced(
+            events.DecisionRatified, decision_id, "ratifiedBy", ratified_by,
+            rationale, provenance, now,
+        )
+
+    def reject_decision(
+        self, *, decision_id: str, rejected_by: Iterable[str], reason: str | None,
+        provenance: Provenance, now: datetime | None = None,
+    ) -> str:
+        """Reject a surfaced implicit decision: it is reopened."""
+        return self._close_surfaced(
+            events.DecisionRejected, decision_id, "rejectedBy", rejected_by,
+            reason, provenance, now,
+        )
+
+    def withdraw_decision(
+        self, *, decision_id: str, withdrawn_by: Iterable[str], reason: str | None,
+        provenance: Provenance, now: datetime | None = None,
+    ) -> str:
+        """Withdraw a decision in force or a surfaced one."""
+        self._check_open()
+        decision = self._decision(decision_id)
+        if decision.status not in (DecisionStatus.IN_FORCE, DecisionStatus.PROPOSED_IMPLICIT):
+            raise DecisionNotWithdrawableError(decision_id, decision.status.value)
+        members = self._active_members("withdrawnBy", withdrawn_by, required=True)
+        self._trigger(
+            events.DecisionWithdrawn, provenance, now,
+            decision_id=decision.id, members=members,
+            reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
+        )
+        return decision.id
+
+    # Who decides what
+
+    def who_decides_what(self) -> list[mandate.DomainMandate]:
+        """One row per active domain: the rights in force, by kind."""
+        return mandate.who_decides_what(self)
+
+    def gaps(self) -> list[DecisionDomain]:
+        """Active domains on which no active member holds a DECIDES right now."""
+        return mandate.gaps(self)
+
+    def out_of_mandate(self) -> list[Decision]:
+        """Decisions taken by people who held no DECIDES right on the domain then."""
+        return mandate.out_of_mandate(self)
+
+    def is_within_mandate(self, decision: Decision) -> bool:
+        """Whether a decider held a DECIDES right on the decision's domain when it counted."""
+        return mandate.is_within_mandate(self, decision)
+
+    # Idempotency
+
+    def previous_result(self, key: str, input_digest: str | None) -> IdempotencyRecord | None:
+        """The first result for `key`, if a command already came with it."""
+        record = self.idempotency.get(key)
+        if record is not None and record.input_digest != input_digest:
+            raise IdempotencyKeyReusedError(key)
+        return record
+
+    # Checks and helpers
+
+    def _check_open(self) -> None:
+        if self.status is TrajectoryStatus.CLOSED:
+            raise TrajectoryClosedError(str(self.id))
+
+    def _member(self, member_id: str) -> Member:
+        member = self.members.get(member_id)
+        if member is None:
+            raise MemberNotFoundError(member_id)
+        return member
+
+    def _active_member(self, member_id: str, field: str = "memberId") -> Member:
+        if not isinstance(member_id, str) or not member_id:
+            raise ValidationError(field, f"{field} must name a member.")
+        member = self._member(member_id)
+        if not member.active:
+            raise MemberNotActiveError(member.id, member.name)
+        return member
+
+    def _active_members(self, field: str, ids: Iterable[str] | None, *, required: bool
+                        ) -> list[str]:
+        return [self._active_member(i, field).id for i in id_list(field, ids, required=required)]
+
+    def _domain(self, domain_id: str) -> DecisionDomain:
+        domain = self.domains.get(domain_id)
+        if domain is None:
+            raise DomainNotFoundError(domain_id)
+        return domain
+
+    def _active_domain(self, domain_id: str) -> DecisionDomain:
+        domain = self._domain(domain_id)
+        if not domain.active:
+            raise DomainRetiredError(domain.id, domain.name)
+        return domain
+
+    def _decision(self, decision_id: str) -> Decision:
+        decision = self.decisions.get(decision_id)
+        if decision is None:
+            raise DecisionNotFoundError(decision_id)
+        return decision
+
+    def _close_surfaced(
+        self, event_class: type[events.TrajectoryEvent], decision_id: str, field: str,
+        member_ids: Iterable[str], note: str | None, provenance: Provenance,
+        now: datetime | None,
+    ) -> str:
+        self._check_open()
+        decision = self._decision(decision_id)
+        if decision.status is not DecisionStatus.PROPOSED_IMPLICIT:
+            raise DecisionNotSurfacedError(decision_id, decision.status.value)
+        members = self._active_members(field, member_ids, required=True)
+        self._trigger(
+            event_class, provenance, now,
+            decision_id=decision.id, members=members,
+            reason=optional_text("rationale" if field == "ratifiedBy" else "reason",
+                                 note, MAX_NOTE_LENGTH),
+        )
+        return decision.id
+
+    def _trigger(
+        self, event_class: type[events.TrajectoryEvent], provenance: Provenance,
+        now: datetime | None, **kwargs: Any,
+    ) -> None:
+        self.trigger_event(event_class, timestamp=now, **_stamp(provenance), **kwargs)
+
+
+def _stamp(provenance: Provenance) -> dict[str, Any]:
+    return {
+        "recorded_by": provenance.recorded_by,
+        "idempotency_key": provenance.idempotency_key,
+        "input_digest": provenance.input_digest,
+    }
+
+
+__all__ = ["RoleChange", "Trajectory", "new_id"]

@@ -1,0 +1,83 @@
+"""Enumerations, limits and small value objects of the decision-log domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Side(StrEnum):
+    """Which side of the engagement a member is on."""
+
+    CLIENT = "CLIENT"
+    PROVIDER = "PROVIDER"
+
+
+class Membership(StrEnum):
+    """A core team member, or a specialist who joins now and then."""
+
+    CORE = "CORE"
+    SPECIALIST = "SPECIALIST"
+
+
+class RightKind(StrEnum):
+    """What a decision right lets its holder do about a domain."""
+
+    DECIDES = "DECIDES"
+    ADVISES = "ADVISES"
+    INFORMED = "INFORMED"
+
+
+class DecisionKind(StrEnum):
+    """An ordinary decision, or a frame (a guiding decision that bounds later ones)."""
+
+    DECISION = "DECISION"
+    FRAME = "FRAME"
+
+
+class DecisionOrigin(StrEnum):
+    """Recorded when taken (explicit) or surfaced afterwards (implicit)."""
+
+    EXPLICIT = "EXPLICIT"
+    IMPLICIT = "IMPLICIT"
+
+
+class DecisionStatus(StrEnum):
+    """Where a decision stands now."""
+
+    PROPOSED_IMPLICIT = "PROPOSED_IMPLICIT"
+    IN_FORCE = "IN_FORCE"
+    REJECTED = "REJECTED"
+    SUPERSEDED = "SUPERSEDED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class Scale(StrEnum):
+    """A small or a large matter."""
+
+    SMALL = "SMALL"
+    LARGE = "LARGE"
+
+
+class TrajectoryStatus(StrEnum):
+    """An active trajectory accepts changes; a closed one does not."""
+
+    ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
+
+
+# Maximum lengths, in characters, of text the domain accepts.
+MAX_NAME_LENGTH = 200
+MAX_TEXT_LENGTH = 10_000
+MAX_NOTE_LENGTH = 2_000
+MAX_LIST_LENGTH = 50
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who recorded a change, and the idempotency key and input digest it came with."""
+
+    recorded_by: str
+    idempotency_key: str | None = None
+    input_digest: str | None = None
