@@ -2,7 +2,8 @@
 
 An event holds only what happened; its `apply` changes the aggregate's state and is the
 only code that does. Every event also records who stored it and the idempotency key and
-input digest of the command that made it.
+input digest of the command that made it, and its place in the trajectory's hash
+chain (`previous_digest`, `digest`; see `decisionlog.domain.chain`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
+from decisionlog.domain import chain
 from decisionlog.domain.entities import (
     Decision,
     DecisionDomain,
@@ -43,6 +45,8 @@ class TrajectoryEvent(Aggregate.Event):
     recorded_by: str
     idempotency_key: str | None
     input_digest: str | None
+    previous_digest: str
+    digest: str
 
     @property
     def result_id(self) -> str | None:
@@ -57,6 +61,7 @@ class TrajectoryEvent(Aggregate.Event):
                 input_digest=self.input_digest,
                 result_id=self.result_id,
             )
+        aggregate.head_digest = self.digest
 
     def apply_change(self, aggregate: Trajectory) -> None:
         """Change the aggregate's state; each event class says how."""
@@ -69,10 +74,20 @@ class TrajectoryEvent(Aggregate.Event):
         """The event's own fields, without the stream bookkeeping."""
         return {k: v for k, v in vars(self).items() if k not in _BOOKKEEPING}
 
+    def chain_record(self) -> dict[str, Any]:
+        """The record this event's digest is computed over (with its stored previous digest)."""
+        return chain.chain_record(
+            trajectory_id=self.originator_id, version=self.originator_version,
+            event_type=type(self).__name__, recorded_at=self.timestamp,
+            recorded_by=self.recorded_by, idempotency_key=self.idempotency_key,
+            input_digest=self.input_digest, data=self.data(),
+            previous_digest=self.previous_digest,
+        )
+
 
 _BOOKKEEPING = frozenset({
     "originator_id", "originator_version", "originator_topic", "timestamp",
-    "recorded_by", "idempotency_key", "input_digest",
+    "recorded_by", "idempotency_key", "input_digest", *chain.DIGEST_FIELDS,
 })
 
 

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from decisionlog.domain import events, mandate
+from decisionlog.domain import chain, events, mandate
 from decisionlog.domain.entities import (
     Decision,
     DecisionDomain,
@@ -83,6 +83,7 @@ class Trajectory(Aggregate):
         self.rights: dict[str, DecisionRight] = {}
         self.decisions: dict[str, Decision] = {}
         self.idempotency: dict[str, IdempotencyRecord] = {}
+        self.head_digest = ""  # every event's apply sets it to the event's digest
 
     # Starting and closing
 
@@ -98,14 +99,21 @@ class Trajectory(Aggregate):
         now: datetime | None = None,
     ) -> Trajectory:
         """Start a new trajectory."""
-        return cls._create(
-            events.TrajectoryStarted,
-            id=trajectory_id or uuid4(),
-            timestamp=now,
+        trajectory_id = trajectory_id or uuid4()
+        timestamp = now or events.TrajectoryEvent.create_timestamp()
+        data = dict(
             name=required_text("name", name, MAX_NAME_LENGTH),
             client=optional_text("client", client, MAX_NAME_LENGTH),
             description=optional_text("description", description, MAX_TEXT_LENGTH),
+        )
+        return cls._create(
+            events.TrajectoryStarted,
+            id=trajectory_id,
+            timestamp=timestamp,
             **_stamp(provenance),
+            **_link(trajectory_id, 1, events.TrajectoryStarted, timestamp, provenance, data,
+                    chain.genesis_digest(trajectory_id)),
+            **data,
         )
 
     def close(self, *, reason: str | None, provenance: Provenance, now: datetime | None = None
@@ -474,7 +482,13 @@ class Trajectory(Aggregate):
         self, event_class: type[events.TrajectoryEvent], provenance: Provenance,
         now: datetime | None, **kwargs: Any,
     ) -> None:
-        self.trigger_event(event_class, timestamp=now, **_stamp(provenance), **kwargs)
+        timestamp = now or event_class.create_timestamp()
+        self.trigger_event(
+            event_class, timestamp=timestamp, **_stamp(provenance),
+            **_link(self.id, self.version + 1, event_class, timestamp, provenance, kwargs,
+                    self.head_digest),
+            **kwargs,
+        )
 
 
 def _stamp(provenance: Provenance) -> dict[str, Any]:
@@ -483,6 +497,20 @@ def _stamp(provenance: Provenance) -> dict[str, Any]:
         "idempotency_key": provenance.idempotency_key,
         "input_digest": provenance.input_digest,
     }
+
+
+def _link(
+    trajectory_id: UUID, version: int, event_class: type[events.TrajectoryEvent],
+    timestamp: datetime, provenance: Provenance, data: dict[str, Any], previous_digest: str,
+) -> dict[str, str]:
+    """The chain fields of the event about to be triggered: computed before it exists."""
+    digest = chain.event_digest(
+        trajectory_id=trajectory_id, version=version, event_type=event_class.__name__,
+        recorded_at=timestamp, recorded_by=provenance.recorded_by,
+        idempotency_key=provenance.idempotency_key, input_digest=provenance.input_digest,
+        data=data, previous_digest=previous_digest,
+    )
+    return {"previous_digest": previous_digest, "digest": digest}
 
 
 __all__ = ["RoleChange", "Trajectory", "new_id"]
