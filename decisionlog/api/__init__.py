@@ -1,0 +1,1 @@
+"""The GraphQL API: strawberry types, the schema and the Starlette application."""

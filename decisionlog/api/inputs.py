@@ -1,0 +1,134 @@
+"""Mutation inputs. Every one but startTrajectory's names its trajectory, and each may
+carry an expected version and an idempotency key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from decisionlog.api.enums import DecisionKind, Membership, RightKind, Scale, Side
+
+
+@strawberry.input
+class StartTrajectoryInput:
+    name: str
+    client: str | None = None
+    description: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class TrajectoryCommandInput:
+    """The fields every command on an existing trajectory takes."""
+
+    trajectory_id: strawberry.ID
+    expected_version: int | None = strawberry.field(
+        default=None, description="Reject the change if the trajectory is not at this version.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A repeat with the same key returns the first result.")
+
+
+@strawberry.input
+class CloseTrajectoryInput(TrajectoryCommandInput):
+    reason: str | None = None
+
+
+@strawberry.input
+class AddMemberInput(TrajectoryCommandInput):
+    name: str
+    role: str
+    side: Side
+    membership: Membership = Membership.CORE
+
+
+@strawberry.input
+class ChangeMemberInput(TrajectoryCommandInput):
+    member_id: strawberry.ID
+    role: str | None = None
+    membership: Membership | None = None
+
+
+@strawberry.input
+class RemoveMemberInput(TrajectoryCommandInput):
+    member_id: strawberry.ID
+    reason: str | None = None
+
+
+@strawberry.input
+class DefineDomainInput(TrajectoryCommandInput):
+    name: str
+    description: str | None = None
+
+
+@strawberry.input
+class RetireDomainInput(TrajectoryCommandInput):
+    domain_id: strawberry.ID
+    reason: str | None = None
+
+
+@strawberry.input
+class GrantRightInput(TrajectoryCommandInput):
+    domain_id: strawberry.ID
+    right: RightKind
+    member_id: strawberry.ID | None = None
+    role: str | None = None
+    condition: str | None = None
+    effective_from: datetime | None = strawberry.field(
+        default=None, description="When the right takes effect; default: when granted.")
+
+
+@strawberry.input
+class RevokeRightInput(TrajectoryCommandInput):
+    right_id: strawberry.ID
+    reason: str | None = None
+
+
+@strawberry.input
+class RecordDecisionInput(TrajectoryCommandInput):
+    domain_id: strawberry.ID
+    title: str
+    statement: str
+    decided_by: list[strawberry.ID]
+    rationale: str | None = None
+    options_considered: list[str] | None = None
+    consulted: list[strawberry.ID] | None = None
+    scale: Scale = Scale.SMALL
+    kind: DecisionKind = DecisionKind.DECISION
+    decided_at: datetime | None = strawberry.field(
+        default=None, description="When it was decided; default: when recorded.")
+    supersedes: list[strawberry.ID] | None = None
+
+
+@strawberry.input
+class SurfaceImplicitDecisionInput(TrajectoryCommandInput):
+    domain_id: strawberry.ID
+    title: str
+    statement: str
+    surfaced_by: strawberry.ID
+    since: datetime | None = strawberry.field(
+        default=None, description="When it probably began.")
+    evidence: str | None = None
+    scale: Scale = Scale.SMALL
+    kind: DecisionKind = DecisionKind.DECISION
+
+
+@strawberry.input
+class RatifyDecisionInput(TrajectoryCommandInput):
+    decision_id: strawberry.ID
+    ratified_by: list[strawberry.ID]
+    rationale: str | None = None
+
+
+@strawberry.input
+class RejectDecisionInput(TrajectoryCommandInput):
+    decision_id: strawberry.ID
+    rejected_by: list[strawberry.ID]
+    reason: str | None = None
+
+
+@strawberry.input
+class WithdrawDecisionInput(TrajectoryCommandInput):
+    decision_id: strawberry.ID
+    withdrawn_by: list[strawberry.ID]
+    reason: str | None = None

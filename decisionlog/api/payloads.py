@@ -1,0 +1,56 @@
+"""Mutation results: a success payload or one of the typed errors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from decisionlog.api.errors import (
+    NotAuthorizedResult,
+    NotFoundResult,
+    RuleViolationResult,
+    ValidationErrorResult,
+    VersionConflictResult,
+)
+from decisionlog.api.types import Decision, DecisionDomain, DecisionRight, Member, Trajectory
+
+
+@strawberry.type
+class TrajectoryPayload:
+    """The trajectory after the change, and the version the change made."""
+
+    trajectory: Trajectory
+    version: int
+
+
+@strawberry.type
+class MemberPayload(TrajectoryPayload):
+    member: Member
+
+
+@strawberry.type
+class DomainPayload(TrajectoryPayload):
+    domain: DecisionDomain
+
+
+@strawberry.type
+class RightPayload(TrajectoryPayload):
+    right: DecisionRight
+
+
+@strawberry.type
+class DecisionPayload(TrajectoryPayload):
+    decision: Decision
+
+
+_Errors = (
+    ValidationErrorResult | NotFoundResult | RuleViolationResult | VersionConflictResult
+    | NotAuthorizedResult
+)
+
+TrajectoryResult = Annotated[TrajectoryPayload | _Errors, strawberry.union("TrajectoryResult")]
+MemberResult = Annotated[MemberPayload | _Errors, strawberry.union("MemberResult")]
+DomainResult = Annotated[DomainPayload | _Errors, strawberry.union("DomainResult")]
+RightResult = Annotated[RightPayload | _Errors, strawberry.union("RightResult")]
+DecisionResult = Annotated[DecisionPayload | _Errors, strawberry.union("DecisionResult")]

@@ -1,0 +1,57 @@
+"""Queries: a trajectory (now or as of a version or moment) and the list of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from decisionlog.api.context import Info
+from decisionlog.api.pagination import Connection, QueryError, connection, decode_cursor, page_size
+from decisionlog.api.types import Trajectory, trajectory_type
+
+
+@strawberry.input(one_of=True)
+class AsOf:
+    """A trajectory as it stood after a version, or as recorded at a moment."""
+
+    version: int | None = strawberry.UNSET
+    at: datetime | None = strawberry.UNSET
+
+
+@strawberry.type
+class Query:
+    """State and history of the trajectories."""
+
+    @strawberry.field(description="A trajectory, now or as of a version or moment; "
+                                   "null when unknown or before its start.")
+    def trajectory(self, info: Info, id: strawberry.ID,
+                   as_of: AsOf | None = None) -> Trajectory | None:
+        version, at = _as_of(as_of)
+        if not info.context.principal.may_read(id):
+            return None
+        aggregate = info.context.app.get_trajectory(id, version=version, at=at)
+        return None if aggregate is None else trajectory_type(aggregate)
+
+    @strawberry.field(description="Trajectories in the order they were started.")
+    def trajectories(self, info: Info, first: int | None = None,
+                     after: str | None = None) -> Connection[Trajectory]:
+        size = page_size(first)
+        page = info.context.app.list_trajectories(
+            first=size, after=decode_cursor("trajectory", after))
+        return connection(
+            "trajectory", page.trajectories, size=size, total_count=page.total_count,
+            has_next_page=page.has_next_page, node=trajectory_type,
+        )
+
+
+def _as_of(as_of: AsOf | None) -> tuple[int | None, datetime | None]:
+    if as_of is None:
+        return None, None
+    version = as_of.version if as_of.version is not strawberry.UNSET else None
+    at = as_of.at if as_of.at is not strawberry.UNSET else None
+    if version is not None and version < 0:
+        raise QueryError(f"asOf.version must not be negative, not {version}.")
+    if at is not None and at.utcoffset() is None:
+        raise QueryError("asOf.at must be a date-time with a UTC offset.")
+    return version, at

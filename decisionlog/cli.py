@@ -1,0 +1,72 @@
+"""The `decisionlog` command: parses arguments and calls the application; no rules here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from decisionlog.config import (
+    DATABASE_URL_VARIABLE,
+    DatabaseURLError,
+    database_url,
+    parse_database_url,
+)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from decisionlog.application import DecisionLog
+    from decisionlog.demo import seed_demo
+
+    url = database_url(args.database)
+    database = parse_database_url(url)
+    if args.workers > 1 and database.is_sqlite:
+        print("decisionlog: --workers > 1 needs PostgreSQL; a SQLite file serves one "
+              "worker.", file=sys.stderr)
+        return 2
+    if args.demo:
+        log = DecisionLog(env=database.env)
+        trajectory_id = seed_demo(log)
+        log.close()
+        print(f"Demo trajectory: {trajectory_id}")
+    os.environ[DATABASE_URL_VARIABLE] = url
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (database: {url})")
+    uvicorn.run(
+        "decisionlog.api.app:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers if args.workers > 1 else None, log_level="info",
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="decisionlog", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the GraphQL service")
+    serve.add_argument("--database", help=f"database URL (default: ${DATABASE_URL_VARIABLE} "
+                                          "or sqlite:///decisionlog.db)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true",
+                       help="record the demo trajectory first, unless it is there")
+    serve.set_defaults(handler=_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except DatabaseURLError as error:
+        print(f"decisionlog: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
