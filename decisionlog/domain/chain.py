@@ -27,7 +27,11 @@ these keys:
 **Digest.** `digest = sha256(canonical(record)).hexdigest()`, where
 
     canonical(record) = json.dumps(record, sort_keys=True, separators=(",", ":"),
-                                   ensure_ascii=True, allow_nan=False).encode("ascii")
+                                   ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+that is: keys sorted by code point at every level, no whitespace, text as UTF-8 with
+only `"`, `\\` and the control characters U+0000 to U+001F escaped (`\\b \\t \\n \\f \\r`,
+others as `\\u00xx`), integers in decimal, no floats.
 
 A jsonl export line is the record plus its `digest`, so an offline check is: parse the
 line, remove `digest`, hash the rest canonically, compare, and check that
@@ -63,14 +67,14 @@ def _json_value(value: object) -> object:
 
 
 _ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False,
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
     default=_json_value,
 )
 
 
 def canonical(record: Mapping[str, Any]) -> bytes:
     """The canonical bytes of a record (or of any JSON-able mapping)."""
-    return _ENCODER.encode(record).encode("ascii")
+    return _ENCODER.encode(record).encode("utf-8")
 
 
 def chain_record(
