@@ -18,13 +18,13 @@ from typing import Any, ClassVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, JSONTranscoder
 
 from decisionlog.domain.errors import TrajectoryNotFoundError, VersionConflictError
-from decisionlog.domain.events import TrajectoryEvent, TrajectoryStarted
+from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
+from decisionlog.readmodels import ReadModels, catch_up, construct_recorder, views_of
 from decisionlog.transcodings import register_entity_transcodings
 
 Command = Callable[[Trajectory, Provenance], str | None]
@@ -65,7 +65,13 @@ class DecisionLog(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._write_lock = threading.RLock()
-        self._started_topic = get_topic(TrajectoryStarted)
+        self.readmodels = ReadModels(views_of(self.recorder))
+        if self.readmodels.lag():  # views older than the log: an upgrade, or a rebuild cut off
+            catch_up(self.readmodels.store)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The backend's recorder, writing the read models in each save's transaction."""
+        return construct_recorder(self.factory, self.mapper)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -209,18 +215,14 @@ class DecisionLog(Application[UUID]):
         return iter(events)
 
     def list_trajectories(self, *, first: int, after: int = 0) -> TrajectoryPage:
-        """Trajectories in the order they were started, keyed by their position in the log."""
-        notifications = self.recorder.select_notifications(
-            start=after, limit=first + 1, topics=[self._started_topic],
-            inclusive_of_start=False,
-        )
-        page: list[tuple[int, Trajectory]] = []
-        for notification in notifications[:first]:
-            trajectory = self._load(parse_id(notification.originator_id))
-            page.append((notification.id, trajectory))
-        total = len(self.recorder.select_notifications(
-            start=None, limit=2**31 - 1, topics=[self._started_topic]))
-        return TrajectoryPage(page, len(notifications) > first, total)
+        """Trajectories in the order they were started, keyed by their position in the log.
+
+        Positions and count come from the read model; `readmodels.trajectories` gives
+        the rows without loading aggregates, with filters.
+        """
+        page = self.readmodels.trajectories(first=first, after=after)
+        loaded = [(row.position, self._load(parse_id(row.id))) for row in page.rows]
+        return TrajectoryPage(loaded, page.has_next_page, page.total_count or 0)
 
     # Helpers
 

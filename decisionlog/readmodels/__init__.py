@@ -1,0 +1,40 @@
+"""Read models: views across all trajectories, written with the events, rebuildable.
+
+- `recorders.construct_recorder` gives the application a recorder that applies each
+  saved event to the views in the transaction that stores it;
+- `ReadModels` (`reader.py`) offers the queries; `rows.py` what they return;
+- `rebuild.rebuild` / `rebuild.catch_up` replay the event log into the views.
+"""
+
+from __future__ import annotations
+
+from decisionlog.readmodels.reader import ReadModels
+from decisionlog.readmodels.rebuild import RebuildProgress, catch_up, rebuild
+from decisionlog.readmodels.recorders import construct_recorder, views_of
+from decisionlog.readmodels.rows import (
+    DecisionFilter,
+    DecisionOrder,
+    DecisionRow,
+    InvalidCursorError,
+    MandateRow,
+    MemberRef,
+    Page,
+    TrajectoryRow,
+)
+
+__all__ = [
+    "DecisionFilter",
+    "DecisionOrder",
+    "DecisionRow",
+    "InvalidCursorError",
+    "MandateRow",
+    "MemberRef",
+    "Page",
+    "ReadModels",
+    "RebuildProgress",
+    "TrajectoryRow",
+    "catch_up",
+    "construct_recorder",
+    "rebuild",
+    "views_of",
+]

@@ -1,0 +1,117 @@
+"""View stores for SQLite and for eventsourcing's in-memory (POPO) event store.
+
+SQLite keeps the views in the events' file and shares its connection pool; the in-memory
+event store gets a private in-memory SQLite database, guarded by the event store's own
+lock, so the read models behave the same in unit tests. PostgreSQL: `postgres.py`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from decisionlog.readmodels.dialect import Dialect, Executor
+from decisionlog.readmodels.store import ViewStore
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Mapper
+    from eventsourcing.popo import POPOApplicationRecorder
+    from eventsourcing.sqlite import SQLiteDatastore
+
+SQLITE = Dialect()
+
+
+class SQLiteViewStore(ViewStore):
+    """Views in the SQLite file of the events (table `stored_events`, rowid order)."""
+
+    dialect = SQLITE
+
+    def __init__(self, datastore: SQLiteDatastore, mapper: Mapper[UUID],
+                 events_table: str = "stored_events") -> None:
+        super().__init__(mapper)
+        self.datastore = datastore
+        self.events_table = events_table
+
+    @contextmanager
+    def reading(self) -> Iterator[Executor]:
+        with self.datastore.transaction(commit=False) as cursor:
+            yield Executor(cursor, self.dialect)
+
+    @contextmanager
+    def writing(self) -> Iterator[Executor]:
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE")  # take the write lock before reading
+            try:
+                yield Executor(cursor, self.dialect)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
+    def select_notifications(self, ex: Executor, after: int, limit: int
+                             ) -> Sequence[Notification]:
+        rows = ex.fetchall(
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, limit))
+        return [Notification(id=r[0], originator_id=UUID(r[1]), originator_version=r[2],
+                             topic=r[3], state=r[4]) for r in rows]
+
+    def previous_notification_id(self, ex: Executor, before: int) -> int:
+        return int(ex.scalar(
+            f"SELECT MAX(rowid) FROM {self.events_table} WHERE rowid < ?", (before,)) or 0)
+
+    def max_notification_id(self, ex: Executor) -> int:
+        return int(ex.scalar(f"SELECT MAX(rowid) FROM {self.events_table}") or 0)
+
+
+class MemoryViewStore(ViewStore):
+    """Views in a private in-memory SQLite database, beside an in-memory event store."""
+
+    dialect = SQLITE
+
+    def __init__(self, recorder: POPOApplicationRecorder, mapper: Mapper[UUID],
+                 lock: threading.RLock) -> None:
+        super().__init__(mapper)
+        self.recorder = recorder
+        self.lock = lock
+        self.db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+
+    @contextmanager
+    def reading(self) -> Iterator[Executor]:
+        with self.lock:
+            yield Executor(self.db.cursor(), self.dialect)
+
+    @contextmanager
+    def writing(self) -> Iterator[Executor]:
+        with self.lock:
+            cursor = self.db.cursor()
+            cursor.execute("BEGIN")
+            try:
+                yield Executor(cursor, self.dialect)
+            except BaseException:
+                self.db.rollback()
+                raise
+            self.db.commit()
+
+    def select_notifications(self, ex: Executor, after: int, limit: int
+                             ) -> Sequence[Notification]:
+        return self.recorder.select_notifications(after, limit, inclusive_of_start=False)
+
+    def previous_notification_id(self, ex: Executor, before: int) -> int:
+        return before - 1  # in-memory notification ids have no gaps
+
+    def max_notification_id(self, ex: Executor) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+

@@ -1,0 +1,144 @@
+"""What the read-model queries return: plain, frozen dataclasses, and their filters."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from decisionlog.domain.values import (
+    DecisionKind,
+    DecisionOrigin,
+    DecisionStatus,
+    RightKind,
+    Scale,
+    TrajectoryStatus,
+)
+
+T = TypeVar("T")
+
+
+class InvalidCursorError(ValueError):
+    """Raised when an `after` position names no row of the list it is used with."""
+
+    def __init__(self, after: int, list_name: str) -> None:
+        super().__init__(f"Cursor position {after} is not in the {list_name} list.")
+        self.after = after
+
+
+class DecisionOrder(StrEnum):
+    """The order of the root decision list, by decidedAt, then by when recorded."""
+
+    NEWEST_FIRST = "NEWEST_FIRST"
+    OLDEST_FIRST = "OLDEST_FIRST"
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list; `total_count` only when asked for."""
+
+    rows: list[T]
+    has_next_page: bool
+    total_count: int | None = None
+
+
+@dataclass(frozen=True)
+class TrajectoryRow:
+    """A trajectory as the list of trajectories shows it."""
+
+    position: int
+    id: str
+    name: str
+    client: str | None
+    description: str | None
+    status: TrajectoryStatus
+    version: int
+    started_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    closed_reason: str | None
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """A member named on a decision."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """A decision in a cross-trajectory list. `position` orders ties and is its cursor."""
+
+    position: int
+    trajectory_id: str
+    id: str
+    domain_id: str
+    domain_name: str
+    title: str
+    statement: str
+    rationale: str | None
+    kind: DecisionKind
+    origin: DecisionOrigin
+    status: DecisionStatus
+    scale: Scale
+    decided_at: datetime | None
+    recorded_at: datetime
+    surfaced_by: str | None
+    evidence: str | None
+    ratified_at: datetime | None
+    closed_at: datetime | None
+    closed_reason: str | None
+    decided_by: tuple[MemberRef, ...] = ()
+    consulted: tuple[MemberRef, ...] = ()
+    supersedes: tuple[str, ...] = ()
+    superseded_by: tuple[str, ...] = ()
+
+    @property
+    def since(self) -> datetime | None:
+        """For an implicit decision: when it probably began."""
+        return self.decided_at if self.origin is DecisionOrigin.IMPLICIT else None
+
+
+@dataclass(frozen=True)
+class MandateRow:
+    """A right a person holds now, directly (`via_role` None) or through their role."""
+
+    trajectory_id: str
+    trajectory_name: str
+    trajectory_status: TrajectoryStatus
+    member_id: str
+    member_name: str
+    member_role: str
+    right_id: str
+    right: RightKind
+    condition: str | None
+    domain_id: str
+    domain_name: str
+    via_role: str | None
+    granted_at: datetime
+    effective_from: datetime
+
+
+@dataclass(frozen=True)
+class DecisionFilter:
+    """Filters of the root decision list; None means "any".
+
+    `search`: every word is a word, or the start of one, of the title, statement or
+    rationale. `domain_name` and `decided_by` (a decider's name) match case-insensitively.
+    `decided_from` is inclusive, `decided_to` exclusive; decisions without a decidedAt
+    (surfaced without `since`) are left out when either is given.
+    """
+
+    search: str | None = None
+    domain_name: str | None = None
+    status: DecisionStatus | None = None
+    origin: DecisionOrigin | None = None
+    kind: DecisionKind | None = None
+    decided_by: str | None = None
+    decided_from: datetime | None = None
+    decided_to: datetime | None = None
+    trajectory_ids: Collection[str] | None = field(default=None)

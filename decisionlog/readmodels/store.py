@@ -1,0 +1,148 @@
+"""Where the views live, and the rule that keeps them exactly once.
+
+A `ViewStore` gives read and write transactions on the database that holds the events,
+and reads the event log from inside them. The tracking row says which notification the
+views have reached; events are applied to the views only when the views hold every event
+before them, and the new position is written in the same transaction as the view rows:
+nothing is skipped, nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from decisionlog.domain.events import TrajectoryEvent
+from decisionlog.readmodels.dialect import Dialect, Executor
+from decisionlog.readmodels.projector import Positioned, project
+from decisionlog.readmodels.schema import VIEW_SET, ensure_schema
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from eventsourcing.persistence import Mapper, Notification, StoredEvent
+
+
+@dataclass(frozen=True)
+class ProjectionState:
+    """The tracking row of the view set."""
+
+    position: int
+    rebuilding: bool
+
+
+class ViewStore(ABC):
+    """The views' side of one event store: transactions, and the event log read in them."""
+
+    dialect: Dialect
+
+    def __init__(self, mapper: Mapper[UUID]) -> None:
+        self.mapper = mapper
+
+    @abstractmethod
+    def reading(self) -> AbstractContextManager[Executor]:
+        """A read-only transaction (one consistent snapshot)."""
+
+    @abstractmethod
+    def writing(self) -> AbstractContextManager[Executor]:
+        """A write transaction that holds the view set's write lock from its start."""
+
+    @abstractmethod
+    def select_notifications(self, ex: Executor, after: int, limit: int
+                             ) -> Sequence[Notification]:
+        """Up to `limit` notifications after `after`, in order, read inside `ex`."""
+
+    @abstractmethod
+    def previous_notification_id(self, ex: Executor, before: int) -> int:
+        """The id of the last notification before `before` (0 if none), read inside `ex`."""
+
+    @abstractmethod
+    def max_notification_id(self, ex: Executor) -> int:
+        """The id of the last notification (0 if none), read inside `ex`."""
+
+    def decode(self, positioned: Sequence[tuple[int, StoredEvent]]) -> list[Positioned]:
+        """Domain events from stored ones, through the application's mapper."""
+        to_event = self.mapper.to_domain_event
+        return [(i, cast(TrajectoryEvent, to_event(s))) for i, s in positioned]
+
+    def ensure_schema(self) -> None:
+        """Create the view tables if they are missing (or of an older schema version)."""
+        with self.writing() as ex:
+            ensure_schema(ex)
+
+    def state(self) -> ProjectionState:
+        """The tracking row, as committed."""
+        with self.reading() as ex:
+            return read_state(ex)
+
+    def lag(self) -> tuple[int, int]:
+        """(position of the views, last notification id), read in one snapshot."""
+        with self.reading() as ex:
+            return read_state(ex).position, self.max_notification_id(ex)
+
+
+def read_state(ex: Executor, *, lock: bool = False) -> ProjectionState:
+    """The tracking row; with `lock`, locked until the transaction ends (PostgreSQL)."""
+    suffix = " FOR UPDATE" if lock and ex.dialect.name == "postgres" else ""
+    row = ex.fetchone(
+        "SELECT position, rebuilding FROM dl_projection WHERE name = ?" + suffix,
+        (VIEW_SET,))
+    if row is None:
+        raise LookupError("The read models have no tracking row: their schema is missing.")
+    return ProjectionState(int(row[0]), bool(row[1]))
+
+
+def write_state(ex: Executor, state: ProjectionState) -> None:
+    """Move the tracking row; in the same transaction as the view rows it accounts for."""
+    ex.execute("UPDATE dl_projection SET position = ?, rebuilding = ? WHERE name = ?",
+               (state.position, int(state.rebuilding), VIEW_SET))
+
+
+def project_live(store: ViewStore, ex: Executor, ids: Sequence[int],
+                 stored_events: Sequence[StoredEvent]) -> bool:
+    """Apply just-inserted events in their own transaction, if the views are up to date.
+
+    Returns False (and writes nothing) when the views lack earlier events, as during a
+    rebuild: the rebuild or the next catch-up applies these events in order.
+    """
+    if not ids:
+        return True
+    state = read_state(ex, lock=True)
+    if state.position != store.previous_notification_id(ex, ids[0]):
+        return False
+    ex.run(project(store.decode(list(zip(ids, stored_events, strict=True)))))
+    write_state(ex, ProjectionState(ids[-1], state.rebuilding))
+    return True
+
+
+def apply_next_batch(store: ViewStore, limit: int) -> tuple[int, ProjectionState, int]:
+    """Apply the next `limit` events after the tracking position, in one transaction.
+
+    Returns the number applied, the new state and the last notification id seen.
+    """
+    with store.writing() as ex:
+        state = read_state(ex, lock=True)
+        notifications = store.select_notifications(ex, state.position, limit)
+        last = store.max_notification_id(ex)
+        if not notifications:
+            if state.rebuilding:
+                state = ProjectionState(state.position, rebuilding=False)
+                write_state(ex, state)
+            return 0, state, last
+        events = store.decode([(n.id, n) for n in notifications])
+        ex.run(project(events))
+        state = ProjectionState(notifications[-1].id, state.rebuilding)
+        write_state(ex, state)
+        return len(notifications), state, last
+
+
+def iterate_batches(store: ViewStore, limit: int) -> Iterator[tuple[int, ProjectionState, int]]:
+    """Apply batches until the views hold every event; yields after each batch."""
+    while True:
+        applied, state, last = apply_next_batch(store, limit)
+        yield applied, state, last
+        if applied == 0:
+            return
