@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from decisionlog.cli_tokens import add_token_commands
 from decisionlog.config import (
     DATABASE_URL_VARIABLE,
     DatabaseURLError,
@@ -18,7 +19,10 @@ from decisionlog.config import (
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from decisionlog.api.limits import MAX_BODY_BYTES
+    from decisionlog.api.settings import Settings
     from decisionlog.application import DecisionLog
+    from decisionlog.cli_tokens import announce_demo_token
     from decisionlog.demo import seed_demo
 
     url = database_url(args.database)
@@ -30,13 +34,20 @@ def _serve(args: argparse.Namespace) -> int:
     if args.demo:
         log = DecisionLog(env=database.env)
         trajectory_id = seed_demo(log)
-        log.close()
         print(f"Demo trajectory: {trajectory_id}")
+        announce_demo_token(log, url=url, host=args.host, port=args.port)
+        log.close()
     os.environ[DATABASE_URL_VARIABLE] = url
+    os.environ.update(Settings(
+        allow_anonymous_read=args.allow_anonymous_read, introspection=not args.no_introspection,
+        token_cache_seconds=Settings.from_env().token_cache_seconds).to_env())
+    if args.allow_anonymous_read:
+        print("Anonymous reads are allowed: requests without a token read every trajectory.")
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (database: {url})")
     uvicorn.run(
         "decisionlog.api.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers if args.workers > 1 else None, log_level="info",
+        ws_max_size=MAX_BODY_BYTES,
     )
     return 0
 
@@ -53,8 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true",
-                       help="record the demo trajectory first, unless it is there")
+                       help="record the demo trajectory first, unless it is there, and a "
+                            "demo facilitator token")
+    serve.add_argument("--allow-anonymous-read", action="store_true",
+                       help="requests without a token read everything (a public demo)")
+    serve.add_argument("--no-introspection", action="store_true",
+                       help="refuse __schema/__type queries (GraphiQL then cannot help)")
     serve.set_defaults(handler=_serve)
+    add_token_commands(commands)
     return parser
 
 

@@ -4,44 +4,38 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from decisionlog.api.context import ANONYMOUS_FACILITATOR, Context
-from decisionlog.api.schema import schema
+from decisionlog.api.authentication import AuthenticatingGraphQL
+from decisionlog.api.limits import MAX_BODY_BYTES, BodySizeLimit
+from decisionlog.api.schema import build_schema, schema
+from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog
+from decisionlog.auth import Authenticator, token_store
 from decisionlog.config import database_url, parse_database_url
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI app, with our request context."""
-
-    def __init__(self, decision_log: DecisionLog) -> None:
-        super().__init__(
-            schema,
-            graphql_ide="graphiql",
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-        )
-        self.decision_log = decision_log
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(
-            app=self.decision_log, principal=ANONYMOUS_FACILITATOR,
-            request=request, response=response,
-        )
+class GraphQLApp(AuthenticatingGraphQL):
+    """Strawberry's ASGI app, with our request context and authentication."""
 
 
-def create_app(url: str | None = None, *, decision_log: DecisionLog | None = None) -> Starlette:
+def create_app(url: str | None = None, *, decision_log: DecisionLog | None = None,
+               settings: Settings | None = None) -> Starlette:
     """The service on the database at `url` (default: DECISIONLOG_DATABASE_URL or
-    sqlite:///decisionlog.db), or on a given `DecisionLog`."""
+    sqlite:///decisionlog.db), or on a given `DecisionLog`; `settings` default to the
+    DECISIONLOG_* environment variables (see `api/settings.py`)."""
     log = decision_log or DecisionLog(env=parse_database_url(database_url(url)).env)
-    graphql = GraphQLApp(log)
+    settings = settings or Settings.from_env()
+    authenticator = Authenticator(token_store(log), ttl=settings.token_cache_seconds)
+    graphql = GraphQLApp(
+        schema if settings.introspection else build_schema(introspection=False), log,
+        authenticator, allow_anonymous_read=settings.allow_anonymous_read,
+    )
 
     async def health(request: Request) -> Response:
         try:
@@ -68,6 +62,8 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
             Route("/", home),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
     )
     app.state.decision_log = log
+    app.state.authenticator = authenticator
     return app

@@ -7,28 +7,15 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
 
+from decisionlog.api.masking import new_request_id
+from decisionlog.auth.principal import FACILITATOR, Principal
+
 if TYPE_CHECKING:
     from decisionlog.application import DecisionLog
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who makes a request: the token's name, its role and the trajectories it may see."""
-
-    name: str
-    role: str
-    trajectories: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def can_write(self) -> bool:
-        return self.role == "facilitator"
-
-    def may_read(self, trajectory_id: str) -> bool:
-        """Whether the principal may see the trajectory."""
-        return not self.trajectories or trajectory_id in self.trajectories
-
-
-ANONYMOUS_FACILITATOR = Principal(name="anonymous", role="facilitator")
+ANONYMOUS_FACILITATOR = Principal(name="anonymous", role=FACILITATOR)
+"""For in-process tests that call the schema directly; the service never uses it."""
 
 
 @dataclass
@@ -39,6 +26,10 @@ class Context:
     principal: Principal
     request: Any = None
     response: Any = None
+    request_id: str = field(default_factory=new_request_id)
+    connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
 
 
 Info: TypeAlias = strawberry.Info[Context, None]
+
+__all__ = ["ANONYMOUS_FACILITATOR", "Context", "Info", "Principal"]

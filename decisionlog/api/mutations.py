@@ -26,6 +26,7 @@ from decisionlog.api.payloads import (
     TrajectoryPayload,
     TrajectoryResult,
 )
+from decisionlog.api.permissions import write_denied
 from decisionlog.api.types import Decision, DecisionDomain, DecisionRight, Member, trajectory_type
 from decisionlog.application import Command, CommandResult
 from decisionlog.domain.errors import DecisionLogError
@@ -43,14 +44,7 @@ def _inputs(data: Any) -> dict[str, Any]:
 
 
 def _not_authorized(info: Info, trajectory_id: str | None) -> NotAuthorizedResult | None:
-    principal = info.context.principal
-    if not principal.can_write:
-        return NotAuthorizedResult(message=f"{principal.name!r} may not record changes.")
-    if trajectory_id is not None and principal.trajectories \
-            and trajectory_id not in principal.trajectories:
-        return NotAuthorizedResult(
-            message=f"{principal.name!r} may not change trajectory {trajectory_id}.")
-    return None
+    return write_denied(info, trajectory_id)
 
 
 def _execute(info: Info, name: str, data: i.TrajectoryCommandInput, command: Command,

@@ -8,6 +8,7 @@ import strawberry
 
 from decisionlog.api.context import Info
 from decisionlog.api.pagination import Connection, QueryError, connection, decode_cursor, page_size
+from decisionlog.api.permissions import may_read, read_scope, scoped_page
 from decisionlog.api.types import Trajectory, trajectory_type
 
 
@@ -28,7 +29,7 @@ class Query:
     def trajectory(self, info: Info, id: strawberry.ID,
                    as_of: AsOf | None = None) -> Trajectory | None:
         version, at = _as_of(as_of)
-        if not info.context.principal.may_read(id):
+        if not may_read(info, id):
             return None
         aggregate = info.context.app.get_trajectory(id, version=version, at=at)
         return None if aggregate is None else trajectory_type(aggregate)
@@ -37,6 +38,13 @@ class Query:
     def trajectories(self, info: Info, first: int | None = None,
                      after: str | None = None) -> Connection[Trajectory]:
         size = page_size(first)
+        scope = read_scope(info)
+        if scope is not None:  # a few trajectories: page them here, in start order
+            found = (info.context.app.get_trajectory(t) for t in sorted(scope))
+            mine = sorted((t for t in found if t is not None),
+                          key=lambda t: (t.created_on, str(t.id)))
+            return scoped_page("scoped-trajectory", mine, first=size, after=after,
+                               node=trajectory_type)
         page = info.context.app.list_trajectories(
             first=size, after=decode_cursor("trajectory", after))
         return connection(

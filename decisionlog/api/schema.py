@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
+from decisionlog.api.limits import limit_extensions
+from decisionlog.api.masking import MaskInternalErrors, log_expected
 from decisionlog.api.mutations import Mutation
 from decisionlog.api.queries import Query
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
-)
+if TYPE_CHECKING:
+    from graphql import GraphQLError
+    from strawberry.types import ExecutionContext
+
+
+class DecisionLogSchema(strawberry.Schema):
+    """The schema, logging only what `MaskInternalErrors` masks (with its request id)."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        log_expected(errors)
+
+
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    """The schema with its limits, caches and error masking (see `api/limits.py`)."""
+    return DecisionLogSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            *limit_extensions(introspection=introspection),
+            lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024),
+            MaskInternalErrors,
+        ],
+    )
+
+
+schema = build_schema()
 
 
 def schema_sdl() -> str:

@@ -8,11 +8,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from decisionlog.application import DecisionLog
+from decisionlog.auth import TokenStore, token_store
+from decisionlog.config import parse_database_url
 
 
 class GraphQLErrors(AssertionError):
@@ -46,7 +51,7 @@ class GraphQLClient:
         data: dict[str, Any] = body["data"]
         return data
 
-    def mutate(self, name: str, input: dict[str, Any], selection: str = "") -> dict[str, Any]:  # noqa: A002
+    def mutate(self, name: str, input: dict[str, Any], selection: str = "") -> dict[str, Any]:
         """Run one mutation; returns its result object with `__typename`."""
         input_type = name[0].upper() + name[1:] + "Input"
         query = (
@@ -77,6 +82,8 @@ class Server:
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    facilitator_token: str | None = None
+    _log: DecisionLog | None = None
 
     @property
     def url(self) -> str:
@@ -110,3 +117,24 @@ class Server:
 
     def client(self, token: str | None = None) -> GraphQLClient:
         return GraphQLClient(self.url, token=token)
+
+    def tokens(self) -> TokenStore:
+        """The token store of the server's database (the same table the server reads)."""
+        if self._log is None:
+            self._log = DecisionLog(env=parse_database_url(self.database_url).env)
+        return token_store(self._log)
+
+    def create_token(self, role: str, *, name: str,
+                     trajectories: Iterable[str] = ()) -> str:
+        """A new token in the server's database; it works at once, started or not."""
+        return self.tokens().create(name=name, role=role, trajectories=list(trajectories))
+
+    def revoke_token(self, name: str) -> None:
+        self.tokens().revoke(name)
+
+    def close(self) -> None:
+        """Stop the server and close the test's own connection to its database."""
+        self.stop()
+        if self._log is not None:
+            self._log.close()
+            self._log = None

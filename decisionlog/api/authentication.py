@@ -1,0 +1,144 @@
+"""Strawberry's ASGI view with authentication and hardened request parsing.
+
+HTTP: `Authorization: Bearer TOKEN`. Without a valid token only GraphiQL's page is
+served; any GraphQL request gets 401 with a GraphQL-style JSON error (a request without
+a token reads as an unscoped reader when anonymous reads are allowed; a bad token is
+refused even then). Websocket: the token comes in the `connection_init` payload as
+`{"Authorization": "Bearer TOKEN"}` (or the upgrade request's header); a bad one closes
+the socket with 4403 before anything runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import process_result
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
+
+from decisionlog.api.context import Context
+from decisionlog.api.masking import masked_error, should_mask_error
+from decisionlog.auth.principal import ANONYMOUS_READER, NOBODY, Principal
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.types import Receive, Scope, Send
+    from strawberry.http import GraphQLHTTPResponse
+    from strawberry.schema import BaseSchema
+    from strawberry.types import ExecutionResult
+
+    from decisionlog.application import DecisionLog
+    from decisionlog.auth.authenticator import Authenticator
+
+
+class NotAuthenticatedError(Exception):
+    """Raised when a GraphQL request carries no valid token; answered with 401."""
+
+    def __init__(self, message: str, *, token_given: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.token_given = token_given
+
+    def response(self) -> Response:
+        challenge = 'Bearer realm="decisionlog"'
+        if self.token_given:
+            challenge += ', error="invalid_token"'
+        return JSONResponse(
+            {"errors": [{"message": self.message, "extensions": {"code": "UNAUTHENTICATED"}}]},
+            status_code=401, headers={"WWW-Authenticate": challenge},
+        )
+
+
+def bearer_token(value: object) -> str | None:
+    """The token of an `Authorization` value `Bearer TOKEN`; "" for any other value."""
+    if value is None:
+        return None
+    scheme, _, token = str(value).strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class AuthenticatingGraphQL(GraphQL[Context, None]):
+    """The GraphQL view: who is asking, in the context of every operation."""
+
+    def __init__(self, schema: BaseSchema, decision_log: DecisionLog,
+                 authenticator: Authenticator, *, allow_anonymous_read: bool = False) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self.decision_log = decision_log
+        self.authenticator = authenticator
+        self.allow_anonymous_read = allow_anonymous_read
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except NotAuthenticatedError as error:  # raised before anything was sent
+            await error.response()(scope, receive, send)
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        context = Context(app=self.decision_log, principal=NOBODY, request=request,
+                          response=response)
+        if isinstance(request, WebSocket):
+            return context  # authenticated by on_ws_connect
+        request.state.request_id = context.request_id
+        response.headers["X-Request-ID"] = context.request_id
+        token = bearer_token(request.headers.get("authorization"))
+        principal = await self._principal(token)
+        if principal is not None:
+            context.principal = principal
+        elif not self.should_render_graphql_ide(self.request_adapter_class(request)):
+            raise NotAuthenticatedError(
+                "A valid token is needed: send the header 'Authorization: Bearer TOKEN'."
+                if token is None else "The token is unknown, revoked or malformed.",
+                token_given=token is not None)
+        return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params if isinstance(context.connection_params, dict) \
+            else {}
+        value = params.get("Authorization", params.get("authorization"))
+        if value is None and isinstance(context.request, WebSocket):
+            value = context.request.headers.get("authorization")
+        principal = await self._principal(bearer_token(value))
+        if principal is None:
+            raise ConnectionRejectionError
+        context.principal = principal
+        return await super().on_ws_connect(context)
+
+    async def _principal(self, token: str | None) -> Principal | None:
+        if token is None:
+            return ANONYMOUS_READER if self.allow_anonymous_read else None
+        if self.authenticator.is_cached(token):
+            return self.authenticator.principal(token)
+        return await run_in_threadpool(self.authenticator.principal, token)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON that cannot crash the view: too deep, not UTF-8 or not an object or a
+        list is a JSON error (400 over HTTP, close over a websocket)."""
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        try:
+            value = json.loads(data)
+        except (RecursionError, UnicodeDecodeError):
+            raise json.JSONDecodeError("Nested too deeply or not UTF-8", text, 0) from None
+        if not isinstance(value, (dict, list)):
+            raise json.JSONDecodeError("Expected a JSON object", text, 0)
+        return value
+
+    async def process_result(self, request: Request,
+                             result: ExecutionResult) -> GraphQLHTTPResponse:
+        """A last guard: no unexpected exception's text leaves over HTTP."""
+        if result.errors:
+            request_id = getattr(request.state, "request_id", "-")
+            result.errors = [masked_error(e, request_id) if should_mask_error(e) else e
+                             for e in result.errors]
+        return process_result(result)
+

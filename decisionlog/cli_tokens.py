@@ -1,0 +1,122 @@
+"""`decisionlog token create|list|revoke`, and the demo token of `serve --demo`."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+from decisionlog.auth import ROLES, TokenError, token_store
+from decisionlog.config import DATABASE_URL_VARIABLE, database_url, parse_database_url
+
+if TYPE_CHECKING:
+    from decisionlog.application import DecisionLog
+
+DEMO_TOKEN_NAME = "demo-facilitator"
+DEMO_QUERY = '{"query": "{ trajectories { totalCount edges { node { id name version } } } }"}'
+
+
+def _open(args: argparse.Namespace) -> DecisionLog:
+    from decisionlog.application import DecisionLog
+
+    return DecisionLog(env=parse_database_url(database_url(args.database)).env)
+
+
+def _create(args: argparse.Namespace) -> int:
+    log = _open(args)
+    try:
+        unknown = [t for t in args.trajectory if log.get_trajectory(t) is None]
+        if unknown:
+            print(f"decisionlog: no trajectory {', '.join(unknown)} in this database.",
+                  file=sys.stderr)
+            return 2
+        token = token_store(log).create(name=args.name, role=args.role,
+                                        trajectories=args.trajectory)
+    except TokenError as error:
+        print(f"decisionlog: {error}", file=sys.stderr)
+        return 2
+    finally:
+        log.close()
+    print(token)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    log = _open(args)
+    try:
+        records = token_store(log).records()
+    finally:
+        log.close()
+    rows = [("NAME", "ROLE", "TRAJECTORIES", "CREATED", "REVOKED")] + [
+        (r.name, r.role, " ".join(sorted(r.trajectories)) or "all",
+         r.created_at.strftime("%Y-%m-%d %H:%M"),
+         r.revoked_at.strftime("%Y-%m-%d %H:%M") if r.revoked_at else "-")
+        for r in records
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+              .rstrip())
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    log = _open(args)
+    try:
+        store = token_store(log)
+        before = store.get(args.name)
+        record = store.revoke(args.name)
+    except TokenError as error:
+        print(f"decisionlog: {error}", file=sys.stderr)
+        return 1
+    finally:
+        log.close()
+    if before is not None and before.revoked_at is not None:
+        print(f"Token {args.name!r} was revoked already, at {record.revoked_at}.")
+    else:
+        print(f"Revoked token {args.name!r}; running servers refuse it within seconds.")
+    return 0
+
+
+def add_token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `token create|list|revoke` to the command line."""
+    token = commands.add_parser("token", help="create, list and revoke access tokens")
+    actions = token.add_subparsers(dest="token_command", required=True)
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--database", help=f"database URL (default: ${DATABASE_URL_VARIABLE} "
+                                             "or sqlite:///decisionlog.db)")
+
+    create = actions.add_parser("create", parents=[database],
+                                help="make a token and print it (once: only a hash is kept)")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", required=True,
+                        help="unique name; recorded as recordedBy on every change")
+    create.add_argument("--trajectory", action="append", default=[], metavar="ID",
+                        help="limit the token to this trajectory (repeat for more)")
+    create.set_defaults(handler=_create)
+
+    listing = actions.add_parser("list", parents=[database], help="list tokens (no secrets)")
+    listing.set_defaults(handler=_list)
+
+    revoke = actions.add_parser("revoke", parents=[database], help="revoke a token by name")
+    revoke.add_argument("name")
+    revoke.set_defaults(handler=_revoke)
+
+
+def announce_demo_token(log: DecisionLog, *, url: str, host: str, port: int) -> None:
+    """Make the demo facilitator token on first start and print how to use it."""
+    graphiql = f"http://{host}:{port}/graphql"
+    store = token_store(log)
+    if store.get(DEMO_TOKEN_NAME) is not None:
+        print(f"Token {DEMO_TOKEN_NAME!r} exists already; it was shown when it was made and "
+              "cannot be shown again (only its hash is stored). Make another with:\n"
+              f"  decisionlog token create --role facilitator --name NAME "
+              f"--database {shlex.quote(url)}")
+        return
+    token = store.create(name=DEMO_TOKEN_NAME, role="facilitator")
+    print(f"Demo facilitator token (shown once; only its hash is stored):\n  {token}\n"
+          f"GraphiQL: {graphiql}  (Headers tab: "
+          f'{{"Authorization": "Bearer {token}"}})\n'
+          f"Try:\n  curl -s {graphiql} -H 'Authorization: Bearer {token}' "
+          f"-H 'Content-Type: application/json' -d {shlex.quote(DEMO_QUERY)}")
