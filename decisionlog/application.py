@@ -19,6 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, JSONTranscoder
+from eventsourcing.utils import strtobool
 
 from decisionlog.domain.errors import TrajectoryNotFoundError, VersionConflictError
 from decisionlog.domain.events import TrajectoryEvent
@@ -66,8 +67,8 @@ class DecisionLog(Application[UUID]):
         super().__init__(env)
         self._write_lock = threading.RLock()
         self.readmodels = ReadModels(views_of(self.recorder))
-        if self.readmodels.lag():  # views older than the log: an upgrade, or a rebuild cut off
-            catch_up(self.readmodels.store)
+        if self.readmodels.lag() and strtobool(self.env.get("READMODELS_CATCH_UP", "y")):
+            catch_up(self.readmodels.store)  # after an upgrade, or a rebuild cut off
 
     def construct_recorder(self) -> ApplicationRecorder:
         """The backend's recorder, writing the read models in each save's transaction."""

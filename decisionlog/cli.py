@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from decisionlog.cli_rebuild import add_rebuild_command
 from decisionlog.cli_tokens import add_token_commands
 from decisionlog.config import (
     DATABASE_URL_VARIABLE,
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="refuse __schema/__type queries (GraphiQL then cannot help)")
     serve.set_defaults(handler=_serve)
     add_token_commands(commands)
+    add_rebuild_command(commands)
     return parser
 
 

@@ -1,0 +1,86 @@
+"""`decisionlog rebuild`: rebuild every read model from the event log, with progress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any, TextIO
+
+from decisionlog.config import DATABASE_URL_VARIABLE, database_url, parse_database_url
+
+BAR_WIDTH = 30
+PLAIN_INTERVAL = 5.0  # seconds between progress lines when not on a terminal
+
+
+def add_rebuild_command(commands: Any) -> None:
+    """Add the `rebuild` subcommand to the `decisionlog` parser's subcommands."""
+    rebuild = commands.add_parser(
+        "rebuild", help="rebuild every read model from the event log",
+        description="Drop the read models and replay the event log into them. An "
+                    "interrupted rebuild is resumed, unless --restart.")
+    rebuild.add_argument("--database", help=f"database URL (default: "
+                                            f"${DATABASE_URL_VARIABLE} or "
+                                            "sqlite:///decisionlog.db)")
+    rebuild.add_argument("--batch-size", type=int, default=2000,
+                         help="events per transaction (default: 2000)")
+    rebuild.add_argument("--restart", action="store_true",
+                         help="start over even if an interrupted rebuild could resume")
+    rebuild.set_defaults(handler=_rebuild)
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from decisionlog.application import DecisionLog
+    from decisionlog.readmodels import rebuild
+
+    env = dict(parse_database_url(database_url(args.database)).env)
+    env["READMODELS_CATCH_UP"] = "n"  # resume here, with progress, not silently at start
+    log = DecisionLog(env=env)
+    try:
+        bar = ProgressBar(sys.stderr)
+        report = rebuild(log, progress=bar, batch_size=args.batch_size,
+                         restart=args.restart)
+        bar.finish()
+    finally:
+        log.close()
+    verb = "Resumed and finished" if report.resumed else "Rebuilt"
+    print(f"{verb} the read models: {report.events_applied:,} events in "
+          f"{report.elapsed:.1f} s; they include notification {report.position}.")
+    return 0
+
+
+class ProgressBar:
+    """Draws rebuild progress: a bar on a terminal, a line now and then otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_line = 0.0
+        self.drawn = False
+
+    def __call__(self, report: Any) -> None:
+        done = report.position
+        total = max(report.last_position, 1)
+        eta = report.eta_seconds
+        text = (f"{done:,}/{report.last_position:,} "
+                f"{report.events_per_second:,.0f} events/s "
+                f"ETA {_clock(eta) if eta is not None else '?'}")
+        if self.tty:
+            filled = int(BAR_WIDTH * min(done / total, 1.0))
+            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {100 * min(done / total, 1.0):3.0f}% {text}\x1b[K")
+            self.stream.flush()
+            self.drawn = True
+        elif time.monotonic() - self.last_line >= PLAIN_INTERVAL:
+            self.stream.write(f"rebuild: {text}\n")
+            self.last_line = time.monotonic()
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
