@@ -147,12 +147,13 @@ def link_ok(event: TrajectoryEvent, *, trajectory_id: str, version: int,
             "data": event.data(),
             "previousDigest": previous_digest,
         }
-        return bool(_sha256(_canonical_fast(record)).hexdigest() == state["digest"])
+        return bool(_sha256(fast_canonical(record)).hexdigest() == state["digest"])
     except Exception:  # a malformed event is not intact, whatever it lacks
         return False
 
 
-def _canonical_fast(record: dict[str, Any]) -> bytes:
+def fast_canonical(record: dict[str, Any]) -> bytes:
+    """`chain.canonical`, computed by orjson: the same bytes, several times faster."""
     return orjson.dumps(record, default=_json_value, option=_ORJSON_OPTIONS)
 
 

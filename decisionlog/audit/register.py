@@ -1,0 +1,185 @@
+"""The decision register: a trajectory as a markdown document for auditors.
+
+Per decision, in the spirit of MADR: status, date, decision-makers, consulted, informed,
+context, options, outcome, and links to what it supersedes or is superseded by; then the
+who-decides-what matrix and the history of its changes. Pure: a trajectory and its events
+in, text out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from decisionlog.domain import events as ev
+from decisionlog.domain.values import DecisionOrigin, DecisionStatus, RightKind
+
+if TYPE_CHECKING:
+    from decisionlog.domain.entities import Decision, DecisionRight
+    from decisionlog.domain.trajectory import Trajectory
+
+MANDATE_EVENTS = (ev.DomainDefined, ev.DomainRetired, ev.RightGranted, ev.RightRevoked,
+                  ev.MemberRemoved, ev.MemberChanged)
+STATUS_TEXT = {
+    DecisionStatus.PROPOSED_IMPLICIT: "Proposed (surfaced, awaiting ratification)",
+    DecisionStatus.IN_FORCE: "Accepted (in force)",
+    DecisionStatus.REJECTED: "Rejected",
+    DecisionStatus.SUPERSEDED: "Superseded",
+    DecisionStatus.WITHDRAWN: "Withdrawn",
+}
+
+
+def render_register(trajectory: Trajectory, history: Sequence[ev.TrajectoryEvent]) -> str:
+    """The whole register: heading, team, decisions, the matrix and its change history."""
+    numbers = {d: n for n, d in enumerate(trajectory.decisions, start=1)}
+    parts = [_heading(trajectory), _team(trajectory), "## Decisions\n"]
+    parts += [_decision(trajectory, d, numbers) for d in trajectory.decisions.values()]
+    if not trajectory.decisions:
+        parts.append("No decisions recorded.\n")
+    parts += [_matrix(trajectory), _mandate_history(trajectory, history)]
+    return "\n".join(parts)
+
+
+def _heading(t: Trajectory) -> str:
+    lines = [f"# Decision register: {t.name}", "",
+             f"- Trajectory: `{t.id}`",
+             f"- Client: {t.client or '—'}",
+             f"- Status: {t.status}" + (f" ({t.closed_reason})" if t.closed_reason else ""),
+             f"- Events: {t.version}, last recorded {_when(t.modified_on)}",
+             f"- Head digest: `{t.head_digest}`"]
+    if t.description:
+        lines += ["", t.description]
+    return "\n".join(lines) + "\n"
+
+
+def _team(t: Trajectory) -> str:
+    lines = ["## Design team", "", "| Member | Role | Side | Membership | Joined | Left |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for m in t.members.values():
+        left = _when(m.left_at) + (f" ({m.left_reason})" if m.left_reason else "")
+        lines.append(f"| {_cell(m.name)} | {_cell(m.role)} | {m.side} | {m.membership} "
+                     f"| {_when(m.joined_at)} | {_cell(left) if m.left_at else ''} |")
+    if not t.members:
+        lines.append("| — | | | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def _decision(t: Trajectory, d: Decision, numbers: dict[str, int]) -> str:
+    domain = t.domains.get(d.domain_id)
+    status = STATUS_TEXT[DecisionStatus(d.status)]
+    if d.superseded_by:
+        status += " by " + _links(t, d.superseded_by, numbers)
+    lines = [f'<a id="decision-{d.id}"></a>',
+             f"### D{numbers[d.id]}. {d.title}", "",
+             f"- Status: {status}",
+             f"- Date: {_when(d.decided_at)} (recorded {_when(d.recorded_at)})",
+             f"- Kind: {d.kind}, scale {d.scale}, {str(d.origin).lower()}",
+             f"- Domain: {domain.name if domain else d.domain_id}",
+             f"- Decision-makers: {_names(t, d.decided_by)}",
+             f"- Consulted: {_names(t, d.consulted)}",
+             f"- Informed: {_informed(t, d)}",
+             f"- Within mandate: {'yes' if t.is_within_mandate(d) else 'no'}"]
+    if d.supersedes:
+        lines.append(f"- Supersedes: {_links(t, d.supersedes, numbers)}")
+    lines += ["", "#### Context and problem statement", "", _context(t, d), "",
+              "#### Considered options", ""]
+    lines += [f"{i}. {o}" for i, o in enumerate(d.options_considered, start=1)] or ["—"]
+    lines += ["", "#### Decision outcome", "", d.statement]
+    if d.rationale:
+        lines += ["", f"Because: {d.rationale}"]
+    if d.closed_at is not None:
+        lines += ["", f"{status.split(' ')[0]} on {_when(d.closed_at)} by "
+                      f"{_names(t, d.closed_by)}" + (f": {d.closed_reason}"
+                                                      if d.closed_reason else ".")]
+    return "\n".join(lines) + "\n"
+
+
+def _context(t: Trajectory, d: Decision) -> str:
+    domain = t.domains.get(d.domain_id)
+    text = (domain.description if domain and domain.description else
+            f"A decision about {domain.name if domain else d.domain_id}.")
+    if d.origin is DecisionOrigin.IMPLICIT:
+        text += (f"\n\nAn implicit decision, surfaced by {_names(t, [d.surfaced_by or ''])}"
+                 f"; it probably holds since {_when(d.since)}.")
+        if d.evidence:
+            text += f" Evidence: {d.evidence}"
+        if d.ratified_at is not None:
+            text += (f"\n\nRatified on {_when(d.ratified_at)} by "
+                     f"{_names(t, d.ratified_by)}.")
+    return text
+
+
+def _informed(t: Trajectory, d: Decision) -> str:
+    moment = d.decided_at or d.recorded_at
+    rights = [r for r in t.rights.values()
+              if r.domain_id == d.domain_id and r.kind is RightKind.INFORMED
+              and r.in_force_at(moment)]
+    return ", ".join(_holder(t, r) for r in rights) or "—"
+
+
+def _matrix(t: Trajectory) -> str:
+    lines = ["## Who decides what", "", "| Domain | Decides | Advises | Informed |",
+             "| --- | --- | --- | --- |"]
+    for row in t.who_decides_what():
+        cells = [", ".join(_holder(t, r) for r in rights) or "—"
+                 for rights in (row.decides, row.advises, row.informed)]
+        lines.append(f"| {_cell(row.domain.name)} | " + " | ".join(map(_cell, cells)) + " |")
+    gaps = t.gaps()
+    lines += ["", "Gaps (nobody decides): " + (", ".join(g.name for g in gaps) or "none")]
+    return "\n".join(lines) + "\n"
+
+
+def _mandate_history(t: Trajectory, history: Iterable[ev.TrajectoryEvent]) -> str:
+    lines = ["## Changes to who decides what", "",
+             "| Version | Recorded | By | Change | Digest |", "| --- | --- | --- | --- | --- |"]
+    for e in history:
+        if isinstance(e, MANDATE_EVENTS):
+            lines.append(f"| {e.originator_version} | {_when(e.timestamp)} "
+                         f"| {_cell(e.recorded_by)} | {_cell(_change(t, e))} "
+                         f"| `{e.digest[:12]}` |")
+    return "\n".join(lines) + "\n"
+
+
+def _change(t: Trajectory, e: ev.TrajectoryEvent) -> str:
+    """The event's summary, with member and domain names in place of ids."""
+    text = e.summary()
+    for member in t.members.values():
+        text = text.replace(f"member {member.id}", member.name)
+        text = text.replace(f"Member {member.id}", member.name)
+    for domain in t.domains.values():
+        text = text.replace(f"domain {domain.id}", f"domain {domain.name!r}")
+    if isinstance(e, ev.RightRevoked) and e.right_id in t.rights:
+        right = t.rights[e.right_id]
+        on = t.domains.get(right.domain_id)
+        text = (f"{_holder(t, right)} no longer {right.kind} on "
+                f"{on.name if on else right.domain_id}"
+                + (f": {e.reason}" if e.reason else ""))
+    return text
+
+
+def _holder(t: Trajectory, right: DecisionRight) -> str:
+    if right.member_id is not None:
+        member = t.members.get(right.member_id)
+        holder = member.name if member else right.member_id
+    else:
+        holder = f"role {right.role}"
+    return holder + (f" ({right.condition})" if right.condition else "")
+
+
+def _names(t: Trajectory, member_ids: Iterable[str]) -> str:
+    names = [t.members[m].name if m in t.members else m for m in member_ids if m]
+    return ", ".join(names) or "—"
+
+
+def _links(t: Trajectory, decision_ids: Iterable[str], numbers: dict[str, int]) -> str:
+    return ", ".join(f"[D{numbers[i]}. {t.decisions[i].title}](#decision-{i})"
+                     for i in decision_ids if i in numbers)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment is not None else "—"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
