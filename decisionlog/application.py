@@ -7,6 +7,7 @@ and an optional idempotency key.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -235,8 +236,11 @@ class DecisionLog(Application[UUID]):
         return trajectory
 
     def _evict(self, trajectory_id: UUID) -> None:
+        # LRUCache.put(key, None) would store None (served as the aggregate on the next
+        # get); evict the entry instead so the next load rebuilds it from stored events.
         if self.repository.cache is not None:
-            self.repository.cache.put(trajectory_id, None)
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(trajectory_id, evict=True)
 
     def _repeated(self, trajectory_id: UUID, key: str, digest: str) -> CommandResult | None:
         try:
