@@ -247,7 +247,7 @@ class DecisionLog(Application[UUID]):
             trajectory = self._load(trajectory_id)
         except TrajectoryNotFoundError:
             return None
-        record = trajectory.previous_result(key, digest)
+        record = trajectory.previous_start_result(key, digest)
         if record is None:
             return None
         return CommandResult(trajectory.id, record.version, str(trajectory.id), True)

@@ -53,10 +53,15 @@ class TrajectoryEvent(Aggregate.Event):
         """The id of the thing the event made or changed, for idempotent repeats."""
         return None
 
+    @property
+    def idempotency_slot(self) -> str:
+        """Where the key's first result is kept: a command's key is scoped to the trajectory."""
+        return self.idempotency_key or ""
+
     def apply(self, aggregate: Trajectory) -> None:
         self.apply_change(aggregate)
         if self.idempotency_key is not None:
-            aggregate.idempotency[self.idempotency_key] = IdempotencyRecord(
+            aggregate.idempotency[self.idempotency_slot] = IdempotencyRecord(
                 version=self.originator_version,
                 input_digest=self.input_digest,
                 result_id=self.result_id,
@@ -85,6 +90,12 @@ class TrajectoryEvent(Aggregate.Event):
         )
 
 
+def start_idempotency_slot(key: str) -> str:
+    """Where a startTrajectory key is kept, apart from the keys of the commands that follow
+    (those are scoped to the trajectory; a start's key is scoped to its caller)."""
+    return f"startTrajectory\n{key}"
+
+
 _BOOKKEEPING = frozenset({
     "originator_id", "originator_version", "originator_topic", "timestamp",
     "recorded_by", "idempotency_key", "input_digest", *chain.DIGEST_FIELDS,
@@ -97,6 +108,10 @@ class TrajectoryStarted(TrajectoryEvent, Aggregate.Created):
     name: str
     client: str | None
     description: str | None
+
+    @property
+    def idempotency_slot(self) -> str:
+        return start_idempotency_slot(self.idempotency_key or "")
 
     def summary(self) -> str:
         return f"Trajectory {self.name!r} started" + (

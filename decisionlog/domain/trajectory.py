@@ -418,10 +418,19 @@ class Trajectory(Aggregate):
             raise IdempotencyKeyReusedError(key)
         return record
 
+    def previous_start_result(self, key: str, input_digest: str | None
+                              ) -> IdempotencyRecord | None:
+        """The start's record, if the trajectory was started with `key`."""
+        record = self.idempotency.get(events.start_idempotency_slot(key))
+        if record is not None and record.input_digest != input_digest:
+            raise IdempotencyKeyReusedError(key)
+        return record
+
     # Checks and helpers
 
     def _check_open(self) -> None:
-        if self.status is TrajectoryStatus.CLOSED:
+        # `==`, not `is`: a trajectory restored from a snapshot has `status` as plain text.
+        if self.status == TrajectoryStatus.CLOSED:
             raise TrajectoryClosedError(str(self.id))
 
     def _member(self, member_id: str) -> Member:

@@ -1,0 +1,402 @@
+"""Property: any sequence of commands either applies or raises a domain error, and the
+stored events always rebuild the same trajectory.
+
+A hypothesis state machine drives `DecisionLog` with random commands (valid ones, and
+ones with unknown ids, blank text, bad enums, naive or future moments, wrong expected
+versions, reused idempotency keys) over a few trajectories. Every step checks:
+
+- a command either appends exactly one event (version + 1) or raises a
+  `DecisionLogError` and writes nothing; an idempotent repeat writes nothing;
+- a closed trajectory refuses every new command;
+- replaying the stored events gives a trajectory equal to the live one, and their hash
+  chain links up; `get_trajectory(id, version=v)` equals replaying the first v events.
+
+Runs are short by default. `HYPOTHESIS_PROFILE=long` runs many more and longer examples.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import LRUCache
+from hypothesis import HealthCheck, settings
+from hypothesis import event as note
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from decisionlog.application import CommandResult, DecisionLog
+from decisionlog.config import parse_database_url
+from decisionlog.domain import chain, events
+from decisionlog.domain.errors import (
+    DecisionLogError,
+    IdempotencyKeyReusedError,
+    TrajectoryClosedError,
+    VersionConflictError,
+)
+from decisionlog.domain.trajectory import Trajectory
+
+# (examples, steps per example) for the in-memory and the SQLite machine.
+PROFILES: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    "default": ((60, 40), (15, 25)),
+    "long": ((500, 80), (60, 50)),
+}
+POPO_RUN, SQLITE_RUN = PROFILES.get(os.environ.get("HYPOTHESIS_PROFILE", "default"),
+                                    PROFILES["default"])
+
+SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+MAX_TRAJECTORIES = 3
+BOGUS = "bogus-id"
+MEMBER_NAMES = ["Ada", "Ben", "Cas", "Dee"]
+DOMAIN_NAMES = ["Programme design", "Budget", "budget ", "Participant selection",
+                "Unity and difference", "The process design"]
+TITLES = ["Keep two cultures", "Gideon's band builds it", "Front end only"]
+ROLES = ["client", "programme manager", "learning facilitator"]
+BAD_TEXT = ["", "  ", "x" * 201]
+LONG_NOTE = "x" * 2001
+LONG_TEXT = "x" * 10_001
+KEYS = [None] * 12 + ["k1", "k2", "k3", "k4", "k5", "s1"]  # s1 also starts trajectories
+
+
+class SnapshottingLog(DecisionLog):
+    """`DecisionLog` taking a snapshot every few events, so that loads and reads as of a
+    version go through snapshots too."""
+
+    snapshotting_intervals = {Trajectory: 4}
+
+
+def rarely(data: st.DataObject, one_in: int) -> bool:
+    """True about once in `one_in` draws; shrinks to False.
+
+    Hypothesis favours the ends of an integer range, so the rare value sits in the middle.
+    """
+    return bool(data.draw(st.integers(0, one_in - 1)) == one_in // 2)
+
+
+def replay(stream: list[events.TrajectoryEvent]) -> Trajectory | None:
+    aggregate: Any = None
+    for event in stream:
+        aggregate = event.mutate(aggregate)
+    return aggregate  # type: ignore[no-any-return]
+
+
+class DecisionLogMachine(RuleBasedStateMachine):
+    """Random commands on a few trajectories of one `DecisionLog`."""
+
+    store: ClassVar[str] = "popo"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.directory: str | None = None
+        if self.store == "sqlite":  # in memory-backed /dev/shm where there is one: no fsync waits
+            self.directory = tempfile.mkdtemp(prefix="decisionlog-props-", dir=SCRATCH)
+            self.env = parse_database_url(f"sqlite:///{self.directory}/log.db").env
+        else:
+            self.env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        self.app = self.open()
+        self.trajectories: list[UUID] = []
+        self.known: dict[UUID, dict[str, list[str]]] = {}
+        self.closed: set[UUID] = set()
+        self.versions: dict[UUID, int] = {}  # the version each trajectory should be at
+        self.field = self.bad_field = 0  # which input of the current command is made bad
+        # (trajectory, key) -> (command, inputs, first result), for keyed commands that applied
+        self.keyed: dict[tuple[UUID, str], tuple[str, dict[str, Any], CommandResult]] = {}
+        self.started: dict[tuple[str, str], tuple[str, UUID]] = {}
+
+    def open(self) -> DecisionLog:
+        return SnapshottingLog(env=self.env)
+
+    def teardown(self) -> None:
+        longest = max(self.versions.values(), default=0)
+        note(f"longest stream: {'<10' if longest < 10 else '<20' if longest < 20 else '20+'}")
+        self.app.close()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    # Helpers
+
+    def stored(self, tid: UUID) -> list[events.TrajectoryEvent]:
+        return list(self.app.events.get(tid))  # type: ignore[arg-type]
+
+    def either(self, data: st.DataObject, good: list[Any], bad: list[Any]) -> Any:
+        """One of the good values, or of the bad ones if this is the command's bad field."""
+        self.field += 1
+        return data.draw(st.sampled_from(bad if self.field == self.bad_field else good))
+
+    def pick(self, data: st.DataObject, kind: str, tid: UUID) -> str:
+        """Mostly a known id of the kind; now and then an unknown one or one of another kind."""
+        pool = self.known[tid][kind]
+        other = [i for k, ids in self.known[tid].items() if k != kind for i in ids]
+        return str(self.either(data, pool or [BOGUS], [*other, BOGUS, ""]))
+
+    def pick_many(self, data: st.DataObject, kind: str, tid: UUID) -> list[str]:
+        pool = self.known[tid][kind]
+        if pool and data.draw(st.integers(0, 9)) != 0:
+            ids: list[str] = data.draw(st.lists(st.sampled_from(pool), min_size=1,
+                                                max_size=2, unique=True))
+            return ids
+        return [self.pick(data, kind, tid) for _ in range(data.draw(st.integers(0, 2)))]
+
+    def moment(self, data: st.DataObject) -> datetime | None:
+        now = datetime.now(UTC)
+        which = self.either(data, ["none", "none", "past", "long ago"], ["future", "naive"])
+        return {
+            "none": None,
+            "past": now - timedelta(seconds=data.draw(st.integers(0, 3600))),
+            "long ago": now - timedelta(days=data.draw(st.integers(1, 3000))),
+            "future": now + timedelta(days=1),
+            "naive": now.replace(tzinfo=None),
+        }[which]
+
+    def command(self, data: st.DataObject, tid: UUID) -> tuple[str, dict[str, Any]]:
+        """A random command and its inputs; about one in four has one bad field."""
+        self.field = 0
+        self.bad_field = data.draw(st.integers(1, 8)) if rarely(data, 4) else 0
+        known = self.known[tid]
+        names = ["add_member", "define_domain"] * 2
+        if known["member"] and known["domain"]:
+            names += ["grant_right"] * 4 + ["record_decision"] * 4 + [
+                "surface_implicit_decision"] * 2
+        if known["member"]:
+            names += ["change_member", "remove_member"]
+        if known["domain"]:
+            names += ["retire_domain"]
+        if known["right"]:
+            names += ["revoke_right"]
+        if known["decision"]:
+            names += ["ratify_decision", "ratify_decision", "reject_decision",
+                      "withdraw_decision"]
+        name = data.draw(st.sampled_from(names))
+        if rarely(data, 150):
+            name = "close"  # closing ends a trajectory's run: keep it rare
+
+        def text(good: list[str]) -> str:
+            return str(self.either(data, good, BAD_TEXT))
+
+        def reason() -> str | None:
+            value: str | None = self.either(data, [None, "Because"], [" ", LONG_NOTE])
+            return value
+
+        inputs: dict[str, Any]
+        if name == "add_member":
+            inputs = dict(name=text(MEMBER_NAMES), role=text(ROLES),
+                          side=self.either(data, ["CLIENT", "PROVIDER"], ["VENDOR"]),
+                          membership=self.either(data, ["CORE", "SPECIALIST"], ["GUEST"]))
+        elif name == "change_member":
+            inputs = dict(member_id=self.pick(data, "member", tid),
+                          role=self.either(data, [*ROLES, None], [" "]),
+                          membership=self.either(data, [None, "CORE", "SPECIALIST"], ["x"]))
+        elif name == "remove_member":
+            inputs = dict(member_id=self.pick(data, "member", tid), reason=reason())
+        elif name == "define_domain":
+            inputs = dict(name=text(DOMAIN_NAMES),
+                          description=self.either(data, [None, "About money"], [LONG_TEXT]))
+        elif name == "retire_domain":
+            inputs = dict(domain_id=self.pick(data, "domain", tid), reason=reason())
+        elif name == "grant_right":
+            holder = self.either(data, ["member", "member", "role"], ["both", "neither"])
+            inputs = dict(
+                domain_id=self.pick(data, "domain", tid),
+                member_id=(self.pick(data, "member", tid)
+                           if holder in ("member", "both") else None),
+                role=text(ROLES) if holder in ("role", "both") else None,
+                right=self.either(data, ["DECIDES", "DECIDES", "ADVISES", "INFORMED"],
+                                  ["VETO"]),
+                condition=self.either(data, [None, None, "above 10k euro"], [LONG_NOTE]),
+                effective_from=self.moment(data),
+            )
+        elif name == "revoke_right":
+            inputs = dict(right_id=self.pick(data, "right", tid), reason=reason())
+        elif name == "record_decision":
+            supersede = data.draw(st.integers(0, 3)) == 0 and bool(known["decision"])
+            inputs = dict(
+                domain_id=self.pick(data, "domain", tid), title=text(TITLES),
+                statement=text(["We keep both."]),
+                decided_by=self.pick_many(data, "member", tid),
+                consulted=self.pick_many(data, "member", tid)
+                if data.draw(st.booleans()) else [],
+                scale=self.either(data, ["SMALL", "LARGE"], ["HUGE"]),
+                kind=self.either(data, ["DECISION", "FRAME"], ["RULE"]),
+                decided_at=self.moment(data),
+                supersedes=[self.pick(data, "decision", tid)] if supersede else [],
+            )
+        elif name == "surface_implicit_decision":
+            inputs = dict(
+                domain_id=self.pick(data, "domain", tid), title=text(TITLES),
+                statement="We stopped inviting the works council.",
+                surfaced_by=self.pick(data, "member", tid), since=self.moment(data),
+                evidence=self.either(data, [None, "minutes of 3 May"], [LONG_TEXT]),
+            )
+        elif name in ("ratify_decision", "reject_decision", "withdraw_decision"):
+            field = {"ratify_decision": "ratified_by", "reject_decision": "rejected_by",
+                     "withdraw_decision": "withdrawn_by"}[name]
+            note_field = "rationale" if name == "ratify_decision" else "reason"
+            inputs = {"decision_id": self.pick(data, "decision", tid),
+                      field: self.pick_many(data, "member", tid), note_field: reason()}
+        else:
+            inputs = dict(reason=reason())
+        return name, inputs
+
+    def execute(self, tid: UUID, name: str, inputs: dict[str, Any], *,
+                expected: int | None, key: str | None) -> CommandResult:
+        def call(t: Trajectory, provenance: Any) -> str | None:
+            result: str | None = getattr(t, name)(provenance=provenance, **inputs)
+            return result
+
+        return self.app.execute(tid, call, recorded_by="prop", name=name, inputs=inputs,
+                                expected_version=expected, idempotency_key=key)
+
+    def remember(self, tid: UUID, name: str, result: CommandResult) -> None:
+        kind = {"add_member": "member", "define_domain": "domain", "grant_right": "right",
+                "record_decision": "decision", "surface_implicit_decision": "decision"}.get(name)
+        if kind is not None and result.result_id is not None:
+            self.known[tid][kind].append(result.result_id)
+        if name == "close":
+            self.closed.add(tid)
+
+    # Rules
+
+    @initialize()
+    def first_trajectory(self) -> None:
+        self.start_trajectory(name="Merger programme", by="ann", key=None)
+
+    @precondition(lambda self: len(self.trajectories) < MAX_TRAJECTORIES)
+    @rule(name=st.sampled_from(["Merger programme", "Gideon's band", " "]),
+          by=st.sampled_from(["ann", "bob"]), key=st.sampled_from([None, "s1", "s2"]))
+    def start_trajectory(self, name: str, by: str, key: str | None) -> None:
+        before = self.app.list_trajectories(first=100).total_count
+        try:
+            result = self.app.start_trajectory(name=name, client=None, description=None,
+                                               recorded_by=by, idempotency_key=key)
+        except DecisionLogError as error:
+            first = self.started.get((by, key or ""))
+            assert isinstance(error, IdempotencyKeyReusedError) == (
+                first is not None and first[0] != name)
+            assert self.app.list_trajectories(first=100).total_count == before
+            return
+        if key is not None and (by, key) in self.started:
+            assert self.started[(by, key)] == (name, result.trajectory_id)
+            assert result.repeated
+            assert self.app.list_trajectories(first=100).total_count == before
+            return
+        assert (result.version, result.repeated) == (1, False)
+        if key is not None:
+            self.started[(by, key)] = (name, result.trajectory_id)
+        self.trajectories.append(result.trajectory_id)
+        self.versions[result.trajectory_id] = 1
+        self.known[result.trajectory_id] = {"member": [], "domain": [], "right": [],
+                                            "decision": []}
+
+    @rule(data=st.data())
+    def run_commands(self, data: st.DataObject) -> None:
+        for _ in range(data.draw(st.integers(1, 4))):
+            self.run_a_command(data)
+
+    def run_a_command(self, data: st.DataObject) -> None:
+        tid = data.draw(st.sampled_from(self.trajectories))
+        name, inputs = self.command(data, tid)
+        before = self.versions[tid]
+        expected = self.either(data, [None, None, None, before], [before - 1, before + 1])
+        key = data.draw(st.sampled_from(KEYS))
+        first = self.keyed.get((tid, key)) if key is not None else None
+        try:
+            result = self.execute(tid, name, inputs, expected=expected, key=key)
+        except DecisionLogError as error:
+            note(f"{name}: {type(error).__name__}")
+            if first is not None:
+                assert isinstance(error, IdempotencyKeyReusedError)
+                assert (first[0], first[1]) != (name, inputs)
+            elif expected is not None and expected != before:
+                assert isinstance(error, VersionConflictError)
+                assert (error.expected_version, error.actual_version) == (expected, before)
+            elif tid in self.closed:
+                assert isinstance(error, TrajectoryClosedError)
+            else:
+                assert not isinstance(error, (IdempotencyKeyReusedError, VersionConflictError,
+                                              TrajectoryClosedError))
+            return
+        note(f"{name}: {'repeated' if result.repeated else 'applied'}")
+        if first is not None:
+            assert (first[0], first[1]) == (name, inputs)
+            assert result == CommandResult(tid, first[2].version, first[2].result_id,
+                                           repeated=True)
+            return
+        assert tid not in self.closed, "a closed trajectory accepted a change"
+        assert expected is None or expected == before
+        assert (result.trajectory_id, result.version, result.repeated) == (
+            tid, before + 1, False)
+        self.versions[tid] = before + 1
+        self.remember(tid, name, result)
+        if key is not None:
+            self.keyed[(tid, key)] = (name, inputs, result)
+
+    @precondition(lambda self: bool(self.keyed))
+    @rule(data=st.data())
+    def repeat_a_keyed_command(self, data: st.DataObject) -> None:
+        (tid, key), (name, inputs, first) = data.draw(st.sampled_from(sorted(
+            self.keyed.items(), key=lambda item: (str(item[0][0]), item[0][1]))))
+        result = self.execute(tid, name, inputs, expected=None, key=key)
+        assert result == CommandResult(tid, first.version, first.result_id, repeated=True)
+
+    @rule(data=st.data())
+    def read_as_of_a_version(self, data: st.DataObject) -> None:
+        tid = data.draw(st.sampled_from(self.trajectories))
+        version = data.draw(st.integers(0, self.versions[tid]))
+        stream = list(self.app.history(tid, up_to=version))
+        assert self.app.get_trajectory(tid, version=version) == replay(stream)
+
+    @rule()
+    def restart(self) -> None:
+        """Forget every trajectory held in memory, as a restarted server would."""
+        if self.store == "sqlite":
+            self.app.close()
+            self.app = self.open()
+        else:  # the in-memory store lives in the application: empty its cache instead
+            self.app.repository.cache = LRUCache(maxsize=1000)
+
+    # Invariants
+
+    @invariant()
+    def stored_events_rebuild_the_live_trajectory(self) -> None:
+        """Exactly the applied commands were stored; replaying them gives the live state."""
+        for tid in self.trajectories:
+            stream = self.stored(tid)
+            assert [e.originator_version for e in stream] == list(
+                range(1, self.versions[tid] + 1))
+            live = self.app.get_trajectory(tid)
+            assert live is not None
+            assert live.version == self.versions[tid]
+            assert replay(stream) == live
+            previous = chain.genesis_digest(tid)  # and the hash chain links up
+            for stored in stream:
+                assert stored.previous_digest == previous
+                assert stored.digest == chain.record_digest(stored.chain_record())
+                previous = stored.digest
+
+
+class SQLiteDecisionLogMachine(DecisionLogMachine):
+    store = "sqlite"
+
+
+TestDecisionLogInMemory = DecisionLogMachine.TestCase
+TestDecisionLogInMemory.settings = settings(
+    max_examples=POPO_RUN[0], stateful_step_count=POPO_RUN[1], deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+TestDecisionLogOnSQLite = SQLiteDecisionLogMachine.TestCase
+TestDecisionLogOnSQLite.settings = settings(
+    max_examples=SQLITE_RUN[0], stateful_step_count=SQLITE_RUN[1], deadline=None,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
