@@ -1,0 +1,41 @@
+"""A scene: a trajectory with something of every kind, for tests that need ids to aim at."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from tests.e2e.client import GraphQLClient
+
+Scene = dict[str, str]
+"""Ids by role in the scene: tid, member, other, domain, spare_domain, right, decision,
+surfaced."""
+
+
+def payload_of(client: GraphQLClient, name: str, fields: dict[str, Any], key: str) -> str:
+    result = client.mutate(name, fields, f"... on {key[0].upper() + key[1:]}Payload "
+                                         f"{{ {key} {{ id }} }}")
+    return str(result[key]["id"])
+
+
+def make_scene(client: GraphQLClient) -> Scene:
+    """A trajectory with something of every kind for the mutations to act on."""
+    tid = payload_of(client, "startTrajectory", {"name": f"Scene {uuid4().hex[:6]}"},
+                     "trajectory")
+    s: Scene = {"tid": tid}
+    for key, role in (("member", "programme manager"), ("other", "HR lead")):
+        s[key] = payload_of(client, "addMember", {"trajectoryId": tid, "name": key,
+                                                  "role": role, "side": "PROVIDER"}, "member")
+    for key in ("domain", "spare_domain"):
+        s[key] = payload_of(client, "defineDomain", {"trajectoryId": tid, "name": key},
+                            "domain")
+    s["right"] = payload_of(client, "grantRight", {
+        "trajectoryId": tid, "domainId": s["domain"], "memberId": s["member"],
+        "right": "DECIDES"}, "right")
+    s["decision"] = payload_of(client, "recordDecision", {
+        "trajectoryId": tid, "domainId": s["domain"], "title": "Kick-off",
+        "statement": "We start.", "decidedBy": [s["member"]]}, "decision")
+    s["surfaced"] = payload_of(client, "surfaceImplicitDecision", {
+        "trajectoryId": tid, "domainId": s["domain"], "title": "No homework",
+        "statement": "Nobody gives homework.", "surfacedBy": s["member"]}, "decision")
+    return s

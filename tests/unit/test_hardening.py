@@ -1,0 +1,98 @@
+"""Masked internal errors and limits that keep the validation cache working, on the
+schema itself (no server)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import SimpleNamespace
+
+import pytest
+import strawberry
+from strawberry.extensions.validation_cache import _get_validate_cache
+
+from decisionlog.api.context import Context
+from decisionlog.api.masking import MaskInternalErrors
+from decisionlog.api.pagination import QueryError
+from decisionlog.api.schema import DecisionLogSchema, build_schema, schema
+from decisionlog.application import DecisionLog
+from decisionlog.auth import ANONYMOUS_READER
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def boom(self) -> str:
+        raise RuntimeError("secret: SELECT * FROM dl_tokens")
+
+    @strawberry.field
+    def bad_argument(self) -> str:
+        raise QueryError("first must be between 0 and 100, not 1000.")
+
+
+BOOM_SCHEMA = DecisionLogSchema(query=Query, extensions=[MaskInternalErrors])
+
+
+def test_an_unexpected_exception_is_masked_and_logged_with_the_request_id(
+        caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="decisionlog.api"):
+        result = BOOM_SCHEMA.execute_sync("{ boom }",
+                                          context_value=SimpleNamespace(request_id="r-42"))
+
+    assert result.errors is not None
+    error = result.errors[0]
+    assert error.message == "Internal error (request id r-42)."
+    assert error.extensions == {"code": "INTERNAL_ERROR", "requestId": "r-42"}
+    assert "secret" not in str(error.formatted)
+    assert "r-42" in caplog.text and "secret: SELECT" in caplog.text
+    assert "RuntimeError" in caplog.text  # with its traceback
+
+
+def test_expected_errors_stay_readable_and_are_not_logged_as_errors(
+        caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR):
+        result = BOOM_SCHEMA.execute_sync("{ badArgument }")
+        invalid = BOOM_SCHEMA.execute_sync("{ nope }")
+
+    assert result.errors and result.errors[0].message.startswith("first must be between")
+    assert invalid.errors and "Cannot query field 'nope'" in invalid.errors[0].message
+    assert caplog.records == []
+
+
+def run(query: str, target: strawberry.Schema = schema) -> list[str]:
+    log = DecisionLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    context = Context(app=log, principal=ANONYMOUS_READER)
+    result = asyncio.run(target.execute(query, context_value=context))
+    return [e.message for e in result.errors or []]
+
+
+def test_repeated_queries_hit_the_validation_cache_with_the_limits_on() -> None:
+    cache = _get_validate_cache(1024)
+    query = "{ trajectories(first: 3) { totalCount } }"
+    run(query)
+    before = cache.cache_info()
+
+    for _ in range(5):
+        assert run(query) == []
+
+    after = cache.cache_info()
+    assert after.hits - before.hits == 5
+    assert after.misses == before.misses
+
+
+def test_the_limits_apply() -> None:
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"
+    deep = '{ trajectory(id: "x") { decisions { edges { node { ' + "supersedes { " * 12 \
+        + "id" + " }" * 12 + " } } } } }"
+    many = "{ " + "__typename " * 2001 + "}"
+
+    assert run(aliases) == ["31 aliases found. Allowed: 30"]
+    assert "exceeds maximum operation depth of 12" in run(deep)[0]
+    assert "more than 2000 tokens" in run(many)[0]
+
+
+def test_introspection_can_be_switched_off() -> None:
+    closed = build_schema(introspection=False)
+    assert run("{ __schema { queryType { name } } }") == []
+    assert "introspection" in run("{ __schema { queryType { name } } }", closed)[0].lower()
+    assert run("{ trajectories { totalCount } }", closed) == []
