@@ -7,16 +7,19 @@ import asyncio
 import logging
 from types import SimpleNamespace
 
+import httpx
 import pytest
 import strawberry
 from strawberry.extensions.validation_cache import _get_validate_cache
 
+from decisionlog.api.app import create_app
 from decisionlog.api.context import Context
 from decisionlog.api.masking import MaskInternalErrors
 from decisionlog.api.pagination import QueryError
 from decisionlog.api.schema import DecisionLogSchema, build_schema, schema
+from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog
-from decisionlog.auth import ANONYMOUS_READER
+from decisionlog.auth import ANONYMOUS_READER, token_store
 
 
 @strawberry.type
@@ -96,3 +99,31 @@ def test_introspection_can_be_switched_off() -> None:
     assert run("{ __schema { queryType { name } } }") == []
     assert "introspection" in run("{ __schema { queryType { name } } }", closed)[0].lower()
     assert run("{ trajectories { totalCount } }", closed) == []
+
+
+def test_the_service_masks_a_failing_store_and_names_the_request(
+        caplog: pytest.LogCaptureFixture) -> None:
+    log = DecisionLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    token = token_store(log).create(name="ines", role="facilitator")
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("connection to db password=hunter2 failed")
+
+    log.list_trajectories = broken  # type: ignore[method-assign,assignment]
+    app = create_app(decision_log=log, settings=Settings())
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.post("/graphql", json={"query": "{ trajectories { totalCount } }"},
+                                     headers={"Authorization": f"Bearer {token}"})
+
+    with caplog.at_level(logging.ERROR, logger="decisionlog.api"):
+        response = asyncio.run(ask())
+
+    request_id = response.headers["X-Request-ID"]
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["message"] == f"Internal error (request id {request_id})."
+    assert "hunter2" not in response.text
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        f"Internal error (request id {request_id}) at trajectories"]
