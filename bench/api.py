@@ -1,0 +1,95 @@
+"""Figures over HTTP on one uvicorn worker: the raw limits of the stack (fixed JSON,
+`{ __typename }`), the read query, and `recordDecision`.
+
+Rounds interleave the figures (fixed, trivial, read, write, fixed, ...), so that a slow
+spell of the machine hits them all alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import queries
+from bench.data import DemoDatabase
+from bench.harness import Load, Row, Server, Stats, graphql_body, load, log
+from bench.raw import GET_UPDATE_SAVE
+from bench.serverapp import FIXED_PATH
+
+FIXED = "raw: HTTP fixed JSON (Starlette)"
+TRIVIAL = "raw: GraphQL { __typename }"
+READ = "read: trajectory query"
+READ_P50 = "read: p50 latency"
+READ_P99 = "read: p99 latency"
+WRITE = "write: recordDecision"
+
+
+def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: int,
+            connections: int = 16, write_connections: int = 1) -> list[Row]:
+    """Start a server on the demo database and load it, figure by figure, in rounds."""
+    with Server(database.path, log_path, headers=database.headers) as server:
+        read_body = graphql_body(queries.READ, {"id": database.demo_id})
+        write_body = graphql_body(queries.RECORD_DECISION, {"input": database.write_input})
+        trivial_body = graphql_body(queries.TRIVIAL)
+        _check(server, database)
+
+        def fixed() -> Load:
+            return load(server.url + FIXED_PATH, seconds=seconds, connections=connections,
+                        headers=server.headers)
+
+        def trivial() -> Load:
+            return load(server.url + "/graphql", bodies=[trivial_body], seconds=seconds,
+                        connections=connections, headers=server.headers)
+
+        def read() -> Load:
+            return load(server.url + "/graphql", bodies=[read_body], seconds=seconds,
+                        connections=connections, headers=server.headers)
+
+        def write() -> Load:
+            return load(server.url + "/graphql", bodies=[write_body], seconds=seconds,
+                        connections=write_connections, headers=server.headers)
+
+        runs: dict[str, list[Load]] = {FIXED: [], TRIVIAL: [], READ: [], WRITE: []}
+        # Warm-up: imports, caches, first allocations.
+        load(server.url + "/graphql", bodies=[read_body, trivial_body], seconds=1,
+             connections=4, headers=server.headers)
+        for round_ in range(repeats):
+            log(f"HTTP figures, round {round_ + 1} of {repeats}")
+            for name, run in ((FIXED, fixed), (TRIVIAL, trivial), (READ, read),
+                              (WRITE, write)):
+                result = run()
+                if result.errors:
+                    raise RuntimeError(f"{name}: {result.errors} failed requests")
+                runs[name].append(result)
+        _check(server, database)
+
+    tool = runs[READ][0].tool
+    rows = [
+        Row(FIXED, "req/s", _rates(runs[FIXED]),
+            note=f"GET, {connections} connections, {tool}"),
+        Row(TRIVIAL, "req/s", _rates(runs[TRIVIAL]), limit=FIXED,
+            note=f"POST, {connections} connections"),
+        Row(READ, "req/s", _rates(runs[READ]), limit=TRIVIAL, target=">= 0.5",
+            note=f"demo trajectory, {connections} connections"),
+        Row(READ_P50, "ms", Stats.of([r.p50_ms for r in runs[READ]]),
+            note=f"{connections} connections"),
+        Row(READ_P99, "ms", Stats.of([r.p99_ms for r in runs[READ]]), limit=READ_P50,
+            target="<= 3"),
+        Row(WRITE, "req/s", _rates(runs[WRITE]), limit=GET_UPDATE_SAVE, target=">= 0.4",
+            note=f"{write_connections} connection(s), one growing trajectory"),
+    ]
+    return rows
+
+
+def _rates(loads: list[Load]) -> Stats:
+    return Stats.of([r.rate for r in loads])
+
+
+def _check(server: Server, database: DemoDatabase) -> None:
+    """Each document answers without errors (wrk only sees status codes)."""
+    assert server.graphql(queries.TRIVIAL) == {"__typename": "Query"}
+    data = server.graphql(queries.READ, {"id": database.demo_id})
+    if not data["trajectory"]["whoDecidesWhat"]:
+        raise RuntimeError("the read query found no demo trajectory")
+    result = server.graphql(queries.RECORD_DECISION, {"input": database.write_input})
+    if result["recordDecision"]["__typename"] != "DecisionPayload":
+        raise RuntimeError(f"recordDecision failed: {result}")

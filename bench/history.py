@@ -1,0 +1,73 @@
+"""Figures on the 1,000,000-event database, over HTTP on one uvicorn worker.
+
+- history length: `whoDecidesWhat` latency (median of p50s at one connection) on the
+  100,000-event trajectory beside the 10-event one, both already loaded once;
+- memory: the server's peak RSS (VmHWM) after it answered the read query on the long
+  trajectory and on more distinct trajectories than its aggregate cache holds, and a
+  page of the trajectory list.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bench import queries
+from bench.data import BigDatabase, auth_headers
+from bench.harness import Row, Server, Stats, graphql_body, load, log, vm_hwm_mb, vm_rss_mb
+
+SHORT = "history: whoDecidesWhat, 10 events"
+LONG = "history: whoDecidesWhat, 100,000 events"
+COLD = "history: first query, 100,000 events"
+MEMORY = "memory: peak RSS, 1M-event database"
+MEMORY_LIMIT_MB = 250
+DISTINCT_TRAJECTORIES = 1500  # more than the aggregate cache holds (1000)
+
+
+def measure(database: BigDatabase, log_path: Path, *, seconds: float, repeats: int,
+            memory_seconds: float) -> list[Row]:
+    """History-length latencies, then the memory load, on one server."""
+    with Server(database.path, log_path, headers=auth_headers(database.path)) as server:
+        idle_mb = vm_rss_mb(server.pid)
+        short_body = graphql_body(queries.WHO_DECIDES_WHAT_ONLY, {"id": database.short_id})
+        long_body = graphql_body(queries.WHO_DECIDES_WHAT_ONLY, {"id": database.long_id})
+        started = time.perf_counter()
+        long_version = server.graphql(
+            queries.WHO_DECIDES_WHAT_ONLY, {"id": database.long_id})["trajectory"]["version"]
+        cold_ms = (time.perf_counter() - started) * 1000
+        short_version = server.graphql(
+            queries.WHO_DECIDES_WHAT_ONLY, {"id": database.short_id})["trajectory"]["version"]
+        if (short_version, long_version) != (10, 100_000):
+            raise RuntimeError(f"unexpected versions {short_version}, {long_version}")
+        short: list[float] = []
+        long_: list[float] = []
+        for round_ in range(repeats):
+            log(f"history length, round {round_ + 1} of {repeats}")
+            for body, samples in ((short_body, short), (long_body, long_)):
+                result = load(server.url + "/graphql", bodies=[body], seconds=seconds,
+                              connections=1, headers=server.headers)
+                if result.errors:
+                    raise RuntimeError(f"history length: {result.errors} failed requests")
+                samples.append(result.p50_ms)
+
+        log(f"memory: read query on {DISTINCT_TRAJECTORIES:,} trajectories and the long one")
+        ids = [database.long_id, *database.small_ids[:DISTINCT_TRAJECTORIES]]
+        bodies = [graphql_body(queries.READ, {"id": i}) for i in ids]
+        bodies.append(graphql_body(queries.LIST))
+        result = load(server.url + "/graphql", bodies=bodies, seconds=memory_seconds,
+                      connections=4, cycle=True, headers=server.headers)
+        if result.errors:
+            raise RuntimeError(f"memory: {result.errors} failed requests")
+        server.graphql(queries.READ, {"id": database.long_id})
+        peak_mb = vm_hwm_mb(server.pid)
+        covered = min(result.requests, len(bodies))
+
+    return [
+        Row(SHORT, "ms", Stats.of(short), note="HTTP, 1 connection, p50"),
+        Row(LONG, "ms", Stats.of(long_), limit=SHORT, target="<= 1.2",
+            note="HTTP, 1 connection, p50; aggregate cached, one SELECT"),
+        Row(COLD, "ms", Stats.of([cold_ms]), note="from the snapshot at version 100,000"),
+        Row(MEMORY, "MB", Stats.of([peak_mb]), target=f"<= {MEMORY_LIMIT_MB}",
+            note=f"VmHWM; {idle_mb:.0f} MB at start; {covered:,} of {len(bodies):,} "
+                 f"documents sent in {result.requests:,} requests"),
+    ]
