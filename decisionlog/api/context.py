@@ -8,14 +8,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import strawberry
 
 from decisionlog.api.masking import new_request_id
-from decisionlog.auth.principal import FACILITATOR, Principal
+from decisionlog.auth.principal import Principal
 
 if TYPE_CHECKING:
     from decisionlog.application import DecisionLog
-
-
-ANONYMOUS_FACILITATOR = Principal(name="anonymous", role=FACILITATOR)
-"""For in-process tests that call the schema directly; the service never uses it."""
 
 
 @dataclass
@@ -32,4 +28,4 @@ class Context:
 
 Info: TypeAlias = strawberry.Info[Context, None]
 
-__all__ = ["ANONYMOUS_FACILITATOR", "Context", "Info", "Principal"]
+__all__ = ["Context", "Info", "Principal"]
