@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from decisionlog.application import DecisionLog
+from decisionlog.audit.reader import AuditReader
 from decisionlog.audit.verify import PAGE_SIZE, verify
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
@@ -26,8 +26,8 @@ from decisionlog.domain.values import Provenance
 EVENTS_PER_SAVE = 500
 
 
-class _Builder(DecisionLog):
-    """The application without snapshots, to fill the file fast."""
+class _Builder(AuditReader):
+    """Saves trajectories without snapshots or read models, to fill the file fast."""
 
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
 
@@ -51,7 +51,7 @@ def build(path: str, events: int, per_trajectory: int) -> None:
         del trajectory
 
 
-def _trajectory(app: DecisionLog, number: int, count: int) -> Trajectory:
+def _trajectory(app: AuditReader, number: int, count: int) -> Trajectory:
     who = Provenance("bench-facilitator")
     t = Trajectory.start(name=f"Programme {number}", client="Client organisation",
                          description="A merger: unity and the difference that matters.",
@@ -86,7 +86,7 @@ def _trajectory(app: DecisionLog, number: int, count: int) -> Trajectory:
     return t
 
 
-def read_and_decode(app: DecisionLog) -> int:
+def read_and_decode(app: AuditReader) -> int:
     """Read every event through the recorder, decode it with the mapper; the count."""
     recorder, to_domain_event = app.recorder, app.mapper.to_domain_event
     stop = recorder.max_notification_id()
@@ -120,7 +120,7 @@ def main() -> None:
             if os.path.exists(path + ".tmp" + suffix):
                 os.remove(path + ".tmp" + suffix)
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
-    app = DecisionLog(env=_env(path))
+    app = AuditReader(env=_env(path))  # reads only: no read models to bring up to date
     read_and_decode(app)  # warm the page cache and the topic cache
     read_rates: list[tuple[float, float]] = []
     verify_rates: list[tuple[float, float]] = []
