@@ -1,6 +1,8 @@
 """Benchmark: `verify` against reading and decoding the same events through eventsourcing.
 
     .venv/bin/python bench/verify.py [--events 1000000] [--per-trajectory 1000] [--runs 2]
+                                     [--quick] [--file PATH]
+    .venv/bin/python -m bench        (as one part of the suite, on its 1,000,000-event file)
 
 Builds (once, cached in the temp directory) a SQLite file with that many events, then
 times, in the same run, (a) reading the whole notification log through the application's
@@ -16,6 +18,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from decisionlog.audit.reader import AuditReader
@@ -103,45 +106,38 @@ def read_and_decode(app: AuditReader) -> int:
         start = page[-1].id
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--per-trajectory", type=int, default=1_000)
-    parser.add_argument("--runs", type=int, default=2)
-    args = parser.parse_args()
-    path = os.path.join(tempfile.gettempdir(),
-                        f"decisionlog-bench-verify-{args.events}-{args.per_trajectory}.db")
-    if not os.path.exists(path):
-        print(f"building {path} ...", flush=True)
-        started = time.perf_counter()
-        build(path + ".tmp", args.events, args.per_trajectory)
-        os.replace(path + ".tmp", path)
-        for suffix in ("-wal", "-shm"):
-            if os.path.exists(path + ".tmp" + suffix):
-                os.remove(path + ".tmp" + suffix)
-        print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+@dataclass
+class Measurements:
+    """Interleaved runs of reading+decoding and of verifying the same store: events/s."""
+
+    read_wall: list[float] = field(default_factory=list)
+    read_cpu: list[float] = field(default_factory=list)
+    verify_wall: list[float] = field(default_factory=list)
+    verify_cpu: list[float] = field(default_factory=list)
+    events: int = 0
+    trajectories: int = 0
+    intact: bool = True
+
+
+def measure(path: str, runs: int, *, say: Callable[[str], None] = print) -> Measurements:
+    """Time `runs` interleaved rounds of read+decode and of verify over the whole file."""
     app = AuditReader(env=_env(path))  # reads only: no read models to bring up to date
-    read_and_decode(app)  # warm the page cache and the topic cache
-    read_rates: list[tuple[float, float]] = []
-    verify_rates: list[tuple[float, float]] = []
-    for run in range(1, args.runs + 1):
+    found = Measurements()
+    found.events = read_and_decode(app)  # warms the page cache and the topic cache
+    for run in range(1, runs + 1):
         count, wall, cpu = _timed(lambda: read_and_decode(app))
-        read_rates.append((count / wall, count / cpu))
+        found.read_wall.append(count / wall)
+        found.read_cpu.append(count / cpu)
         checked, wall, cpu = _timed(lambda: verify(app).events_checked)
-        verify_rates.append((checked / wall, checked / cpu))
-        print(f"run {run}: read+decode {read_rates[-1][0]:,.0f} events/s "
-              f"({read_rates[-1][1]:,.0f}/s of CPU), verify {verify_rates[-1][0]:,.0f} "
-              f"events/s ({verify_rates[-1][1]:,.0f}/s of CPU), {checked:,} events",
-              flush=True)
+        found.verify_wall.append(checked / wall)
+        found.verify_cpu.append(checked / cpu)
+        say(f"run {run}: read+decode {found.read_wall[-1]:,.0f} events/s "
+            f"({found.read_cpu[-1]:,.0f}/s of CPU), verify {found.verify_wall[-1]:,.0f} "
+            f"events/s ({found.verify_cpu[-1]:,.0f}/s of CPU), {checked:,} events")
     report = verify(app)
-    print(f"store: {report.events_checked:,} events, {len(report.trajectories):,} "
-          f"trajectories, {'intact' if report.ok else 'DAMAGED'}")
-    for label, index in (("wall clock", 0), ("CPU time", 1)):
-        read_rate = max(r[index] for r in read_rates)
-        verify_rate = max(r[index] for r in verify_rates)
-        print(f"{label:>10}: read+decode {read_rate:,.0f} events/s, verify "
-              f"{verify_rate:,.0f} events/s, ratio verify/read {verify_rate / read_rate:.2f} "
-              "(target >= 0.5; best of each)")
+    found.trajectories, found.intact = len(report.trajectories), report.ok
+    app.close()
+    return found
 
 
 def _timed(work: Callable[[], int]) -> tuple[int, float, float]:
@@ -149,6 +145,64 @@ def _timed(work: Callable[[], int]) -> tuple[int, float, float]:
     count = work()
     return count, time.perf_counter() - wall, time.process_time() - cpu
 
+
+def own_file(events: int, per_trajectory: int) -> str:
+    """This script's own store of `events` events, built once and cached."""
+    path = os.path.join(tempfile.gettempdir(),
+                        f"decisionlog-bench-verify-{events}-{per_trajectory}.db")
+    if not os.path.exists(path):
+        print(f"building {path} ...", flush=True)
+        started = time.perf_counter()
+        build(path + ".tmp", events, per_trajectory)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + ".tmp" + suffix):
+                os.replace(path + ".tmp" + suffix, path + suffix)
+        print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+def run(*, quick: bool) -> list[Any]:
+    """Rows for `python -m bench`: on the suite's 1,000,000-event file (100,000 of this
+    script's own when quick), read+decode as the raw limit of verify."""
+    from bench.harness import Row, Stats, log
+
+    if quick:
+        path, what = own_file(100_000, 1_000), "100,000 events (quick)"
+    else:
+        from bench.data import big_database
+
+        path, what = str(big_database().path), "the 1,000,000-event file"
+    found = measure(path, 2 if quick else 3, say=log)
+    cpu_ratio = max(found.verify_cpu) / max(found.read_cpu)
+    read = "read+decode all events (recorder+mapper)"
+    return [
+        Row(read, "events/s", Stats.of(found.read_wall), note=what),
+        Row("verify all chains", "events/s", Stats.of(found.verify_wall), limit=read,
+            target=">= 0.5", note=f"{found.trajectories:,} trajectories, "
+            f"{'intact' if found.intact else 'DAMAGED'}; by CPU time {cpu_ratio:.2f}"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--per-trajectory", type=int, default=1_000)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="100,000 events")
+    parser.add_argument("--file", help="measure this SQLite file instead of building one")
+    args = parser.parse_args()
+    events = 100_000 if args.quick else args.events
+    path = args.file or own_file(events, args.per_trajectory)
+    found = measure(path, args.runs)
+    print(f"store: {found.events:,} events, {found.trajectories:,} trajectories, "
+          f"{'intact' if found.intact else 'DAMAGED'}")
+    for label, read_rates, verify_rates in (
+            ("wall clock", found.read_wall, found.verify_wall),
+            ("CPU time", found.read_cpu, found.verify_cpu)):
+        read_rate, verify_rate = max(read_rates), max(verify_rates)
+        print(f"{label:>10}: read+decode {read_rate:,.0f} events/s, verify "
+              f"{verify_rate:,.0f} events/s, ratio verify/read {verify_rate / read_rate:.2f} "
+              "(target >= 0.5; best of each)")
 
 if __name__ == "__main__":
     main()
