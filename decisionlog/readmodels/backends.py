@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from decisionlog.readmodels.dialect import Dialect, Executor
+from decisionlog.readmodels.dialect import DBCursor, Dialect, Executor
 from decisionlog.readmodels.store import ViewStore
 
 if TYPE_CHECKING:
@@ -25,6 +25,15 @@ if TYPE_CHECKING:
     from eventsourcing.sqlite import SQLiteDatastore
 
 SQLITE = Dialect()
+# A larger page cache than SQLite's 2 MB default (and memory-mapped reads): view
+# maintenance touches many b-trees, and a 1M-event file is far larger than 2 MB.
+TUNING = ("PRAGMA cache_size = -65536", "PRAGMA mmap_size = 1073741824")
+
+
+def tune(cursor: DBCursor) -> None:
+    """Apply TUNING to the connection of a cursor (cheap: a few microseconds)."""
+    for pragma in TUNING:
+        cursor.execute(pragma)
 
 
 class SQLiteViewStore(ViewStore):
@@ -41,12 +50,14 @@ class SQLiteViewStore(ViewStore):
     @contextmanager
     def reading(self) -> Iterator[Executor]:
         with self.datastore.transaction(commit=False) as cursor:
-            yield Executor(cursor, self.dialect)
+            tune(cursor.sqlite_cursor)
+            yield Executor(cursor.sqlite_cursor, self.dialect)
 
     @contextmanager
     def writing(self) -> Iterator[Executor]:
         with self.datastore.get_connection(commit=True) as connection:
-            cursor = connection.cursor()
+            cursor = connection.cursor().sqlite_cursor
+            tune(cursor)
             cursor.execute("BEGIN IMMEDIATE")  # take the write lock before reading
             try:
                 yield Executor(cursor, self.dialect)

@@ -9,8 +9,8 @@ and `timestamptz` on PostgreSQL.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ Row = tuple[Any, ...]
 Statement = tuple[str, tuple[Any, ...]]
 
 _TABLE = re.compile(r"\bdl_\w+")
-_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
+_ZERO = timedelta(0)
 
 
 class DBCursor(Protocol):
@@ -29,6 +29,8 @@ class DBCursor(Protocol):
     def executemany(self, query: Any, params_seq: Any) -> Any: ...
 
     def fetchall(self) -> Any: ...
+
+    def fetchmany(self, size: int) -> Any: ...
 
 
 class Dialect:
@@ -45,7 +47,9 @@ class Dialect:
     def param(self, value: Any) -> Any:
         """A parameter as this backend stores it."""
         if isinstance(value, datetime):
-            return value.astimezone(UTC).strftime(_TIMESTAMP_FORMAT)
+            if value.utcoffset() != _ZERO:
+                value = value.astimezone(UTC)
+            return value.replace(tzinfo=UTC).isoformat(timespec="microseconds")
         return value
 
     def timestamp(self, value: Any) -> datetime | None:
@@ -106,6 +110,18 @@ class Executor:
         self.execute(statement, params)
         return [tuple(row) for row in self.cursor.fetchall()]
 
+    def iterate(self, statement: str, params: Sequence[Any] = (), *, chunk: int = 64
+                ) -> Iterator[Row]:
+        """Rows one by one, fetched in chunks: stop early and the rest is never computed
+        (on SQLite; a PostgreSQL cursor here has fetched all rows already)."""
+        self.execute(statement, params)
+        while True:
+            rows = self.cursor.fetchmany(chunk)
+            if not rows:
+                return
+            for row in rows:
+                yield tuple(row)
+
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.fetchall(statement, params)
         return rows[0] if rows else None
@@ -135,4 +151,4 @@ class Executor:
 
     def _params(self, params: Sequence[Any]) -> tuple[Any, ...]:
         convert = self.dialect.param
-        return tuple(convert(p) for p in params)
+        return tuple([convert(p) if isinstance(p, datetime) else p for p in params])

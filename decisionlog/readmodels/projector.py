@@ -129,9 +129,12 @@ def _right_revoked(position: int, e: ev.RightRevoked) -> list[Statement]:
 _INSERT_DECISION = (
     "INSERT INTO dl_decisions (position, trajectory_id, decision_id, domain_id, domain_key, "
     "title, statement, rationale, kind, origin, status, scale, decided_at, recorded_at, "
-    "sort_at, surfaced_by, evidence, base_text, rationale_text) VALUES (?, ?, ?, ?, "
+    "sort_at, surfaced_by, evidence, base_text, rationale_text, sort_ceiling) "
+    "VALUES (?, ?, ?, ?, "
     "(SELECT name_key FROM dl_domains WHERE trajectory_id = ? AND domain_id = ?), "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "(SELECT CASE WHEN MAX(c) IS NULL OR MAX(c) < ? THEN ? ELSE MAX(c) END FROM "
+    "(SELECT sort_ceiling AS c FROM dl_decisions ORDER BY position DESC LIMIT 1) prev))"
 )
 _INSERT_DECISION_MEMBER = (
     "INSERT INTO dl_decision_members (position, relation, member_id, ordinal, name_key) "
@@ -153,7 +156,7 @@ def _recorded(position: int, e: ev.DecisionRecorded) -> list[Statement]:
         e.rationale, _s(e.kind), DecisionOrigin.EXPLICIT.value,
         DecisionStatus.IN_FORCE.value, _s(e.scale), e.decided_at, e.timestamp,
         e.decided_at, None, None, index_text(e.title, e.statement),
-        index_text(e.rationale)))]
+        index_text(e.rationale), e.decided_at, e.decided_at))]
     statements += _members(position, e, DECIDED, e.decided_by)
     statements += _members(position, e, CONSULTED, e.consulted)
     for i, superseded in enumerate(e.supersedes):
@@ -173,7 +176,7 @@ def _surfaced(position: int, e: ev.ImplicitDecisionSurfaced) -> list[Statement]:
         None, _s(e.kind), DecisionOrigin.IMPLICIT.value,
         DecisionStatus.PROPOSED_IMPLICIT.value, _s(e.scale), e.since, e.timestamp,
         e.since or e.timestamp, e.surfaced_by, e.evidence, index_text(e.title, e.statement),
-        ""))]
+        "", e.since or e.timestamp, e.since or e.timestamp))]
 
 
 def _ratified(position: int, e: ev.DecisionRatified) -> list[Statement]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from decisionlog.readmodels import queries
+from decisionlog.readmodels import decision_queries, queries
 from decisionlog.readmodels.rows import (
     DecisionFilter,
     DecisionOrder,
@@ -47,15 +47,15 @@ class ReadModels:
         order: DecisionOrder = DecisionOrder.NEWEST_FIRST, first: int = 20, after: int = 0,
         count: bool = False,
     ) -> Page[DecisionRow]:
-        """Decisions across trajectories (see `queries.decisions`)."""
+        """Decisions across trajectories (see `decision_queries.decisions`)."""
         with self.store.reading() as ex:
-            return queries.decisions(ex, where or DecisionFilter(), order=order,
+            return decision_queries.decisions(ex, where or DecisionFilter(), order=order,
                                      first=first, after=after, count=count)
 
     def count_decisions(self, where: DecisionFilter | None = None) -> int:
         """How many decisions match."""
         with self.store.reading() as ex:
-            return queries.count_decisions(ex, where or DecisionFilter())
+            return decision_queries.count_decisions(ex, where or DecisionFilter())
 
     def mandates(self, member_name: str, *,
                  trajectory_ids: Collection[str] | None = None) -> list[MandateRow]:
@@ -69,7 +69,7 @@ class ReadModels:
     ) -> Page[DecisionRow]:
         """Surfaced decisions awaiting ratification, oldest surfaced first."""
         with self.store.reading() as ex:
-            return queries.open_implicit_decisions(
+            return decision_queries.open_implicit_decisions(
                 ex, trajectory_ids=trajectory_ids, first=first, after=after, count=count)
 
     def state(self) -> ProjectionState:

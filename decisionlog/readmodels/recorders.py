@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 
-from decisionlog.readmodels.backends import MemoryViewStore, SQLiteViewStore
+from decisionlog.readmodels.backends import MemoryViewStore, SQLiteViewStore, tune
 from decisionlog.readmodels.dialect import Executor
 from decisionlog.readmodels.store import ViewStore, project_live
 
@@ -37,7 +37,9 @@ class ProjectingSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
-        project_live(self.views, Executor(c, self.views.dialect), ids or [], stored_events)
+        tune(c.sqlite_cursor)
+        project_live(self.views, Executor(c.sqlite_cursor, self.views.dialect), ids or [],
+                     stored_events)
         return ids
 
 

@@ -6,14 +6,17 @@ views were built with. A changed `SCHEMA_VERSION` empties the views, and the cat
 at start-up fills them again from the event log.
 
 Decisions and trajectories are keyed by `position`, the notification id of the event
-that made them; it never changes, so it is their keyset cursor too.
+that made them; it never changes, so it is their keyset cursor too. A decision's
+`sort_at` is its decidedAt (when recorded, if it has none); `sort_ceiling` is the
+largest `sort_at` of it and every decision before it, which bounds how far a newest-first
+text search must read the full-text matches.
 """
 
 from __future__ import annotations
 
 from decisionlog.readmodels.dialect import Dialect, Executor
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VIEW_SET = "views"
 
 PROJECTION_TABLE = """
@@ -100,6 +103,7 @@ CREATE TABLE dl_decisions (
     decided_at {ts},
     recorded_at {ts} NOT NULL,
     sort_at {ts} NOT NULL,
+    sort_ceiling {ts} NOT NULL,
     surfaced_by TEXT,
     evidence TEXT,
     ratified_at {ts},

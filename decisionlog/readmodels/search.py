@@ -24,8 +24,11 @@ def words(*texts: str | None) -> list[str]:
     for text in texts:
         if not text:
             continue
-        folded = unicodedata.normalize("NFKD", text.casefold())
-        plain = "".join(c for c in folded if not unicodedata.combining(c))
+        if text.isascii():
+            plain = text.lower()
+        else:
+            folded = unicodedata.normalize("NFKD", text.casefold())
+            plain = "".join(c for c in folded if not unicodedata.combining(c))
         for word in _WORD.findall(plain):
             seen.setdefault(word[:MAX_WORD_LENGTH], None)
     return list(seen)

@@ -18,6 +18,7 @@ from decisionlog.domain.values import (
     TrajectoryStatus,
 )
 from decisionlog.readmodels import DecisionFilter, DecisionOrder, InvalidCursorError
+from tests.integration.test_readmodels import scan_budget
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -195,6 +196,28 @@ def test_trajectory_pages_have_no_repeats_or_gaps_while_trajectories_arrive(
     assert names[:7] == [f"T{i}" for i in range(7)]
     assert len(names) == len(set(names))
     assert len(names) == app.readmodels.trajectories().total_count
+
+
+@pytest.mark.parametrize("budget", [1, 5, 1000])
+def test_search_pages_are_the_same_whichever_way_the_search_runs(
+        app: DecisionLog, budget: int) -> None:
+    team = Team(app, "Fusie", None)
+    for i in range(30):
+        title = "Budget frame" if i % 3 else "Venue choice"
+        team.decide(f"{title} {i}", at=T0 + timedelta(hours=(i * 7) % 11))
+    expected = app.readmodels.decisions(DecisionFilter(search="budg"), first=100).rows
+    with scan_budget(budget):
+        seen: list[Any] = []
+        after = 0
+        while True:
+            page = app.readmodels.decisions(DecisionFilter(search="budg"), first=4,
+                                            after=after)
+            seen += page.rows
+            if not page.has_next_page:
+                break
+            after = page.rows[-1].position
+    assert [r.id for r in seen] == [r.id for r in expected]
+    assert len(expected) == 20
 
 
 def test_a_cursor_that_names_no_decision_is_refused(app: DecisionLog) -> None:

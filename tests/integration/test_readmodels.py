@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from decisionlog.application import DecisionLog
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import DecisionOrigin, DecisionStatus, Provenance
-from decisionlog.readmodels import DecisionFilter, DecisionOrder, rebuild
+from decisionlog.readmodels import DecisionFilter, DecisionOrder, decision_queries, rebuild
 from decisionlog.readmodels.schema import reset_views
 from tests.integration.conftest import Backend
 from tests.integration.scenario import (
@@ -80,8 +80,40 @@ def check_against_aggregates(app: DecisionLog, ids: list[UUID]) -> None:
         if d.status is DecisionStatus.PROPOSED_IMPLICIT}
 
     for query in SEARCHES:
-        found = rm.decisions(DecisionFilter(search=query), first=1000).rows
-        assert {(r.trajectory_id, r.id) for r in found} == expected_search(app, ids, query)
+        expected = expected_search(app, ids, query)
+        for budget in (decision_queries.SCAN_BUDGET, 1):  # scanning the list, or the index
+            with scan_budget(budget):
+                for order in DecisionOrder:
+                    found = rm.decisions(DecisionFilter(search=query), first=1000,
+                                         order=order).rows
+                    assert {(r.trajectory_id, r.id) for r in found} == expected
+                    keys = [((r.decided_at or r.recorded_at), r.position) for r in found]
+                    assert keys == sorted(keys, reverse=order is DecisionOrder.NEWEST_FIRST)
+                    assert [r.position for r in found] == paged(app, query, order)
+
+
+def paged(app: DecisionLog, query: str, order: DecisionOrder) -> list[int]:
+    """Every position of a search, read three at a time."""
+    positions: list[int] = []
+    after = 0
+    while True:
+        page = app.readmodels.decisions(DecisionFilter(search=query), first=3, after=after,
+                                        order=order)
+        positions += [r.position for r in page.rows]
+        if not page.has_next_page:
+            return positions
+        after = positions[-1]
+
+
+@contextmanager
+def scan_budget(rows: int) -> Iterator[None]:
+    """Make text searches scan at most `rows` rows before turning to the full-text index."""
+    saved = decision_queries.SCAN_BUDGET, decision_queries.NEWEST_SCAN_BUDGET
+    decision_queries.SCAN_BUDGET = decision_queries.NEWEST_SCAN_BUDGET = rows
+    try:
+        yield
+    finally:
+        decision_queries.SCAN_BUDGET, decision_queries.NEWEST_SCAN_BUDGET = saved
 
 
 @settings(max_examples=20, deadline=None,
