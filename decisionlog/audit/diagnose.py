@@ -37,6 +37,7 @@ class Problem(StrEnum):
     INSERTED = "INSERTED"  # a copy of another event, or an event chained into the middle
     BROKEN_LINK = "BROKEN_LINK"  # self-consistent, but chains from no stored event: forged
     TRUNCATED = "TRUNCATED"  # the chain no longer reaches a head digest kept elsewhere
+    SNAPSHOT_ALTERED = "SNAPSHOT_ALTERED"  # the events are intact, a snapshot is not
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ class AuditReader(Application[UUID]):
     """The stored events of every trajectory, read and decoded, never written."""
 
     name = "DecisionLog"  # the same settings (environment keys) as the application
+    is_snapshotting_enabled = True  # to read the snapshots, which verification can check
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

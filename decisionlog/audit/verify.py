@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from decisionlog.audit.diagnose import Damage, Problem, first_damage, read_rows
+from decisionlog.audit.snapshots import check_latest_snapshot
 from decisionlog.audit.stored import TopicKind, Topics, genesis, link_ok
 
 if TYPE_CHECKING:
@@ -129,14 +130,16 @@ def verify(
     *,
     progress: ProgressCallback | None = None,
     anchors: Mapping[str, str] | None = None,
+    snapshots: bool = False,
     page_size: int = PAGE_SIZE,
 ) -> VerificationReport:
     """Verify the chain of one trajectory, or of every trajectory in the store.
 
     `anchors` maps trajectory ids to head digests kept elsewhere (from an earlier report
     or export): a chain that no longer contains its anchor was cut short or rewritten,
-    which the chain alone cannot show. Rows appended while the whole store is verified
-    are left for the next run.
+    which the chain alone cannot show. With `snapshots`, each intact trajectory's latest
+    snapshot is compared with its events replayed (a replay of every such trajectory).
+    Rows appended while the whole store is verified are left for the next run.
     """
     if trajectory_id is not None:
         uuid = trajectory_id if isinstance(trajectory_id, UUID) else _uuid(trajectory_id)
@@ -156,7 +159,7 @@ def verify(
     else:
         fast = _Pass(app, whole_store=True, anchors=anchors)
         _scan_log(app, fast, progress, page_size)
-    return _report(app, fast)
+    return _report(app, fast, snapshots=snapshots)
 
 
 def verify_trajectory(app: Application[Any], trajectory_id: str | UUID
@@ -183,14 +186,16 @@ def _scan_log(app: Application[Any], fast: _Pass, progress: ProgressCallback | N
         start = page[-1].id
 
 
-def _report(app: Application[Any], fast: _Pass) -> VerificationReport:
+def _report(app: Application[Any], fast: _Pass, *, snapshots: bool) -> VerificationReport:
     outcomes = []
     for trajectory_id, stream in fast.streams.items():
         if stream.broken_at is not None:
             outcomes.append(_diagnosed(app, trajectory_id, stream.broken_at))
             continue
         damage = None
-        if stream.anchor is not None and not stream.anchor_seen:
+        if snapshots and isinstance(trajectory_id, UUID):
+            damage = check_latest_snapshot(app, trajectory_id)
+        if damage is None and stream.anchor is not None and not stream.anchor_seen:
             damage = Damage(stream.count + 1, Problem.TRUNCATED,
                             f"The chain does not reach the head digest kept elsewhere "
                             f"({stream.anchor}): events after version {stream.count} were "

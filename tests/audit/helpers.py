@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from decisionlog.application import DecisionLog
@@ -19,6 +19,12 @@ from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 
 BY = "auditor-test"
+
+
+class SnapshotEveryThird(DecisionLog):
+    """The application, snapshotting every third event."""
+
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Trajectory: 3}
 
 
 def open_app(path: Path | str) -> DecisionLog:

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from decisionlog.application import DecisionLog
 from decisionlog.audit.stored import fast_canonical
 from decisionlog.audit.verify import verify
 from decisionlog.config import parse_database_url
 from decisionlog.domain import chain
-from decisionlog.domain.trajectory import Trajectory
-from tests.audit.helpers import merger_story, open_app
-
-
-class SnapshotEveryThird(DecisionLog):
-    """The application, snapshotting every third event."""
-
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Trajectory: 3}
+from tests.audit.helpers import SnapshotEveryThird, merger_story, open_app
 
 
 def test_every_event_links_to_the_one_before_from_the_genesis(tmp_path: Path) -> None:

@@ -9,7 +9,9 @@ import pytest
 
 from decisionlog.audit.diagnose import Problem
 from decisionlog.audit.verify import TrajectoryVerification, verify, verify_trajectory
+from decisionlog.config import parse_database_url
 from tests.audit.helpers import (
+    SnapshotEveryThird,
     delete,
     forge,
     merger_story,
@@ -150,3 +152,25 @@ def test_every_single_byte_change_of_a_stored_event_is_found(
                 assert result is not None and result.damage is not None, (offset, mask)
                 assert result.damage.version == 11, (offset, mask, result.damage)
     app.close()
+
+
+def test_an_altered_snapshot_is_found_when_snapshots_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "snapshots.db"
+    writer = SnapshotEveryThird(env=parse_database_url(f"sqlite:///{path}").env)
+    merger = merger_story(writer)
+    writer.close()
+    reader = open_audit(path)
+    assert verify(reader, snapshots=True).ok
+    with stored_events(path) as connection:
+        (version, state), = connection.execute(
+            "SELECT originator_version, state FROM stored_snapshots WHERE originator_id=? "
+            "ORDER BY originator_version DESC LIMIT 1", (merger.hex,))
+        connection.execute(
+            "UPDATE stored_snapshots SET state=? WHERE originator_id=? AND originator_version=?",
+            (bytes(state).replace(b"Keep two regional", b"Keep one regional"), merger.hex,
+             version))
+    assert verify(reader).ok  # every event is intact
+    result = verify(reader, snapshots=True).get(merger)
+    assert result is not None and result.damage is not None
+    assert (result.damage.version, result.damage.problem) == (21, Problem.SNAPSHOT_ALTERED)
+    assert result.intact_count == 22
