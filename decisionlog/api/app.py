@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -22,6 +25,18 @@ from decisionlog.config import database_url, parse_database_url
 
 class GraphQLApp(AuthenticatingGraphQL):
     """Strawberry's ASGI app, with our request context and authentication."""
+
+    def encode_json(self, data: object) -> str:
+        return encode_json(data)
+
+
+def encode_json(data: object) -> str:
+    """A response as JSON text: orjson (several times faster than `json.dumps`), or the
+    standard library for what orjson refuses (integers over 64 bits, say)."""
+    try:
+        return orjson.dumps(data).decode()
+    except TypeError:
+        return json.dumps(data, separators=(",", ":"))
 
 
 def create_app(url: str | None = None, *, decision_log: DecisionLog | None = None,
@@ -50,6 +65,10 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # What start-up made lives as long as the process: keep it out of every later
+        # collection (full collections over it made the p99 tail).
+        gc.collect()
+        gc.freeze()
         yield
         if decision_log is None:
             log.close()

@@ -20,6 +20,7 @@ from decisionlog.api.enums import (
     TrajectoryStatus,
 )
 from decisionlog.api.jsonable import jsonable
+from decisionlog.api.memo import is_within_mandate, memo, out_of_mandate_ids
 from decisionlog.api.pagination import Connection, connection, decode_cursor, page_size
 from decisionlog.domain import entities
 from decisionlog.domain.mandate import DomainMandate as DomainMandateRow
@@ -197,7 +198,7 @@ class Decision:
 
     @strawberry.field
     def within_mandate(self) -> bool:
-        return self._trajectory.is_within_mandate(self._decision)
+        return is_within_mandate(self._trajectory, self._decision)
 
     def _members(self, ids: list[str]) -> list[Member]:
         return [Member.of(self._trajectory.members[i]) for i in ids]
@@ -280,17 +281,22 @@ class Trajectory:
 
     @strawberry.field(description="One row per active domain.")
     def who_decides_what(self) -> list[DomainMandate]:
-        return [DomainMandate.of(self._trajectory, row)
-                for row in self._trajectory.who_decides_what()]
+        t = self._trajectory
+        return memo.get(t, "who_decides_what",
+                        lambda: [DomainMandate.of(t, row) for row in t.who_decides_what()])
 
     @strawberry.field(description="Active domains nobody holds DECIDES on.")
     def gaps(self) -> list[DecisionDomain]:
-        return [DecisionDomain.of(d) for d in self._trajectory.gaps()]
+        t = self._trajectory
+        return memo.get(t, "gaps", lambda: [DecisionDomain.of(d) for d in t.gaps()])
 
     @strawberry.field(description=(
         "Decisions whose deciders held no DECIDES right on that domain at decidedAt."))
     def out_of_mandate(self) -> list[Decision]:
-        return [Decision.of(self._trajectory, d) for d in self._trajectory.out_of_mandate()]
+        t = self._trajectory
+        out = out_of_mandate_ids(t)
+        return memo.get(t, "out_of_mandate", lambda: [
+            Decision.of(t, d) for d in t.decisions.values() if d.id in out])
 
     @strawberry.field
     def decisions(

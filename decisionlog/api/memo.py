@@ -1,0 +1,77 @@
+"""What the API derives from a trajectory, computed once per state and shared by every
+field and request that asks for it (who decides what, gaps, decisions out of mandate).
+
+Entries are keyed by (trajectory id, version, head digest, what): the head digest names
+the last event applied, so a state that was never saved (a command that failed after it
+triggered its event) cannot pass for the saved state at the same version. Nothing is
+stored on the aggregate: its `__dict__` is compared in tests and written to snapshots.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from decisionlog.domain.mandate import JUDGED_STATUSES
+
+if TYPE_CHECKING:
+    from decisionlog.domain.entities import Decision
+    from decisionlog.domain.trajectory import Trajectory
+
+T = TypeVar("T")
+MAXSIZE = 512
+
+
+class StateMemo:
+    """A bounded LRU of values derived from trajectory states."""
+
+    def __init__(self, maxsize: int = MAXSIZE) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, trajectory: Trajectory, what: str, compute: Callable[[], T]) -> T:
+        """The value `compute()` gives for this state of the trajectory, computed once."""
+        key = (trajectory.id, trajectory.version, trajectory.head_digest, what)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                value: T = self._entries[key]
+                return value
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return value
+
+    def peek(self, trajectory: Trajectory, what: str) -> Any:
+        """The value if it is computed already for this state, else None."""
+        key = (trajectory.id, trajectory.version, trajectory.head_digest, what)
+        with self._lock:
+            return self._entries.get(key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+memo = StateMemo()
+
+
+def out_of_mandate_ids(trajectory: Trajectory) -> frozenset[str]:
+    """The ids of the trajectory's decisions out of mandate, once per state."""
+    return memo.get(trajectory, "out_of_mandate_ids",
+                    lambda: frozenset(d.id for d in trajectory.out_of_mandate()))
+
+
+def is_within_mandate(trajectory: Trajectory, decision: Decision) -> bool:
+    """`Trajectory.is_within_mandate`, from the memo when the decisions out of mandate
+    are known for this state (a query that lists them); else for this one decision
+    (after a write, judging one decision is cheaper than judging them all)."""
+    out: frozenset[str] | None = memo.peek(trajectory, "out_of_mandate_ids")
+    if out is not None and decision.status in JUDGED_STATUSES:
+        return decision.id not in out
+    return trajectory.is_within_mandate(decision)
