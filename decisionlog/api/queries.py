@@ -9,6 +9,7 @@ import strawberry
 from decisionlog.api.context import Info
 from decisionlog.api.pagination import Connection, QueryError, connection, decode_cursor, page_size
 from decisionlog.api.permissions import may_read, read_scope, scoped_page
+from decisionlog.api.resultcache import depends_on, uncacheable
 from decisionlog.api.types import Trajectory, trajectory_type
 
 
@@ -30,8 +31,13 @@ class Query:
                    as_of: AsOf | None = None) -> Trajectory | None:
         version, at = _as_of(as_of)
         if not may_read(info, id):
+            uncacheable()
             return None
         aggregate = info.context.app.get_trajectory(id, version=version, at=at)
+        if aggregate is None or as_of is not None:
+            uncacheable()
+        else:
+            depends_on(aggregate)
         return None if aggregate is None else trajectory_type(aggregate)
 
     @strawberry.field(description="Trajectories in the order they were started.")

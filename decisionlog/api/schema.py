@@ -11,6 +11,7 @@ from decisionlog.api.limits import limit_extensions
 from decisionlog.api.masking import MaskInternalErrors, log_expected
 from decisionlog.api.mutations import Mutation
 from decisionlog.api.queries import Query
+from decisionlog.api.resultcache import StateResultCache
 
 if TYPE_CHECKING:
     from graphql import GraphQLError
@@ -33,7 +34,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         extensions=[
             *limit_extensions(introspection=introspection),
             lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024),
-            MaskInternalErrors,
+            MaskInternalErrors, StateResultCache,
         ],
     )
 

@@ -1,0 +1,178 @@
+"""Whole query results, reused while the trajectories they read stay unchanged.
+
+Client tools poll and dashboards fan out: the same query about the same trajectory, again
+and again, between writes. graphql-core spends about 8 us on every field it resolves,
+so a 100-field answer costs several times a trivial query. This cache answers a repeat
+from the result it kept, after checking that every trajectory it read is still at the
+same version and head digest: one read of each (the aggregate cache's fast-forward, the
+first thing the uncached path does too). A write moves the version, so a query after a
+mutation sees it (read-your-writes), on any worker.
+
+A result is kept only when
+- the operation is a query whose root fields are all in `CACHEABLE_ROOT_FIELDS`;
+- every trajectory it read came through `depends_on` (the `trajectory` resolver) in its
+  current state: `asOf`, unknown ids and refusals call `uncacheable()`;
+- it has no errors.
+The key is the document, the operation name, the variables and the principal (so field
+permissions hold). Everything under `Trajectory` must be a function of the trajectory's
+state and the principal: a field that reads anything else (read models, the clock,
+other trajectories) must call `uncacheable()`.
+
+`DECISIONLOG_RESULT_CACHE_SIZE` sets how many results are kept (default 256; 0: off).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+from uuid import UUID
+
+import orjson
+from graphql import ExecutionResult, FieldNode, OperationDefinitionNode, OperationType
+from strawberry.extensions import SchemaExtension
+
+if TYPE_CHECKING:
+    from strawberry.types import ExecutionContext
+
+    from decisionlog.application import DecisionLog
+    from decisionlog.domain.trajectory import Trajectory
+
+SIZE_VARIABLE: Final = "DECISIONLOG_RESULT_CACHE_SIZE"
+DEFAULT_SIZE: Final = 256
+CACHEABLE_ROOT_FIELDS: Final = frozenset({"trajectory", "__typename"})
+
+State = tuple[UUID, int, str]  # trajectory id, version, head digest
+
+
+@dataclass
+class _Reads:
+    """The trajectory states one execution read, and whether its result may be kept."""
+
+    states: dict[UUID, tuple[int, str]] = field(default_factory=dict)
+    cacheable: bool = True
+
+
+_reads: ContextVar[_Reads | None] = ContextVar("decisionlog_result_reads", default=None)
+
+
+def depends_on(trajectory: Trajectory) -> None:
+    """Record that the result being computed read this trajectory in its current state."""
+    reads = _reads.get()
+    if reads is not None:
+        state = (trajectory.version, trajectory.head_digest)
+        if reads.states.setdefault(trajectory.id, state) != state:
+            reads.cacheable = False
+
+
+def uncacheable() -> None:
+    """Keep the result being computed out of the cache."""
+    reads = _reads.get()
+    if reads is not None:
+        reads.cacheable = False
+
+
+@dataclass(frozen=True)
+class _Entry:
+    result: ExecutionResult
+    states: tuple[State, ...]
+
+
+class ResultCache:
+    """A bounded LRU of results with the trajectory states they were computed from."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> _Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple[Any, ...], entry: _Entry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+    def discard(self, key: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+CACHE = ResultCache(int(os.environ.get(SIZE_VARIABLE) or DEFAULT_SIZE))
+
+
+class StateResultCache(SchemaExtension):
+    """Answers a repeated query from the cache while what it read is unchanged."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        key = _key(context) if CACHE.maxsize > 0 else None
+        if key is None:
+            yield
+            return
+        app: DecisionLog = context.context.app
+        entry = CACHE.get(key)
+        if entry is not None:
+            if _current(app, entry.states):
+                context.result = entry.result
+                yield
+                return
+            CACHE.discard(key)
+        reads = _Reads()
+        token = _reads.set(reads)
+        try:
+            yield
+        finally:
+            _reads.reset(token)
+        result = context.result
+        if (reads.cacheable and reads.states and isinstance(result, ExecutionResult)
+                and not result.errors and result.data is not None):
+            states = tuple((i, v, d) for i, (v, d) in reads.states.items())
+            CACHE.put(key, _Entry(result, states))
+
+
+def _current(app: DecisionLog, states: tuple[State, ...]) -> bool:
+    for trajectory_id, version, digest in states:
+        trajectory = app.get_trajectory(trajectory_id)
+        if trajectory is None or trajectory.version != version \
+                or trajectory.head_digest != digest:
+            return False
+    return True
+
+
+def _key(context: ExecutionContext) -> tuple[Any, ...] | None:
+    """The cache key of a cacheable operation; None for any other."""
+    document = context.graphql_document
+    principal = getattr(context.context, "principal", None)
+    if document is None or principal is None or context.query is None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if context.operation_name is not None:
+        operations = [o for o in operations
+                      if o.name is not None and o.name.value == context.operation_name]
+    if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
+        return None
+    for selection in operations[0].selection_set.selections:
+        if not isinstance(selection, FieldNode) \
+                or selection.name.value not in CACHEABLE_ROOT_FIELDS:
+            return None
+    try:
+        variables = orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+    return (context.query, context.operation_name, variables, principal)

@@ -1,0 +1,109 @@
+"""The result cache: repeats are answered from it only while what they read is unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from decisionlog.api import resultcache, types
+from decisionlog.api.context import Context
+from decisionlog.api.schema import schema
+from decisionlog.application import DecisionLog
+from decisionlog.auth.principal import Principal
+from decisionlog.domain.trajectory import Trajectory
+
+FACILITATOR = Principal(name="fran", role="facilitator")
+QUERY = "query Q($id: ID!) { trajectory(id: $id) { version name members { name } } }"
+
+
+@pytest.fixture
+def app() -> Iterator[DecisionLog]:
+    resultcache.CACHE.clear()
+    log = DecisionLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    yield log
+    log.close()
+    resultcache.CACHE.clear()
+
+
+def _start(app: DecisionLog, name: str = "Programme") -> str:
+    result = app.start_trajectory(name=name, client=None, description=None, recorded_by="t")
+    return str(result.trajectory_id)
+
+
+def _run(app: DecisionLog, query: str, variables: dict[str, Any],
+         principal: Principal = FACILITATOR) -> dict[str, Any]:
+    result = schema.execute_sync(query, variables,
+                                 context_value=Context(app=app, principal=principal))
+    assert not result.errors, result.errors
+    assert result.data is not None
+    return result.data
+
+
+def _add_member(app: DecisionLog, trajectory_id: str, name: str) -> None:
+    def command(t: Trajectory, p: Any) -> str:
+        return t.add_member(name=name, role="designer", side="CLIENT", membership="CORE",
+                            provenance=p)
+    app.execute(trajectory_id, command, recorded_by="t", name="addMember",
+                inputs={"name": name})
+
+
+def test_a_repeat_is_answered_from_the_cache_until_a_write(
+        app: DecisionLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    tid = _start(app)
+    _add_member(app, tid, "Anna")
+    first = _run(app, QUERY, {"id": tid})
+    [entry] = resultcache.CACHE._entries.values()
+    assert entry.result.data == first
+
+    # The repeat resolves nothing
+    converted: list[object] = []
+    original = types.Member.of
+    monkeypatch.setattr(types.Member, "of", lambda m: converted.append(m) or original(m))
+    assert _run(app, QUERY, {"id": tid}) == first
+    assert converted == []
+
+    # A write moves the version: the next query sees it
+    _add_member(app, tid, "Bert")
+    after = _run(app, QUERY, {"id": tid})
+    assert after["trajectory"]["version"] == first["trajectory"]["version"] + 1
+    assert after["trajectory"]["members"] == [{"name": "Anna"}, {"name": "Bert"}]
+    assert len(converted) == 2
+
+
+def test_principals_do_not_share_results(app: DecisionLog) -> None:
+    tid = _start(app)
+    assert _run(app, QUERY, {"id": tid})["trajectory"] is not None
+    stranger = Principal(name="sam", role="reader", trajectories=frozenset({"elsewhere"}))
+    assert _run(app, QUERY, {"id": tid}, stranger) == {"trajectory": None}
+
+
+def test_as_of_unknown_ids_and_other_root_fields_are_not_kept(app: DecisionLog) -> None:
+    tid = _start(app)
+    _add_member(app, tid, "Anna")
+    as_of = "query A($id: ID!) { trajectory(id: $id, asOf: {version: 1}) { version } }"
+    assert _run(app, as_of, {"id": tid}) == {"trajectory": {"version": 1}}
+    unknown = "00000000-0000-0000-0000-000000000001"
+    assert _run(app, QUERY, {"id": unknown}) == {"trajectory": None}
+    listing = "{ trajectories(first: 5) { totalCount } }"
+    _run(app, listing, {})
+    assert len(resultcache.CACHE._entries) == 0
+
+
+def test_a_write_by_another_worker_is_seen(tmp_path: Path) -> None:
+    resultcache.CACHE.clear()
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+           "SQLITE_DBNAME": str(tmp_path / "shared.db")}
+    reader, writer = DecisionLog(env=env), DecisionLog(env=env)
+    try:
+        tid = _start(writer)
+        assert _run(reader, QUERY, {"id": tid})["trajectory"]["members"] == []
+        _add_member(writer, tid, "Bert")
+        assert _run(reader, QUERY, {"id": tid})["trajectory"]["members"] == [
+            {"name": "Bert"}]
+    finally:
+        reader.close()
+        writer.close()
+        resultcache.CACHE.clear()
