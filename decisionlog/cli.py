@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from decisionlog.cli_audit import add_audit_commands
 from decisionlog.cli_rebuild import add_rebuild_command
 from decisionlog.cli_tokens import add_token_commands
 from decisionlog.config import (
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
     add_token_commands(commands)
     add_rebuild_command(commands)
+    add_audit_commands(commands)
     return parser
 
 

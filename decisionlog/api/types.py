@@ -21,7 +21,14 @@ from decisionlog.api.enums import (
 )
 from decisionlog.api.jsonable import jsonable
 from decisionlog.api.memo import is_within_mandate, memo, out_of_mandate_ids
-from decisionlog.api.pagination import Connection, connection, decode_cursor, page_size
+from decisionlog.api.pagination import (
+    Connection,
+    QueryError,
+    connection,
+    decode_cursor,
+    page_size,
+)
+from decisionlog.audit.bitemporal import in_force_at
 from decisionlog.domain import entities
 from decisionlog.domain.mandate import DomainMandate as DomainMandateRow
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
@@ -217,13 +224,18 @@ class Event:
     recorded_by: str
     summary: str
     data: JSON
+    digest: str = strawberry.field(description=(
+        "SHA-256 over the event's canonical content and previousDigest (see the README)."))
+    previous_digest: str = strawberry.field(description=(
+        "The digest of the event before it; for version 1, SHA-256 of the trajectory id."))
 
     @classmethod
     def of(cls, event: TrajectoryEvent) -> Event:
         return cls(
             version=event.originator_version, type=type(event).__name__,
             recorded_at=event.timestamp, recorded_by=event.recorded_by,
-            summary=event.summary(), data=jsonable(event.data()),
+            summary=event.summary(), data=jsonable(event.data()), digest=event.digest,
+            previous_digest=event.previous_digest,
         )
 
 
@@ -256,6 +268,11 @@ class Trajectory:
     @strawberry.field(description="Number of events in its stream, as of asOf.")
     def version(self) -> int:
         return self._trajectory.version
+
+    @strawberry.field(description="The digest of its last event (as of asOf): the head of "
+                                  "its hash chain.")
+    def head_digest(self) -> str:
+        return self._trajectory.head_digest
 
     @strawberry.field
     def started_at(self) -> datetime:
@@ -320,6 +337,16 @@ class Trajectory:
             has_next_page=len(page) > size,
             node=lambda d: Decision.of(self._trajectory, d),
         )
+
+    @strawberry.field(description=(
+        "Decisions in force at a moment of valid time (decidedAt), as this trajectory "
+        "knows them: now, or as of asOf. Compare trajectory(asOf: {at}), which is what "
+        "was known (recorded) at that moment: a decision recorded today with decidedAt "
+        "last month is in force two weeks ago, but was not known then."))
+    def decisions_in_force_at(self, at: datetime) -> list[Decision]:
+        if at.utcoffset() is None:
+            raise QueryError("at must be a date-time with a UTC offset.")
+        return [Decision.of(self._trajectory, d) for d in in_force_at(self._trajectory, at)]
 
     @strawberry.field
     def decision(self, id: strawberry.ID) -> Decision | None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from decisionlog.audit.register import render_register
 from decisionlog.domain.errors import TrajectoryNotFoundError
 
 if TYPE_CHECKING:
-    from decisionlog.application import DecisionLog
     from decisionlog.domain.events import TrajectoryEvent
     from decisionlog.domain.trajectory import Trajectory
 
@@ -25,7 +24,16 @@ EXPORT_FORMATS = ("markdown", "jsonl")
 PAGE_SIZE = 1_000
 
 
-def export_jsonl(app: DecisionLog, trajectory_id: str | UUID) -> Iterator[str]:
+class TrajectorySource(Protocol):
+    """What an export reads: `DecisionLog`, or the read-only `AuditReader`."""
+
+    def get_trajectory(self, trajectory_id: str | UUID) -> Trajectory | None: ...
+
+    def history(self, trajectory_id: str | UUID, *, after: int = 0, limit: int | None = None,
+                up_to: int | None = None) -> Iterator[TrajectoryEvent]: ...
+
+
+def export_jsonl(app: TrajectorySource, trajectory_id: str | UUID) -> Iterator[str]:
     """Every event of the trajectory as one JSON line (no newline), oldest first.
 
     Raises `TrajectoryNotFoundError` at once when the trajectory is unknown.
@@ -42,13 +50,13 @@ def jsonl_line(event: TrajectoryEvent) -> str:
                       default=_json_value)
 
 
-def export_markdown(app: DecisionLog, trajectory_id: str | UUID) -> str:
+def export_markdown(app: TrajectorySource, trajectory_id: str | UUID) -> str:
     """The trajectory's decision register as a markdown document."""
     trajectory = _trajectory(app, trajectory_id)
     return render_register(trajectory, list(_events(app, trajectory)))
 
 
-def export(app: DecisionLog, trajectory_id: str | UUID, export_format: str) -> Iterator[str]:
+def export(app: TrajectorySource, trajectory_id: str | UUID, export_format: str) -> Iterator[str]:
     """The export in `export_format` ("markdown" or "jsonl"), as lines to write out."""
     if export_format == "jsonl":
         return export_jsonl(app, trajectory_id)
@@ -57,14 +65,14 @@ def export(app: DecisionLog, trajectory_id: str | UUID, export_format: str) -> I
     raise ValueError(f"Unknown export format {export_format!r}: use markdown or jsonl.")
 
 
-def _trajectory(app: DecisionLog, trajectory_id: str | UUID) -> Trajectory:
+def _trajectory(app: TrajectorySource, trajectory_id: str | UUID) -> Trajectory:
     trajectory = app.get_trajectory(trajectory_id)
     if trajectory is None:
         raise TrajectoryNotFoundError(str(trajectory_id))
     return trajectory
 
 
-def _events(app: DecisionLog, trajectory: Trajectory) -> Iterator[TrajectoryEvent]:
+def _events(app: TrajectorySource, trajectory: Trajectory) -> Iterator[TrajectoryEvent]:
     """The trajectory's events up to the version read, in pages."""
     after = 0
     while after < trajectory.version:

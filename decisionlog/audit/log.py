@@ -94,6 +94,7 @@ def audit_log(
     first: int = 50,
     after: int | None = None,
     trajectory_id: str | UUID | None = None,
+    trajectory_ids: Collection[str | UUID] | None = None,
     types: Collection[str] | None = None,
     recorded_by: Collection[str] | None = None,
     from_: datetime | None = None,
@@ -103,12 +104,16 @@ def audit_log(
     """Up to `first` events after position `after`, oldest first, that pass every filter.
 
     `from_` and `to` bound `recordedAt` (inclusive); `types` are event type names such as
-    "DecisionRecorded". Raises ValueError for `first` outside 0..100 or an unknown type.
+    "DecisionRecorded". `trajectory_ids` limits the log to a set of trajectories (a
+    caller's scope); with `trajectory_id` too, only trajectories in both are read, and an
+    empty set reads nothing. Raises ValueError for `first` outside 0..100 or an unknown type.
     """
     if not 0 <= first <= MAX_FIRST:
         raise ValueError(f"first must be between 0 and {MAX_FIRST}.")
     topics = topics_for_types(types) if types else []
-    wanted = None if trajectory_id is None else _normalised(trajectory_id)
+    wanted = _wanted(trajectory_id, trajectory_ids)
+    if wanted is not None and not wanted:  # nothing can match: do not scan the log
+        return AuditPage([], after or 0, False)
     people = None if recorded_by is None else frozenset(recorded_by)
     kinds = Topics()
     recorder = app.recorder
@@ -126,7 +131,7 @@ def audit_log(
         for notification in page:
             scanned += 1
             position = notification.id
-            if wanted is not None and str(notification.originator_id) != wanted:
+            if wanted is not None and str(notification.originator_id) not in wanted:
                 continue
             if kinds.kind(notification.topic) is TopicKind.FOREIGN:
                 continue
@@ -140,6 +145,16 @@ def audit_log(
                 position = stop
             break
     return AuditPage(entries, position, position < stop)
+
+
+def _wanted(trajectory_id: str | UUID | None,
+            trajectory_ids: Collection[str | UUID] | None) -> frozenset[str] | None:
+    """The trajectories to read (their ids as stored), or None for every one."""
+    wanted = None if trajectory_ids is None else frozenset(map(_normalised, trajectory_ids))
+    if trajectory_id is None:
+        return wanted
+    one = frozenset({_normalised(trajectory_id)})
+    return one if wanted is None else one & wanted
 
 
 def _normalised(trajectory_id: str | UUID) -> str:

@@ -7,12 +7,18 @@ them exactly as `DecisionLog` does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder
 
 from decisionlog.transcodings import register_entity_transcodings
+
+if TYPE_CHECKING:
+    from decisionlog.domain.events import TrajectoryEvent
+    from decisionlog.domain.trajectory import Trajectory
 
 
 class AuditReader(Application[UUID]):
@@ -24,6 +30,34 @@ class AuditReader(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_entity_transcodings(transcoder)
+
+    def get_trajectory(self, trajectory_id: str | UUID) -> Trajectory | None:
+        """The trajectory now (from its latest snapshot and events); None if unknown."""
+        uuid = _uuid(trajectory_id)
+        if uuid is None:
+            return None
+        try:
+            trajectory: Trajectory = self.repository.get(uuid)
+        except AggregateNotFoundError:
+            return None
+        return trajectory
+
+    def history(self, trajectory_id: str | UUID, *, after: int = 0, limit: int | None = None,
+                up_to: int | None = None) -> Iterator[TrajectoryEvent]:
+        """The trajectory's events, oldest first, after version `after`."""
+        uuid = _uuid(trajectory_id)
+        if uuid is None:
+            return iter(())
+        events: Iterator[TrajectoryEvent] = iter(
+            self.events.get(uuid, gt=after, lte=up_to, limit=limit))  # type: ignore[arg-type]
+        return events
+
+
+def _uuid(trajectory_id: str | UUID) -> UUID | None:
+    try:
+        return trajectory_id if isinstance(trajectory_id, UUID) else UUID(trajectory_id)
+    except ValueError:
+        return None
 
 
 def open_reader(env: dict[str, str]) -> AuditReader:

@@ -24,6 +24,7 @@ CALLERS: dict[str, tuple[str | None, bool, bool]] = {
     "revoked facilitator": ("facilitator", False, True),
     "scoped reader": ("reader", True, False),
     "reader": ("reader", False, False),
+    "scoped auditor": ("auditor", True, False),
     "auditor": ("auditor", False, False),
     "scoped facilitator": ("facilitator", True, False),
     "facilitator": ("facilitator", False, False),
@@ -56,7 +57,7 @@ MUTATIONS: dict[str, Inputs] = {
                                    "withdrawnBy": [s["member"]]},
 }
 
-QUERY_FIELDS = {"trajectory", "trajectories"}
+QUERY_FIELDS = {"trajectory", "trajectories", "verifyTrajectory", "auditLog"}
 
 
 def snapshot(client: GraphQLClient, *tids: str) -> dict[str, Any]:
@@ -183,6 +184,39 @@ def test_query_matrix(client: GraphQLClient, shared: tuple[Scene, Scene],
     else:
         assert {home["tid"], away["tid"]} <= set(ids)
         assert page["totalCount"] == client.execute(every)["trajectories"]["totalCount"]
+
+
+@pytest.mark.parametrize("who", list(CALLERS))
+def test_audit_matrix(shared: tuple[Scene, Scene], callers: dict[str, GraphQLClient],
+                      who: str) -> None:
+    home, away = shared
+    role, scoped, revoked = CALLERS[who]
+    me = callers[who]
+    check = "query($id: ID!) { verifyTrajectory(id: $id) { trajectoryId ok } }"
+    log = ("query($id: ID) { auditLog(first: 100, trajectoryId: $id) "
+           "{ edges { node { trajectoryId } } } }")
+
+    responses = [me.http.post("/graphql", json={"query": query, "variables": {"id": t}})
+                 for query in (check, log) for t in (home["tid"], away["tid"])]
+
+    if role is None or revoked:
+        assert {r.status_code for r in responses} == {401}
+        return
+    bodies = [r.json() for r in responses]
+    if role == "reader":  # integrity checks and the audit log are not for readers
+        assert all(b["errors"] and not any((b["data"] or {}).values()) for b in bodies)
+        assert all("auditors and facilitators" in b["errors"][0]["message"] for b in bodies)
+        return
+    verified = [b["data"]["verifyTrajectory"] for b in bodies[:2]]
+    logged = [{e["node"]["trajectoryId"] for e in b["data"]["auditLog"]["edges"]}
+              for b in bodies[2:]]
+    assert verified[0] == {"trajectoryId": home["tid"], "ok": True}
+    assert logged[0] == {home["tid"]}
+    if scoped:  # the other trajectory is as if it did not exist
+        assert verified[1] is None and logged[1] == set()
+    else:
+        assert verified[1] == {"trajectoryId": away["tid"], "ok": True}
+        assert logged[1] == {away["tid"]}
 
 
 def test_a_scoped_list_pages_within_its_scope(client: GraphQLClient,
