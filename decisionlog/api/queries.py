@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from decisionlog.api.audit import AuditQuery
 from decisionlog.api.context import Info
 from decisionlog.api.pagination import Connection, QueryError, connection, decode_cursor, page_size
 from decisionlog.api.permissions import may_read, read_scope, scoped_page
@@ -22,8 +23,8 @@ class AsOf:
 
 
 @strawberry.type
-class Query:
-    """State and history of the trajectories."""
+class Query(AuditQuery):
+    """State and history of the trajectories, integrity checks and the audit log."""
 
     @strawberry.field(description="A trajectory, now or as of a version or moment; "
                                    "null when unknown or before its start.")
