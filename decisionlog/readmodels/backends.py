@@ -58,13 +58,20 @@ class SQLiteViewStore(ViewStore):
         with self.datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor().sqlite_cursor
             tune(cursor)
+            # Debian's SQLite zeroes freed pages (SECURE_DELETE): a rebuild would write
+            # the old views out once more. They hold nothing the event log does not.
+            secure_delete = cursor.execute("PRAGMA secure_delete").fetchone()[0]
+            cursor.execute("PRAGMA secure_delete = OFF")
             cursor.execute("BEGIN IMMEDIATE")  # take the write lock before reading
             try:
                 yield Executor(cursor, self.dialect)
             except BaseException:
                 connection.rollback()
                 raise
-            connection.commit()
+            else:
+                connection.commit()
+            finally:
+                cursor.execute(f"PRAGMA secure_delete = {int(secure_delete)}")
 
     def select_notifications(self, ex: Executor, after: int, limit: int
                              ) -> Sequence[Notification]:

@@ -81,6 +81,9 @@ def check_against_aggregates(app: DecisionLog, ids: list[UUID]) -> None:
 
     for query in SEARCHES:
         expected = expected_search(app, ids, query)
+        assert rm.count_decisions(DecisionFilter(search=query)) == len(expected)
+        assert rm.count_decisions(DecisionFilter(search=query, trajectory_ids=[
+            str(i) for i in ids])) == len(expected)
         for budget in (decision_queries.SCAN_BUDGET, 1):  # scanning the list, or the index
             with scan_budget(budget):
                 for order in DecisionOrder:
