@@ -19,7 +19,12 @@ from typing import Any, ClassVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, JSONTranscoder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    EventStore,
+    IntegrityError,
+    JSONTranscoder,
+)
 from eventsourcing.utils import strtobool
 
 from decisionlog.domain.errors import TrajectoryNotFoundError, VersionConflictError
@@ -27,6 +32,7 @@ from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 from decisionlog.readmodels import ReadModels, catch_up, construct_recorder, views_of
+from decisionlog.snapshots import snapshot_recorder
 from decisionlog.transcodings import register_entity_transcodings
 
 Command = Callable[[Trajectory, Provenance], str | None]
@@ -74,6 +80,11 @@ class DecisionLog(Application[UUID]):
     def construct_recorder(self) -> ApplicationRecorder:
         """The backend's recorder, writing the read models in each save's transaction."""
         return construct_recorder(self.factory, self.mapper)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """Snapshots; on SQLite in a rowid table (see `decisionlog.snapshots`)."""
+        return self.factory.event_store(mapper=self.mapper,
+                                        recorder=snapshot_recorder(self.factory))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
