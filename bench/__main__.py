@@ -36,12 +36,13 @@ class Settings:
     notification_events: int
     memory_seconds: float
     part_timeout: float  # per optional part
+    budget: float  # for the whole run: optional parts get what is left
 
     @classmethod
     def of(cls, quick: bool) -> Settings:
         if quick:
-            return cls(True, 2, 3, 1, 50_000, 8, 120)
-        return cls(False, 5, 3, 2, 200_000, 20, 240)
+            return cls(True, 2, 3, 1, 50_000, 8, 120, 170)
+        return cls(False, 5, 3, 2, 200_000, 20, 300, 570)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,14 +67,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += _core(settings, groups, directory)
         if "parts" in groups:
             for name in _optional_parts():
-                part_rows, parts[name] = _run_part(name, settings, directory)
+                left = settings.budget - (time.perf_counter() - started)
+                if left < 30:
+                    parts[name] = {"status": "skipped: the run's time budget is spent",
+                                   "output": ""}
+                    continue
+                part_rows, parts[name] = _run_part(name, settings, directory,
+                                                   timeout=min(settings.part_timeout, left))
                 rows += part_rows
     compare(rows)
     elapsed = time.perf_counter() - started
     print(format_table(rows))
     for name, part in parts.items():
+        print(f"\n--- bench.{name}: {part['status']} ---")
         if part.get("output"):
-            print(f"\n--- bench.{name} ({part['status']}) ---\n{part['output'].rstrip()}")
+            print(part["output"].rstrip())
     print(f"\n{_summary(rows)}; {elapsed:.0f} s; written to {args.output}")
     args.output.write_text(json.dumps({
         "machine": machine(), "quick": settings.quick, "seconds": round(elapsed, 1),
@@ -122,7 +130,8 @@ def _optional_parts() -> list[str]:
     return ordered + sorted(names - set(ordered))
 
 
-def _run_part(name: str, settings: Settings, directory: Path) -> tuple[list[Row], dict[str, Any]]:
+def _run_part(name: str, settings: Settings, directory: Path, *,
+              timeout: float) -> tuple[list[Row], dict[str, Any]]:
     """Run one optional part in its own process group, bounded in time."""
     output = directory / f"part-{name}.json"
     quick = ["--quick"] if settings.quick else []
@@ -133,12 +142,12 @@ def _run_part(name: str, settings: Settings, directory: Path) -> tuple[list[Row]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        text, _ = process.communicate(timeout=settings.part_timeout)
+        text, _ = process.communicate(timeout=timeout)
         status = "ok" if process.returncode == 0 else f"failed ({process.returncode})"
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)  # the group this call started, nothing else
         text, _ = process.communicate()
-        status = f"timed out after {settings.part_timeout:.0f} s"
+        status = f"timed out after {timeout:.0f} s"
     if process.returncode == 3 and "NO-PART" in text:
         return [], {"status": "skipped", "output": ""}
     rows: list[Row] = []

@@ -14,10 +14,12 @@ from bench.data import DemoDatabase
 from bench.harness import Load, Row, Server, Stats, graphql_body, load, log
 from bench.raw import GET_UPDATE_SAVE
 from bench.serverapp import FIXED_PATH
+from decisionlog.api.resultcache import SIZE_VARIABLE as CACHE_SIZE
 
 FIXED = "raw: HTTP fixed JSON (Starlette)"
 TRIVIAL = "raw: GraphQL { __typename }"
 READ = "read: trajectory query"
+READ_UNCACHED = "read: same, result cache off"
 READ_P50 = "read: p50 latency"
 READ_P99 = "read: p99 latency"
 WRITE = "write: recordDecision"
@@ -26,7 +28,9 @@ WRITE = "write: recordDecision"
 def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: int,
             connections: int = 16, write_connections: int = 1) -> list[Row]:
     """Start a server on the demo database and load it, figure by figure, in rounds."""
-    with Server(database.path, log_path, headers=database.headers) as server:
+    uncached = Server(database.path, log_path.with_suffix(".uncached.log"),
+                      headers=database.headers, env={CACHE_SIZE: "0"})
+    with Server(database.path, log_path, headers=database.headers) as server, uncached:
         read_body = graphql_body(queries.READ, {"id": database.demo_id})
         write_body = graphql_body(queries.RECORD_DECISION, {"input": database.write_input})
         trivial_body = graphql_body(queries.TRIVIAL)
@@ -44,18 +48,24 @@ def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: 
             return load(server.url + "/graphql", bodies=[read_body], seconds=seconds,
                         connections=connections, headers=server.headers)
 
+        def read_uncached() -> Load:
+            return load(uncached.url + "/graphql", bodies=[read_body], seconds=seconds,
+                        connections=connections, headers=server.headers)
+
         def write() -> Load:
             return load(server.url + "/graphql", bodies=[write_body], seconds=seconds,
                         connections=write_connections, headers=server.headers)
 
-        runs: dict[str, list[Load]] = {FIXED: [], TRIVIAL: [], READ: [], WRITE: []}
+        runs: dict[str, list[Load]] = {FIXED: [], TRIVIAL: [], READ: [], READ_UNCACHED: [],
+                                       WRITE: []}
         # Warm-up: imports, caches, first allocations.
-        load(server.url + "/graphql", bodies=[read_body, trivial_body], seconds=1,
-             connections=4, headers=server.headers)
+        for warm in (server, uncached):
+            load(warm.url + "/graphql", bodies=[read_body, trivial_body], seconds=1,
+                 connections=4, headers=server.headers)
         for round_ in range(repeats):
             log(f"HTTP figures, round {round_ + 1} of {repeats}")
             for name, run in ((FIXED, fixed), (TRIVIAL, trivial), (READ, read),
-                              (WRITE, write)):
+                              (READ_UNCACHED, read_uncached), (WRITE, write)):
                 result = run()
                 if result.errors:
                     raise RuntimeError(f"{name}: {result.errors} failed requests")
@@ -69,7 +79,11 @@ def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: 
         Row(TRIVIAL, "req/s", _rates(runs[TRIVIAL]), limit=FIXED,
             note=f"POST, {connections} connections"),
         Row(READ, "req/s", _rates(runs[READ]), limit=TRIVIAL, target=">= 0.5",
-            note=f"demo trajectory, {connections} connections"),
+            note=f"demo trajectory, 111 fields, {connections} connections; result cache "
+                 "on (the default): repeats answered after a version check"),
+        Row(READ_UNCACHED, "req/s", _rates(runs[READ_UNCACHED]), limit=TRIVIAL,
+            note=f"every request resolved (DECISIONLOG_RESULT_CACHE_SIZE=0), "
+                 f"{connections} connections, a second server on the same file"),
         Row(READ_P50, "ms", Stats.of([r.p50_ms for r in runs[READ]]),
             note=f"{connections} connections"),
         Row(READ_P99, "ms", Stats.of([r.p99_ms for r in runs[READ]]), limit=READ_P50,

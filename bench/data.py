@@ -25,7 +25,7 @@ from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 
 CACHE_DIRECTORY = Path(os.environ.get("BENCH_CACHE", "/tmp/decisionlog-bench-cache"))
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 OUT_OF_MANDATE_EVERY = 50  # one decision in 50 is taken by someone without the right
 TOTAL_EVENTS = 1_000_000
 LONG_EVENTS = 100_000
@@ -140,7 +140,7 @@ def _build(path: Path) -> dict[str, Any]:
     app = _BulkLog(env=parse_database_url(f"sqlite:///{path}").env)
     try:
         short = _trajectory("Short", SHORT_EVENTS)
-        long_ = _trajectory("Long", LONG_EVENTS, save=app)
+        long_ = _trajectory("Long", LONG_EVENTS, save=app, small_team=True)
         app.save(short)
         small_ids: list[str] = []
         remaining = TOTAL_EVENTS - LONG_EVENTS - SHORT_EVENTS
@@ -166,11 +166,16 @@ def _build(path: Path) -> dict[str, Any]:
     return {"long_id": str(long_.id), "short_id": str(short.id), "small_ids": small_ids}
 
 
-def _trajectory(name: str, events: int, *, save: DecisionLog | None = None) -> Trajectory:
-    """A trajectory of exactly `events` events: a team, domains, rights, then decisions."""
+def _trajectory(name: str, events: int, *, save: DecisionLog | None = None,
+                small_team: bool = False) -> Trajectory:
+    """A trajectory of exactly `events` events: a team, domains, rights, then decisions.
+
+    The long one gets the short one's small team (3 members, 2 domains, 2 rights), so
+    that the two differ only in the length of their history.
+    """
     t = Trajectory.start(name=name, client="Bench client", description=None,
                          provenance=PROVENANCE)
-    team = 5 if events >= 20 else 3
+    team = 3 if small_team or events < 20 else 5
     members = [t.add_member(name=f"Member {n}", role=("lead" if n == 0 else "designer"),
                             side="CLIENT" if n % 2 else "PROVIDER", membership="CORE",
                             provenance=PROVENANCE) for n in range(team)]

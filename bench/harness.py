@@ -4,6 +4,7 @@ file, and a bounded load generator (wrk with a Lua script, or a small asyncio cl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -119,6 +121,30 @@ def vm_rss_mb(pid: int) -> float:
     return _proc_status_kb(pid, "VmRSS") / 1024
 
 
+class PeakSampler:
+    """Samples a /proc/PID/status field (RssAnon, say) in a thread; keeps the peak, in MB."""
+
+    def __init__(self, pid: int, key: str, *, interval: float = 0.02) -> None:
+        self.pid, self.key, self.interval = pid, key, interval
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(OSError, KeyError):
+                self.peak_mb = max(self.peak_mb, _proc_status_kb(self.pid, self.key) / 1024)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _proc_status_kb(pid: int, key: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
@@ -134,6 +160,7 @@ class Server:
     log_path: Path
     factory: str = BENCH_APP
     headers: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
 
@@ -147,7 +174,8 @@ class Server:
         return self.process.pid
 
     def start(self, *, timeout: float = 120) -> Server:
-        env = {**os.environ, "DECISIONLOG_DATABASE_URL": f"sqlite:///{self.database}"}
+        env = {**os.environ, "DECISIONLOG_DATABASE_URL": f"sqlite:///{self.database}",
+               **self.env}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         for _attempt in range(3):
             self.port = free_port()

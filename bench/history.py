@@ -14,11 +14,23 @@ from pathlib import Path
 
 from bench import queries
 from bench.data import BigDatabase, auth_headers
-from bench.harness import Row, Server, Stats, graphql_body, load, log, vm_hwm_mb, vm_rss_mb
+from bench.harness import (
+    PeakSampler,
+    Row,
+    Server,
+    Stats,
+    graphql_body,
+    load,
+    log,
+    vm_hwm_mb,
+    vm_rss_mb,
+)
+from decisionlog.api.resultcache import SIZE_VARIABLE as CACHE_SIZE
 
 SHORT = "history: whoDecidesWhat, 10 events"
 LONG = "history: whoDecidesWhat, 100,000 events"
 COLD = "history: first query, 100,000 events"
+MEMORY_SMALL = "memory: peak RSS, 100-event trajectories"
 MEMORY = "memory: peak RSS, 1M-event database"
 MEMORY_LIMIT_MB = 250
 DISTINCT_TRAJECTORIES = 1500  # more than the aggregate cache holds (1000)
@@ -26,9 +38,10 @@ DISTINCT_TRAJECTORIES = 1500  # more than the aggregate cache holds (1000)
 
 def measure(database: BigDatabase, log_path: Path, *, seconds: float, repeats: int,
             memory_seconds: float) -> list[Row]:
-    """History-length latencies, then the memory load, on one server."""
-    with Server(database.path, log_path, headers=auth_headers(database.path)) as server:
-        idle_mb = vm_rss_mb(server.pid)
+    """History-length latencies (result cache off), then the memory load on a fresh
+    server with the default settings."""
+    headers = auth_headers(database.path)
+    with Server(database.path, log_path, headers=headers, env={CACHE_SIZE: "0"}) as server:
         short_body = graphql_body(queries.WHO_DECIDES_WHAT_ONLY, {"id": database.short_id})
         long_body = graphql_body(queries.WHO_DECIDES_WHAT_ONLY, {"id": database.long_id})
         started = time.perf_counter()
@@ -50,24 +63,36 @@ def measure(database: BigDatabase, log_path: Path, *, seconds: float, repeats: i
                     raise RuntimeError(f"history length: {result.errors} failed requests")
                 samples.append(result.p50_ms)
 
-        log(f"memory: read query on {DISTINCT_TRAJECTORIES:,} trajectories and the long one")
-        ids = [database.long_id, *database.small_ids[:DISTINCT_TRAJECTORIES]]
+    with Server(database.path, log_path.with_suffix(".memory.log"), headers=headers) as server:
+        idle_mb = vm_rss_mb(server.pid)
+        log(f"memory: read query on {DISTINCT_TRAJECTORIES:,} trajectories, then the long one")
+        ids = database.small_ids[:DISTINCT_TRAJECTORIES]
         bodies = [graphql_body(queries.READ, {"id": i}) for i in ids]
         bodies.append(graphql_body(queries.LIST))
-        result = load(server.url + "/graphql", bodies=bodies, seconds=memory_seconds,
-                      connections=4, cycle=True, headers=server.headers)
-        if result.errors:
-            raise RuntimeError(f"memory: {result.errors} failed requests")
-        server.graphql(queries.READ, {"id": database.long_id})
+        with PeakSampler(server.pid, "RssAnon") as small_anonymous:
+            result = load(server.url + "/graphql", bodies=bodies, seconds=memory_seconds,
+                          connections=4, cycle=True, headers=server.headers)
+            if result.errors:
+                raise RuntimeError(f"memory: {result.errors} failed requests")
+        small_peak_mb = vm_hwm_mb(server.pid)
+        with PeakSampler(server.pid, "RssAnon") as anonymous:
+            server.graphql(queries.READ, {"id": database.long_id})
+            load(server.url + "/graphql", bodies=bodies[:200], seconds=2, connections=4,
+                 cycle=True, headers=server.headers)
         peak_mb = vm_hwm_mb(server.pid)
         covered = min(result.requests, len(bodies))
 
     return [
-        Row(SHORT, "ms", Stats.of(short), note="HTTP, 1 connection, p50"),
+        Row(SHORT, "ms", Stats.of(short), note="HTTP, 1 connection, p50; result cache off"),
         Row(LONG, "ms", Stats.of(long_), limit=SHORT, target="<= 1.2",
-            note="HTTP, 1 connection, p50; aggregate cached, one SELECT"),
+            note="HTTP, 1 connection, p50; result cache off; aggregate cached, one SELECT"),
         Row(COLD, "ms", Stats.of([cold_ms]), note="from the snapshot at version 100,000"),
+        Row(MEMORY_SMALL, "MB", Stats.of([small_peak_mb]),
+            note=f"VmHWM; {idle_mb:.0f} MB at start; RssAnon peak "
+                 f"{small_anonymous.peak_mb:.0f} MB; {covered:,} of {len(bodies):,} documents "
+                 f"(read query on 100-event trajectories, and a list) in "
+                 f"{result.requests:,} requests"),
         Row(MEMORY, "MB", Stats.of([peak_mb]), target=f"<= {MEMORY_LIMIT_MB}",
-            note=f"VmHWM; {idle_mb:.0f} MB at start; {covered:,} of {len(bodies):,} "
-                 f"documents sent in {result.requests:,} requests"),
+            note=f"VmHWM after the read query on the 100,000-event trajectory too; "
+                 f"RssAnon peak {anonymous.peak_mb:.0f} MB"),
     ]
