@@ -1,4 +1,5 @@
-"""Queries: a trajectory (now or as of a version or moment) and the list of them."""
+"""Queries: a trajectory (now or as of a version or moment); with the lists across
+trajectories (`readmodel_queries.py`) and the audit queries (`audit.py`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import strawberry
 
 from decisionlog.api.audit import AuditQuery
 from decisionlog.api.context import Info
-from decisionlog.api.pagination import Connection, QueryError, connection, decode_cursor, page_size
-from decisionlog.api.permissions import may_read, read_scope, scoped_page
+from decisionlog.api.pagination import QueryError
+from decisionlog.api.permissions import may_read
+from decisionlog.api.readmodel_queries import ReadModelQuery
 from decisionlog.api.resultcache import depends_on, uncacheable
 from decisionlog.api.types import Trajectory, trajectory_type
 
@@ -23,8 +25,9 @@ class AsOf:
 
 
 @strawberry.type
-class Query(AuditQuery):
-    """State and history of the trajectories, integrity checks and the audit log."""
+class Query(AuditQuery, ReadModelQuery):
+    """State and history of the trajectories, lists and searches across them, integrity
+    checks and the audit log."""
 
     @strawberry.field(description="A trajectory, now or as of a version or moment; "
                                    "null when unknown or before its start.")
@@ -40,24 +43,6 @@ class Query(AuditQuery):
         else:
             depends_on(aggregate)
         return None if aggregate is None else trajectory_type(aggregate)
-
-    @strawberry.field(description="Trajectories in the order they were started.")
-    def trajectories(self, info: Info, first: int | None = None,
-                     after: str | None = None) -> Connection[Trajectory]:
-        size = page_size(first)
-        scope = read_scope(info)
-        if scope is not None:  # a few trajectories: page them here, in start order
-            found = (info.context.app.get_trajectory(t) for t in sorted(scope))
-            mine = sorted((t for t in found if t is not None),
-                          key=lambda t: (t.created_on, str(t.id)))
-            return scoped_page("scoped-trajectory", mine, first=size, after=after,
-                               node=trajectory_type)
-        page = info.context.app.list_trajectories(
-            first=size, after=decode_cursor("trajectory", after))
-        return connection(
-            "trajectory", page.trajectories, size=size, total_count=page.total_count,
-            has_next_page=page.has_next_page, node=trajectory_type,
-        )
 
 
 def _as_of(as_of: AsOf | None) -> tuple[int | None, datetime | None]:

@@ -45,7 +45,7 @@ from decisionlog.readmodels.search import match_parameter, query_words
 
 ANY_DECISION = DecisionFilter()
 SCAN_BUDGET = 3000  # rows scanned before turning to the full-text index, oldest first
-NEWEST_SCAN_BUDGET = 400  # the same, newest first (the index is cheap to read that way)
+NEWEST_SCAN_BUDGET = 1000  # the same, newest first (the index is cheaper read that way)
 
 _COLUMNS = (
     "d.position, d.trajectory_id, d.decision_id, d.domain_id, dm.name, d.title, "
@@ -67,7 +67,11 @@ def decisions(
     by_hand = bool(words) and ex.dialect.name != "postgres"
     conditions, params = _conditions(ex, where, search=not by_hand)
     if after:
-        sort_at = ex.scalar("SELECT sort_at FROM dl_decisions WHERE position = ?", (after,))
+        mark = ["d.position = ?"]  # a cursor outside the scope names no decision
+        mark_params: list[Any] = [after]
+        scope_condition(where.trajectory_ids, "d", mark, mark_params)
+        sort_at = ex.scalar(f"SELECT d.sort_at FROM dl_decisions d {where_clause(mark)}",
+                            mark_params)
         if sort_at is None:
             raise InvalidCursorError(after, "decisions")
         operator = "<" if order is DecisionOrder.NEWEST_FIRST else ">"

@@ -57,7 +57,8 @@ MUTATIONS: dict[str, Inputs] = {
                                    "withdrawnBy": [s["member"]]},
 }
 
-QUERY_FIELDS = {"trajectory", "trajectories", "verifyTrajectory", "auditLog"}
+QUERY_FIELDS = {"trajectory", "trajectories", "verifyTrajectory", "auditLog", "decisions",
+                "mandates", "openImplicitDecisions"}
 
 
 def snapshot(client: GraphQLClient, *tids: str) -> dict[str, Any]:
@@ -217,6 +218,54 @@ def test_audit_matrix(shared: tuple[Scene, Scene], callers: dict[str, GraphQLCli
     else:
         assert verified[1] == {"trajectoryId": away["tid"], "ok": True}
         assert logged[1] == {away["tid"]}
+
+
+# The lists across trajectories: each names the trajectory of every row it gives.
+READ_MODEL_LISTS = {
+    "decisions": ("query($after: String) { decisions(first: 100, after: $after) { totalCount "
+                  "edges { node { trajectoryId } } pageInfo { hasNextPage endCursor } } }"),
+    "openImplicitDecisions": (
+        "query($after: String) { openImplicitDecisions(first: 100, after: $after) { "
+        "totalCount edges { node { trajectoryId } } pageInfo { hasNextPage endCursor } } }"),
+    "mandates": '{ mandates(memberName: "member") { trajectory { id } } }',
+}
+
+
+def listed(client: GraphQLClient, field: str) -> tuple[list[str], int]:
+    """The trajectory ids of every row of a list (all pages), and its total."""
+    if field == "mandates":
+        rows = client.execute(READ_MODEL_LISTS[field])[field]
+        return [row["trajectory"]["id"] for row in rows], len(rows)
+    ids: list[str] = []
+    after = None
+    while True:
+        page = client.execute(READ_MODEL_LISTS[field], {"after": after})[field]
+        ids += [edge["node"]["trajectoryId"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return ids, page["totalCount"]
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.parametrize("field", list(READ_MODEL_LISTS))
+@pytest.mark.parametrize("who", list(CALLERS))
+def test_read_model_list_matrix(client: GraphQLClient, shared: tuple[Scene, Scene],
+                                callers: dict[str, GraphQLClient], who: str,
+                                field: str) -> None:
+    home, away = shared
+    role, scoped, revoked = CALLERS[who]
+    me = callers[who]
+
+    if role is None or revoked:
+        response = me.http.post("/graphql", json={"query": READ_MODEL_LISTS[field]})
+        assert response.status_code == 401
+        return
+    ids, total = listed(me, field)
+    assert total == len(ids)
+    if scoped:  # every page and total counts only the scoped trajectory
+        assert set(ids) == {home["tid"]}
+    else:
+        assert {home["tid"], away["tid"]} <= set(ids)
+        assert total == listed(client, field)[1]
 
 
 def test_a_scoped_list_pages_within_its_scope(client: GraphQLClient,

@@ -109,7 +109,7 @@ def test_the_service_masks_a_failing_store_and_names_the_request(
     def broken(**kwargs: object) -> None:
         raise RuntimeError("connection to db password=hunter2 failed")
 
-    log.list_trajectories = broken  # type: ignore[method-assign,assignment]
+    log.readmodels.trajectories = broken  # type: ignore[method-assign,assignment]
     app = create_app(decision_log=log, settings=Settings())
 
     async def ask() -> httpx.Response:

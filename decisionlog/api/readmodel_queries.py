@@ -1,0 +1,138 @@
+"""Root queries across trajectories, served from the read models (no aggregate loaded
+for a page): trajectories, decisions, mandates and the backlog of implicit decisions.
+
+Every one is scoped with `read_scope`: a scoped token's pages and totals count only its
+trajectories. The views are written in the events' transaction, so a query made after a
+mutation has returned sees it. Totals are counted only when `totalCount` is selected.
+None of these root fields is kept by the result cache (see `resultcache.py`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from decisionlog.api.context import Info
+from decisionlog.api.enums import DecisionKind, DecisionOrigin, DecisionStatus, TrajectoryStatus
+from decisionlog.api.pagination import Connection, QueryError, connection, decode_cursor, page_size
+from decisionlog.api.permissions import read_scope
+from decisionlog.api.readmodel_types import (
+    DecisionSummary,
+    Mandate,
+    selects,
+    trajectory_node,
+)
+from decisionlog.api.types import Trajectory
+from decisionlog.readmodels import (
+    DecisionFilter,
+    DecisionOrder,
+    DecisionRow,
+    InvalidCursorError,
+    Page,
+)
+
+DECISIONS = "decisions"
+OPEN_IMPLICIT = "open-implicit"
+TRAJECTORIES = "trajectory"  # as before the read models: saved cursors keep working
+
+
+@strawberry.type
+class ReadModelQuery:
+    """Lists and searches across every trajectory the caller may read."""
+
+    @strawberry.field(description=(
+        "Trajectories in the order they were started. status; client: exactly that "
+        "client (case-insensitive); search: every word is a word, or the start of one, "
+        "of the name, client or description (case-insensitive)."))
+    def trajectories(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: TrajectoryStatus | None = None,
+        client: str | None = None,
+        search: str | None = None,
+    ) -> Connection[Trajectory]:
+        size = page_size(first)
+        position = decode_cursor(TRAJECTORIES, after)
+        app = info.context.app
+        page = app.readmodels.trajectories(
+            status=status, client=client, search=search, trajectory_ids=read_scope(info),
+            first=size, after=position, count=selects(info, "totalCount"))
+        return connection(
+            TRAJECTORIES, [(row.position, row) for row in page.rows], size=size,
+            total_count=page.total_count or 0, has_next_page=page.has_next_page,
+            node=lambda row: trajectory_node(app, row))
+
+    @strawberry.field(description=(
+        "Decisions across trajectories, by decidedAt (when recorded, if it has none), "
+        "ties in the order recorded. search: every word is a word, or the start of one, "
+        "of the title, statement or rationale (case-insensitive). domainName and "
+        "decidedBy (a decider's name) match case-insensitively. decidedFrom is "
+        "inclusive, decidedTo exclusive; either leaves out decisions without a "
+        "decidedAt. Cursors are keyset cursors: decisions recorded between two pages "
+        "never shift the next one."))
+    def decisions(
+        self,
+        info: Info,
+        search: str | None = None,
+        domain_name: str | None = None,
+        status: DecisionStatus | None = None,
+        origin: DecisionOrigin | None = None,
+        kind: DecisionKind | None = None,
+        decided_by: str | None = None,
+        decided_from: datetime | None = None,
+        decided_to: datetime | None = None,
+        order: DecisionOrder = DecisionOrder.NEWEST_FIRST,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[DecisionSummary]:
+        size = page_size(first)
+        position = decode_cursor(DECISIONS, after)
+        for name, moment in (("decidedFrom", decided_from), ("decidedTo", decided_to)):
+            if moment is not None and moment.utcoffset() is None:
+                raise QueryError(f"{name} must be a date-time with a UTC offset.")
+        if decided_from is not None and decided_to is not None and decided_from > decided_to:
+            raise QueryError("decidedFrom must not be after decidedTo.")
+        where = DecisionFilter(
+            search=search, domain_name=domain_name, status=status, origin=origin, kind=kind,
+            decided_by=decided_by, decided_from=decided_from, decided_to=decided_to,
+            trajectory_ids=read_scope(info))
+        try:
+            page = info.context.app.readmodels.decisions(
+                where, order=order, first=size, after=position,
+                count=selects(info, "totalCount"))
+        except InvalidCursorError:
+            raise QueryError(f"Cursor {after!r} names no decision of this list.") from None
+        return _decision_connection(DECISIONS, page, size)
+
+    @strawberry.field(description=(
+        "Every right a person holds now, in every trajectory, directly or through their "
+        "role, on active domains: by trajectory (in the order started), then domain. "
+        "memberName matches case-insensitively, runs of spaces as one."))
+    def mandates(self, info: Info, member_name: str) -> list[Mandate]:
+        if not member_name.strip():
+            raise QueryError("memberName must not be blank.")
+        rows = info.context.app.readmodels.mandates(member_name,
+                                                    trajectory_ids=read_scope(info))
+        return [Mandate.of(row) for row in rows]
+
+    @strawberry.field(description=(
+        "Implicit decisions surfaced and awaiting ratification, across trajectories, "
+        "oldest surfaced first: the backlog of unnamed decisions."))
+    def open_implicit_decisions(self, info: Info, first: int | None = None,
+                                after: str | None = None) -> Connection[DecisionSummary]:
+        size = page_size(first)
+        page = info.context.app.readmodels.open_implicit_decisions(
+            trajectory_ids=read_scope(info), first=size,
+            after=decode_cursor(OPEN_IMPLICIT, after), count=selects(info, "totalCount"))
+        return _decision_connection(OPEN_IMPLICIT, page, size)
+
+
+def _decision_connection(kind: str, page: Page[DecisionRow], size: int
+                         ) -> Connection[DecisionSummary]:
+    return connection(
+        kind, [(row.position, row) for row in page.rows], size=size,
+        total_count=page.total_count or 0, has_next_page=page.has_next_page,
+        node=DecisionSummary.of)

@@ -1,0 +1,204 @@
+"""GraphQL types of the lists across trajectories, built from read-model rows.
+
+Rows come from `decisionlog.readmodels` without loading aggregates. A `Trajectory` node
+in these lists is backed by a `TrajectoryStandIn`: the fields a row knows are answered
+from it; any other field loads the aggregate then, as of the row's version, so one
+node never mixes two states.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+import strawberry
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+
+from decisionlog.api.context import Info
+from decisionlog.api.enums import (
+    DecisionKind,
+    DecisionOrigin,
+    DecisionStatus,
+    RightKind,
+    Scale,
+)
+from decisionlog.api.types import Decision, Trajectory, trajectory_type
+from decisionlog.readmodels import DecisionOrder, DecisionRow, MandateRow, TrajectoryRow
+
+if TYPE_CHECKING:
+    from decisionlog.application import DecisionLog
+    from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
+
+strawberry.enum(DecisionOrder, description="The order of the root decision list: by "
+                                           "decidedAt (when recorded, if it has none).")
+
+
+class TrajectoryStandIn:
+    """Stands in for a trajectory aggregate: what a read-model row knows, without
+    loading; anything else from the aggregate, loaded on first need (as of `version`
+    when given, so that it agrees with the row)."""
+
+    def __init__(self, app: DecisionLog, trajectory_id: str, *, version: int | None = None,
+                 **known: Any) -> None:
+        self._app = app
+        self._version = version
+        self._loaded: TrajectoryAggregate | None = None
+        self.id = UUID(trajectory_id)
+        if version is not None:
+            self.version = version
+        for name, value in known.items():
+            setattr(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and friends probe for these
+            raise AttributeError(name)
+        return getattr(self._aggregate(), name)
+
+    def _aggregate(self) -> TrajectoryAggregate:
+        if self._loaded is None:
+            aggregate = self._app.get_trajectory(self.id)
+            if aggregate is not None and self._version is not None \
+                    and aggregate.version != self._version:  # written since the row was read
+                aggregate = self._app.get_trajectory(self.id, version=self._version)
+            if aggregate is None:
+                raise LookupError(f"Trajectory {self.id} is in the read models but not "
+                                  "in the event store.")
+            self._loaded = aggregate
+        return self._loaded
+
+
+def trajectory_node(app: DecisionLog, row: TrajectoryRow) -> Trajectory:
+    """A `Trajectory` node for a row of the trajectory list."""
+    stand_in = TrajectoryStandIn(
+        app, row.id, version=row.version, name=row.name, client=row.client,
+        description=row.description, status=row.status, created_on=row.started_at,
+        modified_on=row.updated_at)
+    return trajectory_type(cast("TrajectoryAggregate", stand_in))
+
+
+def lazy_trajectory(app: DecisionLog, trajectory_id: str, **known: Any) -> Trajectory:
+    """A `Trajectory` node (now) of which only `known` fields are answered unloaded."""
+    return trajectory_type(cast("TrajectoryAggregate", TrajectoryStandIn(
+        app, trajectory_id, **known)))
+
+
+def selects(info: Info, name: str) -> bool:
+    """Whether the query selects `name` right under the field being resolved (directly
+    or through fragments): to compute a total only when it is asked for."""
+    def found(selections: list[SelectedField | FragmentSpread | InlineFragment]) -> bool:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if selection.name == name:
+                    return True
+            elif found(selection.selections):
+                return True
+        return False
+    return any(found(field.selections) for field in info.selected_fields)
+
+
+@strawberry.type(description="A domain as the lists across trajectories name it.")
+class DomainRef:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description="A member named by a list across trajectories.")
+class MemberRef:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description=(
+    "A decision in a list across trajectories, served from the read models. `decision` "
+    "gives the full decision (withinMandate, options, members) from its trajectory."))
+class DecisionSummary:
+    _row: strawberry.Private[DecisionRow]
+    id: strawberry.ID
+    trajectory_id: strawberry.ID
+    title: str
+    statement: str
+    rationale: str | None
+    domain: DomainRef
+    kind: DecisionKind
+    origin: DecisionOrigin
+    status: DecisionStatus
+    scale: Scale
+    decided_by: list[MemberRef] = strawberry.field(
+        description="Who decided it; for a ratified implicit decision, who ratified it.")
+    consulted: list[MemberRef]
+    decided_at: datetime | None
+    recorded_at: datetime
+    since: datetime | None = strawberry.field(
+        description="For an implicit decision: when it probably began.")
+    surfaced_by_id: strawberry.ID | None
+    evidence: str | None
+    ratified_at: datetime | None
+    closed_at: datetime | None = strawberry.field(
+        description="When it was rejected or withdrawn.")
+    closed_reason: str | None
+    supersedes_ids: list[strawberry.ID]
+    superseded_by_ids: list[strawberry.ID]
+
+    @classmethod
+    def of(cls, row: DecisionRow) -> DecisionSummary:
+        return cls(
+            _row=row, id=strawberry.ID(row.id), trajectory_id=strawberry.ID(row.trajectory_id),
+            title=row.title, statement=row.statement, rationale=row.rationale,
+            domain=DomainRef(id=strawberry.ID(row.domain_id), name=row.domain_name),
+            kind=row.kind, origin=row.origin, status=row.status, scale=row.scale,
+            decided_by=[MemberRef(id=strawberry.ID(m.id), name=m.name) for m in row.decided_by],
+            consulted=[MemberRef(id=strawberry.ID(m.id), name=m.name) for m in row.consulted],
+            decided_at=row.decided_at, recorded_at=row.recorded_at, since=row.since,
+            surfaced_by_id=None if row.surfaced_by is None else strawberry.ID(row.surfaced_by),
+            evidence=row.evidence, ratified_at=row.ratified_at, closed_at=row.closed_at,
+            closed_reason=row.closed_reason,
+            supersedes_ids=[strawberry.ID(i) for i in row.supersedes],
+            superseded_by_ids=[strawberry.ID(i) for i in row.superseded_by],
+        )
+
+    @strawberry.field(description="Its trajectory, now (loaded only for fields other "
+                                  "than id).")
+    def trajectory(self, info: Info) -> Trajectory:
+        return lazy_trajectory(info.context.app, self._row.trajectory_id)
+
+    @strawberry.field(description="The decision as its trajectory holds it now (loads the "
+                                  "trajectory).")
+    def decision(self, info: Info) -> Decision | None:
+        aggregate = info.context.app.get_trajectory(self._row.trajectory_id)
+        found = None if aggregate is None else aggregate.decisions.get(self._row.id)
+        return None if aggregate is None or found is None else Decision.of(aggregate, found)
+
+
+@strawberry.type(description=(
+    "A right a person holds now in one trajectory, directly or through their role, on an "
+    "active domain."))
+class Mandate:
+    _row: strawberry.Private[MandateRow]
+    right_id: strawberry.ID
+    right: RightKind
+    domain: DomainRef
+    condition: str | None
+    member: MemberRef
+    role: str = strawberry.field(description="The member's current role.")
+    via_role: str | None = strawberry.field(
+        description="The role the right is granted to; null when granted to the member.")
+    granted_at: datetime
+    effective_from: datetime
+
+    @classmethod
+    def of(cls, row: MandateRow) -> Mandate:
+        return cls(
+            _row=row, right_id=strawberry.ID(row.right_id), right=row.right,
+            domain=DomainRef(id=strawberry.ID(row.domain_id), name=row.domain_name),
+            condition=row.condition,
+            member=MemberRef(id=strawberry.ID(row.member_id), name=row.member_name),
+            role=row.member_role, via_role=row.via_role, granted_at=row.granted_at,
+            effective_from=row.effective_from,
+        )
+
+    @strawberry.field(description="The trajectory (id, name and status without loading it).")
+    def trajectory(self, info: Info) -> Trajectory:
+        row = self._row
+        return lazy_trajectory(info.context.app, row.trajectory_id, name=row.trajectory_name,
+                               status=row.trajectory_status)
