@@ -383,11 +383,18 @@ def measure(path: Path, info: dict[str, Any], *, quick: bool, with_rebuild: bool
                                 repeats=repeats),
                       target=ms if query == "budget leadership" else None,
                       note=f"{label}, {hits:,} matches")
+        uncommon = Generator().words[1000]  # in about 0.3% of the decisions
+        for order in DecisionOrder:
+            where = DecisionFilter(search=uncommon)
+            table.add(f"decisions(search: '{uncommon}', {order.value}, first: 20)",
+                      median_ms(lambda where=where, order=order: rm.decisions(
+                          where, first=20, order=order), repeats=repeats),
+                      note=f"{rm.count_decisions(where):,} matches: past the scan budget")
         where = DecisionFilter(search="budget leadership")
-        table.add("  same, with totalCount",
+        table.add("decisions(search: 'budget leadership') with totalCount",
                   median_ms(lambda: rm.decisions(where, first=20, count=True),
                             repeats=repeats))
-        table.add("  same, OLDEST_FIRST",
+        table.add("decisions(search: 'budget leadership', OLDEST_FIRST)",
                   median_ms(lambda: rm.decisions(where, first=20,
                                                  order=DecisionOrder.OLDEST_FIRST),
                             repeats=repeats))
