@@ -4,13 +4,12 @@ Decisions are ordered by `sort_at` (decidedAt, or when recorded if it has none),
 `position`; a page continues after the (sort_at, position) of the decision its cursor
 names, so decisions recorded between two pages never shift the next one.
 
-A text search on SQLite is planned by hand, because SQLite cannot tell how many rows a
-full-text match has: first the ordered list is scanned (at most a budget of rows, the
-words checked against the row's indexed words); a common word fills the page there. If
-it does not, the page is cut from the full-text matches: newest first by reading them
-from the last one back until no earlier decision can rank higher, oldest first by
-sorting them (they are then few). Either way the page is exact. PostgreSQL's planner
-makes that choice itself.
+A text search is planned by hand, because neither SQLite nor PostgreSQL's planner can
+tell well how many rows a word matches: first the ordered list is scanned (at most a
+budget of rows, the words checked against the row's indexed words); a common word fills
+the page there. If it does not, the page is cut from the full-text matches (then few):
+on SQLite, newest first, by reading them from the last one back until no earlier
+decision can rank higher, else by sorting them. Either way the page is exact.
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ from decisionlog.readmodels.rows import (
     MemberRef,
     Page,
 )
-from decisionlog.readmodels.search import match_parameter, query_words
+from decisionlog.readmodels.search import match_condition, match_parameter, query_words
 
 ANY_DECISION = DecisionFilter()
 SCAN_BUDGET = 3000  # rows scanned before turning to the full-text index, oldest first
@@ -64,8 +63,7 @@ def decisions(
     """Decisions across trajectories, by decidedAt (recorded time when it has none),
     ties in the order recorded; filtered as `where` says."""
     words = query_words(where.search)
-    by_hand = bool(words) and ex.dialect.name != "postgres"
-    conditions, params = _conditions(ex, where, search=not by_hand)
+    conditions, params = _conditions(ex, where, search=False)
     if after:
         mark = ["d.position = ?"]  # a cursor outside the scope names no decision
         mark_params: list[Any] = [after]
@@ -79,17 +77,18 @@ def decisions(
         params += [sort_at, after]
     direction = "DESC" if order is DecisionOrder.NEWEST_FIRST else "ASC"
     sort = f"ORDER BY d.sort_at {direction}, d.position {direction}"
-    if by_hand:
+    if words:
         newest_first = order is DecisionOrder.NEWEST_FIRST
         budget = NEWEST_SCAN_BUDGET if newest_first else SCAN_BUDGET
         positions = _scan(ex, conditions, params, sort, words, first + 1, budget)
         if positions is None:
             positions = _from_index(ex, conditions, params, sort, words, first + 1,
                                     newest_first=newest_first)
-        rows = _by_position(ex, positions)
-    else:
-        rows = ex.fetchall(f"SELECT {_COLUMNS} {_FROM} {where_clause(conditions)} {sort} LIMIT ?",
-                           (*params, first + 1))
+    else:  # positions first, from one table along one index; then the rows
+        positions = [r[0] for r in ex.fetchall(
+            f"SELECT d.position FROM dl_decisions d {where_clause(conditions)} {sort} LIMIT ?",
+            (*params, first + 1))]
+    rows = _by_position(ex, positions)
     total = count_decisions(ex, where) if count else None
     return Page(_decisions(ex, rows[:first]), len(rows) > first, total)
 
@@ -116,10 +115,10 @@ def open_implicit_decisions(
     conditions = ["d.status = ?"]
     params: list[Any] = [DecisionStatus.PROPOSED_IMPLICIT.value]
     scope_condition(trajectory_ids, "d", conditions, params)
-    rows = ex.fetchall(
-        f"SELECT {_COLUMNS} {_FROM} "
+    rows = _by_position(ex, [r[0] for r in ex.fetchall(
+        f"SELECT d.position FROM dl_decisions d "
         f"{where_clause([*conditions, 'd.position > ?'])} ORDER BY d.position LIMIT ?",
-        (*params, after, first + 1))
+        (*params, after, first + 1))])
     total = None
     if count:
         total = int(ex.scalar(
@@ -156,6 +155,11 @@ def _from_index(ex: Executor, conditions: list[str], params: list[Any], sort: st
     """
     match = (match_parameter(ex.dialect, words), *params)
     filters = "".join(" AND " + c for c in conditions)
+    if ex.dialect.name == "postgres":  # few matches now: the GIN index, then a sort
+        matches = match_condition(ex.dialect, "dl_decisions", "d")
+        return [r[0] for r in ex.fetchall(
+            f"SELECT d.position FROM dl_decisions d WHERE {matches}{filters} {sort} LIMIT ?",
+            (*match, wanted))]
     join = ("FROM dl_decisions_fts f JOIN dl_decisions d ON d.position = f.rowid "
             f"WHERE f.dl_decisions_fts MATCH ?{filters}")
     if not newest_first:
