@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,15 +24,21 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
     EventStore,
+    InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
 )
-from eventsourcing.utils import strtobool
+from eventsourcing.utils import Environment, strtobool
 
-from decisionlog.domain.errors import TrajectoryNotFoundError, VersionConflictError
+from decisionlog.domain.errors import (
+    TrajectoryNotFoundError,
+    VersionConflictError,
+    WriteContentionError,
+)
 from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
+from decisionlog.pgsetup import setup_lock
 from decisionlog.readmodels import ReadModels, catch_up, construct_recorder, views_of
 from decisionlog.snapshots import snapshot_recorder
 from decisionlog.transcodings import register_entity_transcodings
@@ -38,7 +46,13 @@ from decisionlog.transcodings import register_entity_transcodings
 Command = Callable[[Trajectory, Provenance], str | None]
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:decisionlog:idempotency")
-MAX_UNCONDITIONAL_ATTEMPTS = 5
+# Without an expected version, a change that lost the race to save (another worker saved
+# the same trajectory first) is retried on the new state: at once, then after a random
+# pause of up to 1, 2, 4 ... RETRY_PAUSE_CAP ms, so that writers in several processes
+# stop colliding (in one process the write lock already lines them up).
+MAX_UNCONDITIONAL_ATTEMPTS = 40
+RETRY_PAUSE_SECONDS = 0.001
+RETRY_PAUSE_CAP = 0.032
 
 
 @dataclass(frozen=True)
@@ -71,11 +85,22 @@ class DecisionLog(Application[UUID]):
     }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__(env)
+        # Tables are created under a lock that the factory takes (see `pgsetup`), so
+        # that several processes may open an empty PostgreSQL database at once.
+        self._setup = contextlib.ExitStack()
+        with self._setup:
+            super().__init__(env)
         self._write_lock = threading.RLock()
         self.readmodels = ReadModels(views_of(self.recorder))
         if self.readmodels.lag() and strtobool(self.env.get("READMODELS_CATCH_UP", "y")):
             catch_up(self.readmodels.store)  # after an upgrade, or a rebuild cut off
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        """eventsourcing's factory; on PostgreSQL, holding the setup lock until the
+        application's tables exist."""
+        factory = super().construct_factory(env)
+        self._setup.enter_context(setup_lock(factory))
+        return factory
 
     def construct_recorder(self) -> ApplicationRecorder:
         """The backend's recorder, writing the read models in each save's transaction."""
@@ -146,7 +171,10 @@ class DecisionLog(Application[UUID]):
         uuid = parse_id(trajectory_id)
         digest = input_digest(name, **inputs) if idempotency_key is not None else None
         provenance = Provenance(recorded_by, idempotency_key, digest)
-        for _ in range(MAX_UNCONDITIONAL_ATTEMPTS):
+        for attempt in range(MAX_UNCONDITIONAL_ATTEMPTS):
+            if attempt > 1:
+                time.sleep(random.uniform(
+                    0, min(RETRY_PAUSE_CAP, RETRY_PAUSE_SECONDS * 2 ** (attempt - 2))))
             with self._write_lock:
                 trajectory = self._load(uuid)
                 if idempotency_key is not None:
@@ -173,9 +201,9 @@ class DecisionLog(Application[UUID]):
                     self._evict(uuid)
                     raise
                 return CommandResult(uuid, trajectory.version, result_id)
-        raise VersionConflictError(
-            expected_version=trajectory.version, actual_version=self._load(uuid).version
-        )
+        raise WriteContentionError(
+            attempts=MAX_UNCONDITIONAL_ATTEMPTS, expected_version=trajectory.version - 1,
+            actual_version=self._load(uuid).version)
 
     # Reading
 

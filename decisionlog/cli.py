@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from typing import Literal
 
 from decisionlog.cli_audit import add_audit_commands
 from decisionlog.cli_rebuild import add_rebuild_command
@@ -15,6 +17,7 @@ from decisionlog.config import (
     DatabaseURLError,
     database_url,
     parse_database_url,
+    redact,
 )
 
 
@@ -29,9 +32,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     url = database_url(args.database)
     database = parse_database_url(url)
-    if args.workers > 1 and database.is_sqlite:
-        print("decisionlog: --workers > 1 needs PostgreSQL; a SQLite file serves one "
-              "worker.", file=sys.stderr)
+    if args.workers < 1:
+        print("decisionlog: --workers must be at least 1.", file=sys.stderr)
+        return 2
+    if args.workers > 1 and database.backend != "postgres":
+        print("decisionlog: --workers > 1 needs PostgreSQL; a SQLite file (or memory) "
+              "serves one worker.", file=sys.stderr)
         return 2
     if args.demo:
         log = DecisionLog(env=database.env)
@@ -45,13 +51,33 @@ def _serve(args: argparse.Namespace) -> int:
         token_cache_seconds=Settings.from_env().token_cache_seconds).to_env())
     if args.allow_anonymous_read:
         print("Anonymous reads are allowed: requests without a token read every trajectory.")
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (database: {url})")
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (database: {redact(url)})")
+    loop, http = event_loop_and_parser()
+    if args.workers > 1 and http != "httptools":
+        print("decisionlog: httptools is not installed: several workers on uvicorn's h11 "
+              "stack answer in 40+ ms (Nagle); install uvicorn[standard].", file=sys.stderr)
     uvicorn.run(
         "decisionlog.api.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers if args.workers > 1 else None, log_level="info",
-        ws_max_size=MAX_BODY_BYTES,
+        workers=args.workers if args.workers > 1 else None, log_level=args.log_level,
+        ws_max_size=MAX_BODY_BYTES, loop=loop, http=http,
     )
     return 0
+
+
+def event_loop_and_parser() -> tuple[Literal["uvloop", "asyncio"], Literal["httptools", "h11"]]:
+    """uvloop and httptools when installed (`uvicorn[standard]`), else asyncio and h11.
+
+    Named, not left to uvicorn's "auto", so that a missing package shows here: with
+    several workers the h11 stack never sets TCP_NODELAY on the shared socket and every
+    answer waits 40+ ms for a delayed ACK (uvicorn issue 3149).
+    """
+    loop: Literal["uvloop", "asyncio"] = "uvloop" if _importable("uvloop") else "asyncio"
+    http: Literal["httptools", "h11"] = "httptools" if _importable("httptools") else "h11"
+    return loop, http
+
+
+def _importable(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                                           "or sqlite:///decisionlog.db)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (more than 1 needs PostgreSQL)")
+    serve.add_argument("--log-level", default="info",
+                       choices=["critical", "error", "warning", "info", "debug"],
+                       help="uvicorn's log level; below info, no access log (default: info)")
     serve.add_argument("--demo", action="store_true",
                        help="record the demo trajectory first, unless it is there, and a "
                             "demo facilitator token")

@@ -80,6 +80,19 @@ class VersionConflictError(DecisionLogError):
         self.actual_version = actual_version
 
 
+class WriteContentionError(VersionConflictError):
+    """Raised when a change without an expected version lost the race to be saved, to
+    other writers of the same trajectory, every time it was tried."""
+
+    def __init__(self, *, attempts: int, expected_version: int, actual_version: int) -> None:
+        super().__init__(expected_version=expected_version, actual_version=actual_version)
+        DecisionLogError.__init__(
+            self,
+            f"The trajectory changed {attempts} times while this change was being saved "
+            f"(it is at version {actual_version}); nothing was written: try again.")
+        self.attempts = attempts
+
+
 class RuleViolationError(DecisionLogError):
     """Raised when a command would break a rule of the decision process."""
 

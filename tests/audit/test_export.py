@@ -6,6 +6,7 @@ import ast
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -15,15 +16,21 @@ from decisionlog.application import DecisionLog
 from decisionlog.audit import offline_verify
 from decisionlog.audit.export import export, export_jsonl, export_markdown
 from decisionlog.audit.replay import ExportDamagedError, replay_jsonl
+from decisionlog.config import parse_database_url
 from decisionlog.domain.errors import TrajectoryNotFoundError
-from tests.audit.helpers import merger_story, open_app
+from tests.audit.helpers import merger_story
+from tests.backends import BACKENDS, fresh_database
 
 SCRIPT = Path(offline_verify.__file__)
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> DecisionLog:
-    return open_app(tmp_path / "export.db")
+@pytest.fixture(params=BACKENDS)
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionLog]:
+    """A fresh application on a SQLite file or a PostgreSQL schema."""
+    with fresh_database(request.param, tmp_path, prefix="audit") as url:
+        log = DecisionLog(env=parse_database_url(url).env)
+        yield log
+        log.close()
 
 
 @pytest.fixture
@@ -55,7 +62,11 @@ def test_export_round_trip_verifies_offline_and_replays_identically(
     # replayed into the same state as the store gives, cached or freshly loaded
     replayed = replay_jsonl(lines)
     assert replayed == trajectory
-    assert replayed == open_app(tmp_path / "export.db").get_trajectory(merger)
+    fresh = DecisionLog(env=dict(app.env))  # the same store, nothing cached
+    try:
+        assert replayed == fresh.get_trajectory(merger)
+    finally:
+        fresh.close()
     assert replayed.who_decides_what() == trajectory.who_decides_what()
 
 

@@ -92,6 +92,11 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def backend(self) -> str:
+        """"sqlite" or "postgres"."""
+        return parse_database_url(self.database_url).backend
+
     def start(self) -> Server:
         env = {**os.environ, "DECISIONLOG_DATABASE_URL": self.database_url, **self.extra_env}
         log = open(self.log_path or os.devnull, "ab")  # noqa: SIM115

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: a real uvicorn serving a temporary SQLite file."""
+"""End-to-end fixtures: a real uvicorn serving a temporary SQLite file or PostgreSQL schema."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import pytest
 
+from tests.backends import BACKENDS, fresh_database
 from tests.e2e.client import GraphQLClient, Server
 
 
@@ -19,15 +20,21 @@ class MakeClient(Protocol):
                  revoked: bool = False) -> GraphQLClient: ...
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server on a fresh SQLite file, with an unscoped facilitator token made for it."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on a fresh store (a SQLite file, or a new PostgreSQL schema per module),
+    with an unscoped facilitator token made for it."""
     directory: Path = tmp_path_factory.mktemp("e2e")
-    running = Server(f"sqlite:///{directory}/decisionlog.db", log_path=directory / "server.log")
-    running.facilitator_token = running.create_token("facilitator", name="e2e-facilitator")
-    running.start()
-    yield running
-    running.close()
+    with fresh_database(request.param, directory, prefix="e2e") as url:
+        running = Server(url, log_path=directory / "server.log")
+        try:
+            running.facilitator_token = running.create_token("facilitator",
+                                                             name="e2e-facilitator")
+            running.start()
+            yield running
+        finally:
+            running.close()
 
 
 @pytest.fixture

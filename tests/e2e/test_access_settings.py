@@ -14,24 +14,30 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tests.backends import BACKENDS, fresh_database
 from tests.e2e.client import GraphQLClient, Server
 
 CACHE_SECONDS = 0.5
 
 
-@pytest.fixture(scope="module")
-def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def open_server(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server allowing anonymous reads, without introspection, trusting a token lookup
     for half a second."""
     directory: Path = tmp_path_factory.mktemp("e2e-open")
-    running = Server(f"sqlite:///{directory}/decisionlog.db", log_path=directory / "server.log",
-                     extra_env={"DECISIONLOG_ALLOW_ANONYMOUS_READ": "1",
-                                "DECISIONLOG_NO_INTROSPECTION": "1",
-                                "DECISIONLOG_TOKEN_CACHE_SECONDS": str(CACHE_SECONDS)})
-    running.facilitator_token = running.create_token("facilitator", name="open-facilitator")
-    running.start()
-    yield running
-    running.close()
+    with fresh_database(request.param, directory, prefix="e2e_open") as url:
+        running = Server(url, log_path=directory / "server.log",
+                         extra_env={"DECISIONLOG_ALLOW_ANONYMOUS_READ": "1",
+                                    "DECISIONLOG_NO_INTROSPECTION": "1",
+                                    "DECISIONLOG_TOKEN_CACHE_SECONDS": str(CACHE_SECONDS)})
+        try:
+            running.facilitator_token = running.create_token("facilitator",
+                                                             name="open-facilitator")
+            running.start()
+            yield running
+        finally:
+            running.close()
 
 
 def start(client: GraphQLClient) -> str:

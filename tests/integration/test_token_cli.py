@@ -1,7 +1,9 @@
-"""`decisionlog token create|list|revoke` and the demo token, on a SQLite file."""
+"""`decisionlog token create|list|revoke` and the demo token, on a SQLite file and on
+PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,14 @@ from decisionlog.auth.tokens import TOKEN_PATTERN
 from decisionlog.cli import main
 from decisionlog.cli_tokens import DEMO_TOKEN_NAME, announce_demo_token
 from decisionlog.config import parse_database_url
+from tests.backends import BACKENDS, fresh_database
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/cli.db"
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh SQLite file, or a PostgreSQL schema (`?schema=`) made by the first command."""
+    with fresh_database(request.param, tmp_path, prefix="cli") as database:
+        yield database
 
 
 def test_create_prints_the_token_alone_and_list_shows_no_secret(

@@ -1,7 +1,8 @@
-"""`DecisionLog` on in-memory (POPO) persistence and on a SQLite file.
+"""`DecisionLog` on in-memory (POPO) persistence, on a SQLite file and on PostgreSQL.
 
-Every test runs on both stores; the restart tests open a second `DecisionLog` on the same
-SQLite file, as a restarted server would.
+Every test runs on every store (PostgreSQL when `DECISIONLOG_TEST_POSTGRES_URL` is set);
+the restart tests open a second `DecisionLog` on the same SQLite file or PostgreSQL
+schema, as a restarted server, or another worker, would.
 """
 
 from __future__ import annotations
@@ -26,23 +27,27 @@ from decisionlog.domain.errors import (
     VersionConflictError,
 )
 from decisionlog.domain.trajectory import Trajectory
+from tests.backends import BACKENDS, fresh_database
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+SMALL_POOL = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "4"}  # ignored by SQLite
 BY = "facilitator"
 
 Opener = Callable[[], DecisionLog]
 
 
-@pytest.fixture(params=["popo", "sqlite"])
+@pytest.fixture(params=["popo", *BACKENDS])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.param)
 
 
 @pytest.fixture
-def env(store: str, tmp_path: Path) -> dict[str, str]:
+def env(store: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     if store == "popo":
-        return dict(POPO)
-    return parse_database_url(f"sqlite:///{tmp_path}/x.db").env
+        yield dict(POPO)
+        return
+    with fresh_database(store, tmp_path, prefix="unit") as url:
+        yield {**parse_database_url(url).env, **SMALL_POOL}
 
 
 @pytest.fixture
@@ -52,9 +57,11 @@ def app(env: dict[str, str]) -> Iterator[DecisionLog]:
     log.close()
 
 
-@pytest.fixture
-def sqlite_env(tmp_path: Path) -> dict[str, str]:
-    return parse_database_url(f"sqlite:///{tmp_path}/restart.db").env
+@pytest.fixture(params=BACKENDS)
+def durable_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A store that outlives the `DecisionLog` on it: a SQLite file or a PostgreSQL schema."""
+    with fresh_database(request.param, tmp_path, prefix="unit") as url:
+        yield {**parse_database_url(url).env, **SMALL_POOL}
 
 
 def start(app: DecisionLog, name: str = "Merger programme", *, by: str = BY,
@@ -198,8 +205,8 @@ def test_matching_expected_version_is_written(app: DecisionLog) -> None:
 
 
 def test_write_from_another_process_is_a_conflict_only_when_a_version_was_expected(
-        sqlite_env: dict[str, str]) -> None:
-    first, second = DecisionLog(env=sqlite_env), DecisionLog(env=sqlite_env)
+        durable_env: dict[str, str]) -> None:
+    first, second = DecisionLog(env=durable_env), DecisionLog(env=durable_env)
     tid = start(first)
     add_member(first, tid)  # `first` caches the trajectory at version 2
     add_member(second, tid, "Ben")
@@ -232,12 +239,12 @@ def test_idempotent_repeat_wins_over_a_stale_expected_version(app: DecisionLog) 
 
 
 def test_idempotent_repeat_after_a_restart_returns_the_first_result(
-        sqlite_env: dict[str, str]) -> None:
-    app = DecisionLog(env=sqlite_env)
+        durable_env: dict[str, str]) -> None:
+    app = DecisionLog(env=durable_env)
     tid = start(app, key="start-1")
     first = add_member(app, tid, key="add-ada")
     app.close()
-    restarted = DecisionLog(env=sqlite_env)
+    restarted = DecisionLog(env=durable_env)
     repeat = add_member(restarted, tid, key="add-ada")
     assert (repeat.version, repeat.result_id, repeat.repeated) == (2, first.result_id, True)
     again = restarted.start_trajectory(name="Merger programme", client="Acme",
@@ -411,8 +418,8 @@ class SnapshottingLog(DecisionLog):
     snapshotting_intervals = {Trajectory: 3}
 
 
-def test_snapshots_rebuild_the_same_trajectory(sqlite_env: dict[str, str]) -> None:
-    app = SnapshottingLog(env=sqlite_env)
+def test_snapshots_rebuild_the_same_trajectory(durable_env: dict[str, str]) -> None:
+    app = SnapshottingLog(env=durable_env)
     tid = start(app)
     ada = add_member(app, tid).result_id
     domain = run(app, tid, "define_domain", name="Budget", description=None).result_id
@@ -422,7 +429,7 @@ def test_snapshots_rebuild_the_same_trajectory(sqlite_env: dict[str, str]) -> No
     run(app, tid, "grant_right", domain_id=domain, member_id=None, role="HR lead",
         right="DECIDES", condition=None)
     assert [s.originator_version for s in app.snapshots.get(tid)] == [3, 6]  # type: ignore[union-attr]
-    restarted = SnapshottingLog(env=sqlite_env)
+    restarted = SnapshottingLog(env=durable_env)
     rebuilt = restarted.get_trajectory(tid)
     assert rebuilt == replay(stored(app, tid)) == app.get_trajectory(tid)
     assert rebuilt is not None
@@ -431,12 +438,12 @@ def test_snapshots_rebuild_the_same_trajectory(sqlite_env: dict[str, str]) -> No
 
 
 def test_closed_trajectory_restored_from_a_snapshot_accepts_nothing(
-        sqlite_env: dict[str, str]) -> None:
-    app = SnapshottingLog(env=sqlite_env)
+        durable_env: dict[str, str]) -> None:
+    app = SnapshottingLog(env=durable_env)
     tid = start(app)
     add_member(app, tid)
     run(app, tid, "close", reason="Done")  # version 3: a snapshot is taken
-    restarted = SnapshottingLog(env=sqlite_env)
+    restarted = SnapshottingLog(env=durable_env)
     with pytest.raises(TrajectoryClosedError):
         add_member(restarted, tid, "Ben")
     assert len(stored(restarted, tid)) == 3

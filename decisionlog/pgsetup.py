@@ -1,0 +1,78 @@
+"""First start on PostgreSQL: the schema made if missing, the tables by one process at a time.
+
+Several workers (or hosts) may open the same empty database at the same moment.
+eventsourcing creates its tables with `CREATE TABLE IF NOT EXISTS` and its composite types
+with `CREATE TYPE`, and two sessions doing that at once make the slower one fail with a
+unique violation in the catalogue. So while an application creates its tables it holds a
+session advisory lock of its schema, on a connection of its own (not one of the pool's,
+which the table creation needs); the others wait, then find the tables there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import OperationalError
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import InfrastructureFactory
+
+SETUP_LOCK_TIMEOUT = "60s"  # a start waits this long for another one's table creation
+
+
+@contextmanager
+def setup_lock(factory: InfrastructureFactory[Any]) -> Iterator[None]:
+    """Hold the schema's setup lock (PostgreSQL, when tables are created), the schema
+    made first if it is missing; on any other store, do nothing."""
+    try:
+        import psycopg
+        from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+        from psycopg import sql
+    except ImportError:  # no psycopg: no PostgreSQL store either
+        yield
+        return
+    if not isinstance(factory, PostgresFactory) or not factory.env_create_table():
+        yield
+        return
+    datastore: PostgresDatastore = factory.datastore
+    schema = datastore.schema
+    try:
+        connection = psycopg.connect(**_connect_kwargs(datastore), autocommit=True)
+    except psycopg.OperationalError as error:
+        raise OperationalError(str(error)) from error
+    with connection:
+        connection.execute(
+            sql.SQL("SET lock_timeout = {}").format(sql.Literal(SETUP_LOCK_TIMEOUT)))
+        connection.execute("SELECT pg_advisory_lock(%s)", (lock_key(schema),))
+        try:
+            # CREATE SCHEMA checks the right to create before IF NOT EXISTS: look first,
+            # so that a role without that right can use a schema made for it.
+            found = connection.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+            if found is None:
+                connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                    sql.Identifier(schema)))
+            yield
+        finally:
+            if not connection.closed:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (lock_key(schema),))
+
+
+def lock_key(schema: str) -> int:
+    """The advisory lock key of a schema's setup: a stable signed 64-bit number."""
+    digest = hashlib.sha256(f"decisionlog.setup:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _connect_kwargs(datastore: Any) -> dict[str, Any]:
+    """The pool's connection arguments (host, port, dbname, user, password)."""
+    pool = datastore.pool
+    kwargs = {k: v for k, v in dict(pool.kwargs or {}).items() if k != "row_factory"}
+    get_password = getattr(pool, "get_password_func", None)
+    if get_password is not None:
+        kwargs["password"] = get_password()
+    kwargs.setdefault("connect_timeout", max(1, round(pool.timeout)))
+    return kwargs
