@@ -14,7 +14,9 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
+import pytest
 
+from tests.backends import BACKENDS, fresh_database
 from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.helpers import DECISION, MEMBER, RIGHT, add_member, define_domain, history
 
@@ -129,15 +131,17 @@ def views(client: GraphQLClient, burst: Burst) -> dict[str, Any]:
             "mandates": mandates}
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_kill_mid_burst_loses_no_acknowledged_mutation_and_doubles_nothing(
-        tmp_path: Path) -> None:
-    server = Server(f"sqlite:///{tmp_path}/crash.db", log_path=tmp_path / "server.log")
-    server.facilitator_token = server.create_token("facilitator", name="crash-test")
-    server.start()
-    try:
-        run_burst_and_check(server)
-    finally:
-        server.close()
+        backend: str, tmp_path: Path) -> None:
+    with fresh_database(backend, tmp_path, prefix="crash") as url:
+        server = Server(url, log_path=tmp_path / "server.log")
+        try:
+            server.facilitator_token = server.create_token("facilitator", name="crash-test")
+            server.start()
+            run_burst_and_check(server)
+        finally:
+            server.close()
 
 
 def run_burst_and_check(server: Server) -> None:
