@@ -13,7 +13,7 @@ help:
 	@echo "make test    ruff, mypy and pytest (PYTEST_ARGS=...)"
 	@echo "make lint    ruff and mypy only"
 	@echo "make schema  write schema.graphql from the code"
-	@echo "make bench   run the benchmarks"
+	@echo "make bench   run the benchmarks (ARGS=--quick: under 3 minutes; see BENCHMARKS.md)"
 	@echo "make clean   remove caches and build leftovers (distclean also removes $(VENV))"
 
 # (Re)install whenever pyproject.toml is newer than the stamp; the stamp lives inside the
@@ -29,7 +29,7 @@ serve: $(STAMP)
 	$(VENV)/bin/decisionlog serve --demo $(ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check decisionlog tests
+	$(VENV)/bin/ruff check decisionlog tests bench
 	$(VENV)/bin/mypy decisionlog
 
 test: lint
@@ -40,7 +40,7 @@ schema: $(STAMP)
 	mv schema.graphql.tmp schema.graphql
 
 bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench $(ARGS)
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info schema.graphql.tmp

@@ -1,15 +1,16 @@
 """Figures over HTTP on one uvicorn worker: the raw limits of the stack (fixed JSON,
 `{ __typename }`), the read query, and `recordDecision`.
 
-Rounds interleave the figures (fixed, trivial, read, write, fixed, ...), so that a slow
-spell of the machine hits them all alike.
+Rounds interleave the figures (fixed, trivial, read, read without the result cache, raw
+insert and get-update-save in-process, write, then again), so that a slow spell of the
+machine or its disk hits them all alike.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bench import queries
+from bench import queries, raw
 from bench.data import DemoDatabase
 from bench.harness import Load, Row, Server, Stats, graphql_body, load, log
 from bench.raw import GET_UPDATE_SAVE
@@ -26,8 +27,11 @@ WRITE = "write: recordDecision"
 
 
 def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: int,
-            connections: int = 16, write_connections: int = 1) -> list[Row]:
-    """Start a server on the demo database and load it, figure by figure, in rounds."""
+            raw_seconds: float, connections: int = 16,
+            write_connections: int = 1) -> list[Row]:
+    """Start a server on the demo database and load it, figure by figure, in rounds; each
+    round also measures the raw write limits in-process (the server idle meanwhile)."""
+    directory = database.path.parent
     uncached = Server(database.path, log_path.with_suffix(".uncached.log"),
                       headers=database.headers, env={CACHE_SIZE: "0"})
     with Server(database.path, log_path, headers=database.headers) as server, uncached:
@@ -58,6 +62,8 @@ def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: 
 
         runs: dict[str, list[Load]] = {FIXED: [], TRIVIAL: [], READ: [], READ_UNCACHED: [],
                                        WRITE: []}
+        inserts: list[float] = []
+        saves: list[float] = []
         # Warm-up: imports, caches, first allocations.
         for warm in (server, uncached):
             load(warm.url + "/graphql", bodies=[read_body, trivial_body], seconds=1,
@@ -66,6 +72,11 @@ def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: 
             log(f"HTTP figures, round {round_ + 1} of {repeats}")
             for name, run in ((FIXED, fixed), (TRIVIAL, trivial), (READ, read),
                               (READ_UNCACHED, read_uncached), (WRITE, write)):
+                if name == WRITE:  # the raw write limits right before the HTTP writes
+                    inserts.append(raw.insert_rate(directory / f"raw-insert-{round_}.db",
+                                                   seconds=raw_seconds))
+                    saves.append(raw.get_update_save_rate(
+                        directory / f"raw-save-{round_}.db", seconds=raw_seconds))
                 result = run()
                 if result.errors:
                     raise RuntimeError(f"{name}: {result.errors} failed requests")
@@ -74,6 +85,10 @@ def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: 
 
     tool = runs[READ][0].tool
     rows = [
+        Row(raw.INSERT, "events/s", Stats.of(inserts),
+            note="one event per transaction; in the HTTP rounds"),
+        Row(raw.GET_UPDATE_SAVE, "saves/s", Stats.of(saves),
+            note="trivial aggregate, aggregate cache on; in the HTTP rounds, before the writes"),
         Row(FIXED, "req/s", _rates(runs[FIXED]),
             note=f"GET, {connections} connections, {tool}"),
         Row(TRIVIAL, "req/s", _rates(runs[TRIVIAL]), limit=FIXED,
