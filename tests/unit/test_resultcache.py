@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql import GraphQLObjectType, GraphQLUnionType, get_named_type
 
 from decisionlog.api import resultcache, types
 from decisionlog.api.context import Context
@@ -107,3 +108,50 @@ def test_a_write_by_another_worker_is_seen(tmp_path: Path) -> None:
         reader.close()
         writer.close()
         resultcache.CACHE.clear()
+
+
+# Every field the cache may keep, reviewed: each is a function of the trajectory's state,
+# the field's arguments and the principal.
+REVIEWED = {
+    "Decision": {"consulted", "decidedAt", "decidedBy", "domain", "evidence", "id", "kind",
+                 "optionsConsidered", "origin", "ratifiedAt", "ratifiedBy", "rationale",
+                 "recordedAt", "scale", "since", "statement", "status", "supersededBy",
+                 "supersedes", "surfacedBy", "title", "trajectoryId", "withinMandate"},
+    "DecisionConnection": {"edges", "pageInfo", "totalCount"},
+    "DecisionDomain": {"active", "definedAt", "description", "id", "name", "retiredAt"},
+    "DecisionEdge": {"cursor", "node"},
+    "DecisionRight": {"condition", "domain", "effectiveFrom", "endedAt", "grantedAt",
+                      "holder", "id", "inForce", "right"},
+    "DomainMandate": {"advises", "decides", "domain", "informed"},
+    "Event": {"data", "digest", "previousDigest", "recordedAt", "recordedBy", "summary",
+              "type", "version"},
+    "EventConnection": {"edges", "pageInfo", "totalCount"},
+    "EventEdge": {"cursor", "node"},
+    "Member": {"active", "id", "joinedAt", "leftAt", "membership", "name", "role", "side"},
+    "PageInfo": {"endCursor", "hasNextPage"},
+    "Role": {"name"},
+    "Trajectory": {"client", "decision", "decisionRights", "decisions", "decisionsInForceAt",
+                   "description", "domains", "gaps", "headDigest", "history", "id",
+                   "members", "modifiedAt", "name", "outOfMandate", "startedAt", "status",
+                   "version", "whoDecidesWhat"},
+}
+
+
+def test_every_field_under_trajectory_is_reviewed_for_the_cache() -> None:
+    found: dict[str, set[str]] = {}
+
+    def walk(graphql_type: Any) -> None:
+        named = get_named_type(graphql_type)
+        if isinstance(named, GraphQLUnionType):
+            for member in named.types:
+                walk(member)
+        elif isinstance(named, GraphQLObjectType) and named.name not in found:
+            found[named.name] = set(named.fields)
+            for field in named.fields.values():
+                walk(field.type)
+
+    walk(schema._schema.get_type("Trajectory"))
+    assert found == REVIEWED, (
+        "a new field under Trajectory: results are cached per trajectory state "
+        "(decisionlog/api/resultcache.py), so it must be a function of that state, its "
+        "arguments and the principal, or call uncacheable(); then list it here")
