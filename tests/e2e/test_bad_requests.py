@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from decisionlog.domain.values import MAX_NAME_LENGTH, MAX_TEXT_LENGTH
-from tests.e2e.client import GraphQLClient
+from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.helpers import add_member, assert_readable, define_domain, start, stream
 
 Scene = dict[str, str]
@@ -19,7 +19,8 @@ NAME, TEXT = "n" * (MAX_NAME_LENGTH + 1), "t" * (MAX_TEXT_LENGTH + 1)
 
 
 @pytest.fixture(scope="module")
-def built() -> dict[str, Scene]:
+def built(server: Server) -> dict[str, Scene]:
+    """What the tests record once, per server (one per backend)."""
     return {}
 
 

@@ -14,7 +14,7 @@ from decisionlog.domain.values import (
     MAX_NOTE_LENGTH,
     MAX_TEXT_LENGTH,
 )
-from tests.e2e.client import GraphQLClient
+from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.helpers import (
     DECISION,
     DOMAIN,
@@ -67,7 +67,8 @@ def scene(client: GraphQLClient) -> Scene:
 
 
 @pytest.fixture(scope="module")
-def built() -> dict[str, Scene]:
+def built(server: Server) -> dict[str, Scene]:
+    """What the tests record once, per server (one per backend)."""
     return {}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.client import GraphQLClient
+from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.helpers import (
     DECISION,
     MEMBER,
@@ -33,7 +33,8 @@ def ids(items: list[dict[str, Any]]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def built() -> dict[str, Story]:
+def built(server: Server) -> dict[str, Story]:
+    """What the tests record once, per server (one per backend)."""
     return {}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.client import GraphQLClient
+from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.helpers import (
     DECISION,
     MEMBER,
@@ -32,7 +32,8 @@ Timeline = tuple[str, dict[int, dict[str, Any]]]
 
 
 @pytest.fixture(scope="module")
-def built() -> dict[str, Timeline]:
+def built(server: Server) -> dict[str, Timeline]:
+    """What the tests record once, per server (one per backend)."""
     return {}
 
 
