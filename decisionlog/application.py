@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any, ClassVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import (
     ApplicationRecorder,
     EventStore,
@@ -40,7 +40,7 @@ from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 from decisionlog.pgsetup import setup_lock
 from decisionlog.readmodels import ReadModels, catch_up, construct_recorder, views_of
-from decisionlog.snapshots import snapshot_recorder
+from decisionlog.snapshots import snapshot_due, snapshot_recorder
 from decisionlog.transcodings import register_entity_transcodings
 
 Command = Callable[[Trajectory, Provenance], str | None]
@@ -114,6 +114,16 @@ class DecisionLog(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_entity_transcodings(transcoder)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot on `snapshot_due`'s widening schedule instead of every interval."""
+        if self.snapshots is None:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate), 0)
+            if snapshot_due(event.originator_version, interval):
+                self.take_snapshot(event.originator_id, version=event.originator_version)
 
     # Writing
 
