@@ -33,7 +33,7 @@ COLD = "history: first query, 100,000 events"
 MEMORY_SMALL = "memory: peak RSS, 100-event trajectories"
 MEMORY = "memory: peak RSS, 1M-event database"
 MEMORY_LIMIT_MB = 250
-DISTINCT_TRAJECTORIES = 1500  # more than the aggregate cache holds (1000)
+DISTINCT_TRAJECTORIES = 1500  # more than the aggregate cache holds (200)
 
 
 def measure(database: BigDatabase, log_path: Path, *, seconds: float, repeats: int,

@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
+    Transcoder,
 )
 from eventsourcing.utils import Environment, strtobool
 
@@ -41,7 +42,7 @@ from decisionlog.domain.values import Provenance
 from decisionlog.pgsetup import setup_lock
 from decisionlog.readmodels import ReadModels, catch_up, construct_recorder, views_of
 from decisionlog.snapshots import snapshot_due, snapshot_recorder
-from decisionlog.transcodings import register_entity_transcodings
+from decisionlog.transcodings import TextJSONTranscoder, register_entity_transcodings
 
 Command = Callable[[Trajectory, Provenance], str | None]
 
@@ -80,7 +81,8 @@ class DecisionLog(Application[UUID]):
     name = "DecisionLog"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Trajectory: 200}
     env: ClassVar[dict[str, str]] = {
-        "AGGREGATE_CACHE_MAXSIZE": "1000",
+        # ~0.13 MB per 100-event trajectory; DECISIONLOG_AGGREGATE_CACHE_MAXSIZE sets it
+        "AGGREGATE_CACHE_MAXSIZE": "200",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
     }
 
@@ -107,9 +109,23 @@ class DecisionLog(Application[UUID]):
         return construct_recorder(self.factory, self.mapper)
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
-        """Snapshots; on SQLite in a rowid table (see `decisionlog.snapshots`)."""
-        return self.factory.event_store(mapper=self.mapper,
-                                        recorder=snapshot_recorder(self.factory))
+        """Snapshots; on SQLite in a rowid table, read as text when the mapper's
+        transcoder decodes text and nothing is encrypted or compressed (see
+        `decisionlog.snapshots`)."""
+        as_text = (isinstance(self.mapper.transcoder, TextJSONTranscoder)
+                   and self.mapper.cipher is None and self.mapper.compressor is None)
+        return self.factory.event_store(
+            mapper=self.mapper,
+            recorder=snapshot_recorder(self.factory, state_as_text=as_text))
+
+    def construct_transcoder(self) -> Transcoder:
+        """eventsourcing's default JSON transcoder, also decoding text; another one if
+        TRANSCODER_TOPIC names it."""
+        transcoder = super().construct_transcoder()
+        if type(transcoder) is JSONTranscoder:
+            transcoder = TextJSONTranscoder()
+            self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -12,7 +12,7 @@ snapshots kept, when the application opens it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteFactory
 
@@ -28,7 +28,21 @@ SNAPSHOTS_TABLE = "stored_snapshots"
 
 
 class SQLiteSnapshotRecorder(SQLiteAggregateRecorder):
-    """eventsourcing's SQLite recorder, on a rowid table."""
+    """eventsourcing's SQLite recorder, on a rowid table.
+
+    With `state_as_text`, the state is read as text (`str`, for a transcoder that decodes
+    JSON text): a snapshot then is not held as bytes and as text at once while it is
+    decoded, which for the 89 MB snapshot of a 100,000-event trajectory was 89 MB of the
+    process's peak.
+    """
+
+    def __init__(self, *args: Any, state_as_text: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if state_as_text:
+            self.select_events_statement = (
+                "SELECT originator_id, originator_version, topic, "
+                f"CAST(state AS TEXT) AS state FROM {self.events_table_name} "
+                "WHERE originator_id=? ")
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -51,11 +65,13 @@ class SQLiteSnapshotRecorder(SQLiteAggregateRecorder):
             super()._create_table(c)
 
 
-def snapshot_recorder(factory: InfrastructureFactory[TrackingRecorder]) -> AggregateRecorder:
+def snapshot_recorder(factory: InfrastructureFactory[TrackingRecorder], *,
+                      state_as_text: bool = False) -> AggregateRecorder:
     """The recorder of the application's snapshots: on SQLite, `SQLiteSnapshotRecorder`."""
     if not isinstance(factory, SQLiteFactory):
         return factory.aggregate_recorder(purpose="snapshots")
-    recorder = SQLiteSnapshotRecorder(factory.datastore, events_table_name=SNAPSHOTS_TABLE)
+    recorder = SQLiteSnapshotRecorder(factory.datastore, events_table_name=SNAPSHOTS_TABLE,
+                                      state_as_text=state_as_text)
     if factory.env_create_table():
         recorder.create_table()
     return recorder

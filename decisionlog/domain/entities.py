@@ -20,7 +20,7 @@ from decisionlog.domain.values import (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class RoleChange:
     """From `since` on, the member has `role`."""
 
@@ -28,7 +28,7 @@ class RoleChange:
     role: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     """A person on the design team."""
 
@@ -67,7 +67,7 @@ class Member:
         return role
 
 
-@dataclass
+@dataclass(slots=True)
 class DecisionDomain:
     """A named area of decisions: the "about what"."""
 
@@ -83,7 +83,7 @@ class DecisionDomain:
         return self.retired_at is None
 
 
-@dataclass
+@dataclass(slots=True)
 class DecisionRight:
     """Who DECIDES, ADVISES or is INFORMED about a domain, and optionally when."""
 
@@ -112,7 +112,7 @@ class DecisionRight:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """An explicit decision, or an implicit one someone surfaced."""
 
@@ -152,7 +152,7 @@ class Decision:
         return self.decided_at if self.origin is DecisionOrigin.IMPLICIT else None
 
 
-@dataclass
+@dataclass(slots=True)
 class IdempotencyRecord:
     """The first result of a command that came with an idempotency key."""
 

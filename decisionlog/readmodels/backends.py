@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from eventsourcing.sqlite import SQLiteDatastore
 
 SQLITE = Dialect()
-# A larger page cache than SQLite's 2 MB default (and memory-mapped reads): view
-# maintenance touches many b-trees, and a 1M-event file is far larger than 2 MB.
-TUNING = ("PRAGMA cache_size = -65536", "PRAGMA mmap_size = 1073741824")
+# A larger page cache than SQLite's 2 MB default: view maintenance touches many b-trees.
+# Not 64 MB, nor memory-mapped reads (1 GB was tried): both count in the server's RSS
+# (~60 and ~150-210 MB on the 1M-event file) and neither made reads or writes measurably
+# faster than the OS's file cache does (BENCHMARKS.md, Memory).
+TUNING = ("PRAGMA cache_size = -8192", "PRAGMA mmap_size = 0")
 
 
 def tune(cursor: DBCursor) -> None:
