@@ -450,12 +450,14 @@ def test_closed_trajectory_restored_from_a_snapshot_accepts_nothing(
 
 
 def test_snapshots_widen_so_a_long_trajectory_keeps_few() -> None:
+    import itertools
+
     from decisionlog.snapshots import snapshot_due
 
     due = [v for v in range(1, 102_401) if snapshot_due(v, 200)]
     assert due[:10] == [200 * k for k in range(1, 11)]
     assert due[10:] == [2400, 3200, 4800, 6400, 9600, 12800, 19200, 25600, 38400, 51200,
                         76800, 102400]
-    assert all(later <= 1.5 * earlier for earlier, later in zip(due[9:], due[10:]))
+    assert all(later <= 1.5 * earlier for earlier, later in itertools.pairwise(due[9:]))
     assert [v for v in range(1, 40) if snapshot_due(v, 3)] == [3, 6, 9, 12, 15, 18, 21, 24,
                                                                  27, 30, 36]
