@@ -22,9 +22,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,18 +195,37 @@ class Service:
         raise RuntimeError(f"the server did not start; see {self.log_path}")
 
     def _workers_up(self) -> bool:
-        if self.workers == 1 or self.process is None:
-            return True
+        return self.workers == 1 or len(self.worker_pids()) == self.workers
+
+    def worker_pids(self) -> list[int]:
+        """uvicorn's worker processes (children of its supervisor)."""
+        if self.process is None:
+            return []
         pid = self.process.pid
         try:
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         except OSError:
-            return False
-        spawned = 0
+            return []
+        workers = []
         for child in children:
             with suppress(OSError):
-                spawned += b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
-        return spawned == self.workers
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    workers.append(int(child))
+        return workers
+
+    def connection_split(self) -> list[int]:
+        """How many open client connections each worker holds, fewest first."""
+        inodes = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == self.port and fields[3] == "01":
+                inodes.add(f"socket:[{fields[9]}]")
+        split = []
+        for pid in self.worker_pids():
+            with suppress(OSError):
+                links = [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
+                split.append(sum(1 for link in links if link in inodes))
+        return sorted(split)
 
     def _healthy(self) -> bool:
         try:
@@ -295,10 +316,29 @@ def measure(base_url: str, directory: Path, settings: Settings) -> list[Row]:
             return _ok(load(service.url + "/graphql", bodies=[read_body], seconds=seconds,
                             connections=connections, headers=db.headers))
 
-        def writes(service: Service, connections: int, bodies: list[bytes]) -> Load:
-            return _ok(load(service.url + "/graphql", bodies=bodies, cycle=True,
+        def reads_split(service: Service) -> Load:
+            """`reads` at full load, noting how the connections fell on the workers."""
+            timer = threading.Timer(settings.seconds / 2,
+                                    lambda: splits.append(service.connection_split()))
+            timer.start()
+            try:
+                return reads(service, settings.seconds, settings.connections)
+            finally:
+                timer.cancel()
+
+        def writes(service: Service, connections: int, body: bytes) -> Load:
+            return _ok(load(service.url + "/graphql", bodies=[body],
                             seconds=settings.seconds, connections=connections,
                             headers=db.headers))
+
+        def spread_writes(service: Service) -> Load:
+            """One connection per write target, each in a load generator of its own
+            (together: the sum of their rates)."""
+            with ThreadPoolExecutor(len(write_bodies)) as pool:
+                parts = list(pool.map(lambda body: writes(service, 1, body), write_bodies))
+            seconds = max(part.seconds for part in parts)
+            return Load(sum(part.requests for part in parts), seconds,
+                        sum(part.errors for part in parts), 0.0, 0.0, parts[0].tool)
 
         for service in (one, two):  # warm-up: imports, caches, connections
             reads(service, 1, 4)
@@ -306,16 +346,17 @@ def measure(base_url: str, directory: Path, settings: Settings) -> list[Row]:
                                        WRITE_SPREAD: [], WRITE_SAME: []}
         inserts: list[float] = []
         saves: list[float] = []
+        splits: list[list[int]] = []
         for round_ in range(settings.repeats):
             log(f"PostgreSQL figures, round {round_ + 1} of {settings.repeats}")
             runs[READ_1].append(reads(one, settings.seconds, settings.connections))
-            runs[READ_2].append(reads(two, settings.seconds, settings.connections))
+            runs[READ_2].append(reads_split(two))
             runs[P50_STANDARD].append(reads(two, settings.seconds, 1))
             inserts.append(insert_rate(db.url, seconds=settings.raw_seconds))
             saves.append(get_update_save_rate(db.url, seconds=settings.raw_seconds))
-            runs[WRITE].append(writes(one, 1, write_bodies[:1]))
-            runs[WRITE_SPREAD].append(writes(two, TARGETS, write_bodies))
-            runs[WRITE_SAME].append(writes(two, TARGETS, write_bodies[:1]))
+            runs[WRITE].append(writes(one, 1, write_bodies[0]))
+            runs[WRITE_SPREAD].append(spread_writes(two))
+            runs[WRITE_SAME].append(writes(two, TARGETS, write_bodies[0]))
         stack.close()  # the servers, before the contrast below
         log("for contrast: 2 workers on uvicorn's asyncio + h11 stack")
         with _running(Service(db.url, 2, directory / "pg-h11.log", stack="h11")) as h11:
@@ -329,7 +370,8 @@ def measure(base_url: str, directory: Path, settings: Settings) -> list[Row]:
             note=f"decisionlog serve --workers 1, {conns} connections, {tool} (1 thread) on "
                  "the same 2 cores; result cache on (each hit re-reads the version)"),
         Row(READ_2, "req/s", _rates(runs[READ_2]), limit=READ_1, target=">= 1.6",
-            note=f"decisionlog serve --workers 2, {conns} connections"),
+            note=f"decisionlog serve --workers 2, {conns} connections; connections per "
+                 f"worker in each round: {', '.join(map(str, splits))}"),
         Row(P50_STANDARD, "ms", Stats.of([r.p50_ms for r in runs[P50_STANDARD]]),
             target="<= 5", note="uvloop + httptools (what serve uses): no Nagle delay"),
         Row(P99_STANDARD, "ms", Stats.of([r.p99_ms for r in runs[P50_STANDARD]])),
@@ -343,8 +385,8 @@ def measure(base_url: str, directory: Path, settings: Settings) -> list[Row]:
             note="1 worker, 1 connection, one growing trajectory (views in the same "
                  "transaction)"),
         Row(WRITE_SPREAD, "req/s", _rates(runs[WRITE_SPREAD]), limit=GET_UPDATE_SAVE,
-            note=f"2 workers, {TARGETS} connections, each request to the next of "
-                 f"{TARGETS} trajectories"),
+            note=f"2 workers, {TARGETS} connections, each writing a trajectory of its own "
+                 f"({TARGETS} load generators)"),
         Row(WRITE_SAME, "req/s", _rates(runs[WRITE_SAME]), limit=GET_UPDATE_SAVE,
             note=f"2 workers, {TARGETS} connections, all to one trajectory: the losers of "
                  "each race are retried"),
