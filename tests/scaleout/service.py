@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,3 +101,16 @@ def version_of(client: GraphQLClient, tid: str) -> int:
     data: dict[str, Any] = client.execute(
         "query($id: ID!) { trajectory(id: $id) { version } }", {"id": tid})
     return int(data["trajectory"]["version"])
+
+
+def in_threads(count: int, work: Callable[[int], None]) -> None:
+    """Run `work(i)` in `count` threads released together; re-raise the first failure."""
+    gate = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        gate.wait()
+        work(index)
+
+    with ThreadPoolExecutor(count) as pool:
+        for future in [pool.submit(run, i) for i in range(count)]:
+            future.result()

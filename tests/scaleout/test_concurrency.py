@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from decisionlog.readmodels import rebuild
 from tests.e2e.client import GraphQLClient
 from tests.e2e.helpers import DOMAIN, add_member, define_domain, grant, record, start
 from tests.scaleout.conftest import view_rows
-from tests.scaleout.service import Service, new_client, version_of
+from tests.scaleout.service import Service, in_threads, new_client, version_of
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -39,19 +38,6 @@ def service(database: str, tmp_path: Path) -> Iterator[Service]:
         yield running
     finally:
         running.close()
-
-
-def in_threads(count: int, work: Callable[[int], None]) -> None:
-    """Run `work(i)` in `count` threads released together; re-raise the first failure."""
-    gate = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        gate.wait()
-        work(index)
-
-    with ThreadPoolExecutor(count) as pool:
-        for future in [pool.submit(run, i) for i in range(count)]:
-            future.result()
 
 
 def test_sixteen_clients_on_one_trajectory_store_each_acknowledged_change_once(

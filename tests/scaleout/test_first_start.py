@@ -13,8 +13,7 @@ from decisionlog.auth import token_store
 from decisionlog.cli import main
 from decisionlog.config import parse_database_url
 from tests.e2e.helpers import define_domain, start
-from tests.scaleout.service import Service
-from tests.scaleout.test_concurrency import in_threads
+from tests.scaleout.service import Service, in_threads
 
 pytestmark = pytest.mark.timeout(60)
 

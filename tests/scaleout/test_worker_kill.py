@@ -18,8 +18,7 @@ import pytest
 from decisionlog.audit.verify import verify
 from decisionlog.domain.events import DomainDefined
 from tests.e2e.helpers import DOMAIN, start
-from tests.scaleout.service import Service, new_client, version_of
-from tests.scaleout.test_concurrency import in_threads
+from tests.scaleout.service import Service, in_threads, new_client, version_of
 
 pytestmark = pytest.mark.timeout(60)
 
