@@ -32,13 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 if __package__ in (None, ""):  # run as a script: make `bench` and `decisionlog` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import StoredEvent
 
 from bench import queries
 from bench.data import PROVENANCE
@@ -53,9 +51,8 @@ from bench.harness import (
     graphql_body,
     load,
     log,
-    rate,
 )
-from bench.raw import Counter
+from bench.raw import get_update_save_rate, insert_rate
 from decisionlog.application import DecisionLog
 from decisionlog.auth import token_store
 from decisionlog.config import parse_database_url, redact
@@ -247,55 +244,6 @@ class Service:
 
 
 # Raw limits of eventsourcing on the same PostgreSQL server
-
-
-class RawApplication(Application[UUID]):
-    """eventsourcing with nothing of decisionlog (tables `raw_events`, ...)."""
-
-    name = "Raw"
-
-
-def raw_application(url: str) -> RawApplication:
-    return RawApplication(env={**parse_database_url(url).env,
-                               "AGGREGATE_CACHE_MAXSIZE": "1000",
-                               "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"})
-
-
-def insert_rate(url: str, *, seconds: float) -> float:
-    """Stored events inserted per second, one per transaction."""
-    app = raw_application(url)
-    try:
-        originator = uuid4()
-        template = app.mapper.to_stored_event(Counter().collect_events()[0])
-        version = 0
-
-        def insert() -> None:
-            nonlocal version
-            version += 1
-            app.recorder.insert_events([StoredEvent(
-                originator_id=originator, originator_version=version,
-                topic=template.topic, state=template.state)])
-
-        return rate(insert, seconds=seconds)
-    finally:
-        app.close()
-
-
-def get_update_save_rate(url: str, *, seconds: float) -> float:
-    """Get (cached, fast-forwarded), one event, save: per second, on one aggregate."""
-    app = raw_application(url)
-    try:
-        counter = Counter()
-        app.save(counter)
-
-        def get_update_save() -> None:
-            aggregate: Counter = app.repository.get(counter.id)
-            aggregate.increment()
-            app.save(aggregate)
-
-        return rate(get_update_save, seconds=seconds)
-    finally:
-        app.close()
 
 
 # The run

@@ -22,6 +22,7 @@ from eventsourcing.persistence import StoredEvent
 
 from bench.data import open_log
 from bench.harness import Stats, rate
+from decisionlog.config import parse_database_url
 
 INSERT = "raw: SQLite recorder insert"
 GET_UPDATE_SAVE = "raw: SQLite get-update-save"
@@ -45,18 +46,20 @@ class RawApplication(Application[UUID]):
     name = "Raw"
 
 
-def raw_application(path: Path) -> RawApplication:
+def raw_application(where: Path | str) -> RawApplication:
+    """A raw application on a SQLite file (a path) or on a database URL."""
+    store = (parse_database_url(where).env if isinstance(where, str)
+             else {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(where)})
     return RawApplication(env={
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(path),
+        **store,
         "AGGREGATE_CACHE_MAXSIZE": "1000",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
     })
 
 
-def insert_rate(path: Path, *, seconds: float) -> float:
+def insert_rate(where: Path | str, *, seconds: float) -> float:
     """Stored events inserted per second, one per transaction."""
-    app = raw_application(path)
+    app = raw_application(where)
     try:
         originator = uuid4()
         template = app.mapper.to_stored_event(Counter().collect_events()[0])
@@ -74,9 +77,9 @@ def insert_rate(path: Path, *, seconds: float) -> float:
         app.close()
 
 
-def get_update_save_rate(path: Path, *, seconds: float) -> float:
+def get_update_save_rate(where: Path | str, *, seconds: float) -> float:
     """Get (cached), one event, save: per second, on one aggregate."""
-    app = raw_application(path)
+    app = raw_application(where)
     try:
         counter = Counter()
         app.save(counter)
