@@ -16,7 +16,6 @@ outside its trajectories through any path. How to use it in a new field:
       scope = read_scope(info)             # None: every trajectory; else a frozenset
       rows = read_model.decisions(..., trajectory_ids=scope)
 
-  (`scoped_page` pages a small in-scope list itself, when no query can take a scope.)
 - Integrity checks and the audit log are for auditors and facilitators::
 
       @strawberry.field(permission_classes=[MayAudit])
@@ -30,14 +29,12 @@ outside its trajectories through any path. How to use it in a new field:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from strawberry.permission import BasePermission
 
 from decisionlog.api.context import Info
 from decisionlog.api.errors import NotAuthorizedResult
-from decisionlog.api.pagination import Connection, connection, decode_cursor
 from decisionlog.auth.principal import ROLES, Principal
 
 S = TypeVar("S")
@@ -94,18 +91,3 @@ class MayAudit(BasePermission):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return principal(info).can_audit
 
-
-def scoped_page(
-    kind: str,
-    rows: Sequence[S],
-    *,
-    first: int,
-    after: str | None,
-    node: Callable[[S], T],
-) -> Connection[T]:
-    """A page of an in-scope list already in its final order, with cursors that count
-    positions in that list (1-based; stable while the list only grows at its end)."""
-    start = decode_cursor(kind, after)
-    chosen = list(enumerate(rows, start=1))[start:start + first]
-    return connection(kind, chosen, size=first, total_count=len(rows),
-                      has_next_page=start + first < len(rows), node=node)
