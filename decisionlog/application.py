@@ -32,6 +32,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, strtobool
 
 from decisionlog.domain.errors import (
+    DecisionLogError,
     TrajectoryNotFoundError,
     VersionConflictError,
     WriteContentionError,
@@ -223,6 +224,14 @@ class DecisionLog(Application[UUID]):
                             actual_version=self._load(uuid).version,
                         ) from None
                     continue
+                except DecisionLogError:
+                    # Commands check before they change anything: a refused one leaves
+                    # the cached trajectory as it was, so keep it (reloading a long one
+                    # costs seconds). Only a command that changed state and then failed
+                    # (a bug) leaves pending events behind.
+                    if trajectory.pending_events:
+                        self._evict(uuid)
+                    raise
                 except BaseException:
                     self._evict(uuid)
                     raise

@@ -461,3 +461,15 @@ def test_snapshots_widen_so_a_long_trajectory_keeps_few() -> None:
     assert all(later <= 1.5 * earlier for earlier, later in itertools.pairwise(due[9:]))
     assert [v for v in range(1, 40) if snapshot_due(v, 3)] == [3, 6, 9, 12, 15, 18, 21, 24,
                                                                  27, 30, 36]
+
+
+def test_a_refused_command_keeps_the_cached_trajectory(app: DecisionLog) -> None:
+    started = app.start_trajectory(name="Merger", client=None, description=None,
+                                   recorded_by="anna")
+    cached = app.get_trajectory(started.trajectory_id)
+    with pytest.raises(DecisionLogError):
+        app.execute(started.trajectory_id,
+                    lambda t, p: t.define_domain(name=" ", description=None, provenance=p),
+                    recorded_by="anna", name="defineDomain", inputs={})
+    assert app.get_trajectory(started.trajectory_id) is cached
+    assert cached is not None and cached.version == 1
