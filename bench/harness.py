@@ -208,14 +208,7 @@ class Server:
 
     def stop(self) -> None:
         """Stop the server this object started (SIGINT, then SIGKILL after 15 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """One GraphQL request; the data, or an error if the response has errors."""
@@ -395,3 +388,15 @@ async def _python_load(url: str, bodies: Sequence[bytes] | None, seconds: float,
 def log(message: str) -> None:
     """A progress line on stderr, so that stdout stays the table."""
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server process gracefully (SIGINT), then SIGKILL after 15 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,7 @@ from bench.harness import (
     graphql_body,
     load,
     log,
+    stop_process,
 )
 from bench.raw import get_update_save_rate, insert_rate
 from decisionlog.application import DecisionLog
@@ -233,14 +233,7 @@ class Service:
 
     def stop(self) -> None:
         """Stop the server this object started (SIGINT, SIGKILL after 15 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 # Raw limits of eventsourcing on the same PostgreSQL server
