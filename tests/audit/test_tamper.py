@@ -10,6 +10,7 @@ import pytest
 from decisionlog.audit.diagnose import Problem
 from decisionlog.audit.verify import TrajectoryVerification, verify, verify_trajectory
 from decisionlog.config import parse_database_url
+from decisionlog.transcodings import TextJSONTranscoder, register_entity_transcodings
 from tests.audit.helpers import (
     SnapshotEveryThird,
     delete,
@@ -22,6 +23,9 @@ from tests.audit.helpers import (
     state_of,
     stored_events,
 )
+
+TABLES = TextJSONTranscoder()  # how the application writes snapshots
+register_entity_transcodings(TABLES)
 
 
 @pytest.fixture
@@ -165,10 +169,14 @@ def test_an_altered_snapshot_is_found_when_snapshots_are_checked(tmp_path: Path)
         (version, state), = connection.execute(
             "SELECT originator_version, state FROM stored_snapshots WHERE originator_id=? "
             "ORDER BY originator_version DESC LIMIT 1", (merger.hex,))
+        # decoded, changed and encoded again: the records are stored compressed
+        snapshot = reader.mapper.transcoder.decode(bytes(state))
+        decision = next(d for d in snapshot["state"]["decisions"].values()
+                        if d.title.startswith("Keep two regional"))
+        decision.title = decision.title.replace("two", "one")
         connection.execute(
             "UPDATE stored_snapshots SET state=? WHERE originator_id=? AND originator_version=?",
-            (bytes(state).replace(b"Keep two regional", b"Keep one regional"), merger.hex,
-             version))
+            (TABLES.encode(snapshot), merger.hex, version))
     assert verify(reader).ok  # every event is intact
     result = verify(reader, snapshots=True).get(merger)
     assert result is not None and result.damage is not None
