@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
+from uuid import UUID
 
 from bench import queries
 from bench.data import BigDatabase, auth_headers
@@ -95,5 +97,21 @@ def measure(database: BigDatabase, log_path: Path, *, seconds: float, repeats: i
         Row(MEMORY, "MB", Stats.of([peak_mb]), target=f"<= {MEMORY_LIMIT_MB}",
             note=f"VmHWM after the read query on the 100,000-event trajectory and a page "
                  f"of the trajectory list too; "
-                 f"RssAnon peak {anonymous.peak_mb:.0f} MB"),
+                 f"RssAnon peak {anonymous.peak_mb:.0f} MB; "
+                 f"{snapshot_layout(database.path, database.long_id)}"),
     ]
+
+
+def snapshot_layout(path: Path, trajectory_id: str) -> str:
+    """The size and layout of a trajectory's latest snapshot in the file: records in
+    tables, or as dicts (written before tables; a file built before them keeps that
+    snapshot, which decodes with the whole text in memory)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        row = connection.execute(
+            "SELECT length(state), instr(state, CAST('\"entity_table\"' AS BLOB)) > 0 "
+            "FROM stored_snapshots WHERE originator_id = ? "
+            "ORDER BY originator_version DESC LIMIT 1", (UUID(trajectory_id).hex,)).fetchone()
+    if row is None:
+        return "no snapshot"
+    layout = "records in tables" if row[1] else "records as dicts (written before tables)"
+    return f"its snapshot {row[0] / 1e6:.1f} MB, {layout}"
