@@ -10,8 +10,9 @@ Two layouts of a snapshot's records, both decoded:
 - a dict of records, each stored as a dict of its fields (`DataclassAsDict`): every
   snapshot written before the tables below, and any dict the tables do not fit;
 - a table (`EntityTableTranscoding`, written by `TextJSONTranscoder`): the records of one
-  dict that maps each record's `id` to it, as rows of field values under one list of
-  field names, in chunks of `ROWS_PER_CHUNK` rows, each chunk compressed (zlib, base64).
+  dict of records of one class, as rows of field values under one list of field names
+  (and their keys, unless each is the record's `id`), in chunks of `ROWS_PER_CHUNK`
+  rows, each chunk compressed (zlib, base64).
   The snapshot of a 100,000-event trajectory is 12 MB instead of 89 MB, and it is decoded
   a chunk at a time, so its whole text never exists at once.
 """
@@ -137,21 +138,23 @@ class CanonicalDatetimeAsISO(DatetimeAsISO):
 
 
 class EntityTable:
-    """A dict of records of one class, each under its own `id`: stored as a table."""
+    """A dict of records of one class, stored as a table: without its keys when each
+    record is under its own `id`."""
 
-    __slots__ = ("records",)
+    __slots__ = ("keyed", "records")
 
-    def __init__(self, records: dict[str, Any]) -> None:
-        self.records = records
+    def __init__(self, records: dict[str, Any], *, keyed: bool) -> None:
+        self.records, self.keyed = records, keyed
 
 
 class _Chunk:
-    """Some of a table's records, stored as one compressed chunk of rows."""
+    """Some of a table's records (with their keys, or None), stored as one compressed
+    chunk of rows."""
 
-    __slots__ = ("cls", "records")
+    __slots__ = ("cls", "keys", "records")
 
-    def __init__(self, cls: type[Any], records: list[Any]) -> None:
-        self.cls, self.records = cls, records
+    def __init__(self, cls: type[Any], records: list[Any], keys: list[str] | None) -> None:
+        self.cls, self.records, self.keys = cls, records, keys
 
 
 class EntityTableTranscoding(Transcoding):
@@ -161,18 +164,27 @@ class EntityTableTranscoding(Transcoding):
     name = "entity_table"
 
     def encode(self, obj: EntityTable) -> list[_Chunk]:
-        records = list(obj.records.values())
-        chunks = (records[i:i + ROWS_PER_CHUNK] for i in range(0, len(records), ROWS_PER_CHUNK))
-        return [_Chunk(type(chunk[0]), chunk) for chunk in chunks]
+        records, keys = list(obj.records.values()), list(obj.records)
+        return [_Chunk(type(records[i]), records[i:i + ROWS_PER_CHUNK],
+                       keys[i:i + ROWS_PER_CHUNK] if obj.keyed else None)
+                for i in range(0, len(records), ROWS_PER_CHUNK)]
 
-    def decode(self, data: list[list[Any]]) -> dict[str, Any]:
-        return {record.id: record for chunk in data for record in chunk}
+    def decode(self, data: list[list[Any] | dict[str, Any]]) -> dict[str, Any]:
+        table: dict[str, Any] = {}
+        for chunk in data:
+            if isinstance(chunk, dict):
+                table.update(chunk)
+            else:
+                for record in chunk:
+                    table[record.id] = record
+        return table
 
 
 class EntityRowsTranscoding(Transcoding):
-    """Stores a `_Chunk` as its class name, its field names and its rows (one list of
-    field values per record, datetimes as ISO text), the rows as JSON compressed with
-    zlib in base64; decodes to the list of records."""
+    """Stores a `_Chunk` as its class name, its field names, whether its rows begin with
+    a key, and its rows (per record its key, if keyed, and its field values, datetimes as
+    ISO text) as JSON compressed with zlib in base64; decodes to the list of records, or
+    to a dict of them by key."""
 
     type = _Chunk
     name = "entity_rows"
@@ -188,25 +200,31 @@ class EntityRowsTranscoding(Transcoding):
         row_of: Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*fields.names)
         moments = [i for i, name in enumerate(fields.names) if name in fields.datetimes]
         rows = []
-        for record in obj.records:
+        for n, record in enumerate(obj.records):
             if type(record) is not obj.cls:
                 raise TypeError(f"{type(record).__name__} in a table of {obj.cls.__name__}")
             row = list(row_of(record))
             for i in moments:
                 if row[i] is not None:
                     row[i] = row[i].isoformat()
-            rows.append(row)
+            rows.append(row if obj.keys is None else [obj.keys[n], *row])
         text = self._transcoder.encoder.encode(rows).encode("utf8")
         return {"class": obj.cls.__name__, "fields": list(fields.names),
+                "keyed": obj.keys is not None,
                 "rows": base64.b64encode(zlib.compress(text, COMPRESSION_LEVEL)).decode()}
 
-    def decode(self, data: dict[str, Any]) -> list[Any]:
+    def decode(self, data: dict[str, Any]) -> list[Any] | dict[str, Any]:
         cls = self._classes[data["class"]]
         names: list[str] = data["fields"]
         fields = self._fields[cls]
         text = zlib.decompress(base64.b64decode(data["rows"], validate=True))
         rows: list[list[Any]] = self._transcoder.decoder.decode(text.decode("utf8"))
         del text
+        keys: list[str] | None = None
+        if data.get("keyed") is True:  # absent in the first tables (commit d338f18)
+            keys = [row.pop(0) for row in rows]
+            if not all(type(key) is str for key in keys):
+                raise TypeError("a table's keys are strings")
         positional = tuple(names) == fields.names
         moments = [i for i, name in enumerate(names) if name in fields.datetimes]
         ids = [i for i, name in enumerate(names) if name in fields.shared]
@@ -226,18 +244,21 @@ class EntityRowsTranscoding(Transcoding):
                     row[i] = _share_list(row[i], shared)
             records.append(cls(*row) if positional else cls(**dict(zip(names, row,
                                                                           strict=True))))
-        return records
+        return records if keys is None else dict(zip(keys, records, strict=True))
 
 
 def _tabulated(state: dict[str, Any]) -> dict[str, Any]:
-    """The state with each dict that maps records of one class to their ids as a table."""
-    def fits(value: Any) -> bool:
+    """The state with each dict of records of one class (keyed by strings) as a table."""
+    tabulated = dict(state)
+    for name, value in state.items():
         if type(value) is not dict or not value:
-            return False
+            continue
         cls = type(next(iter(value.values())))
-        return cls in _KEYED_BY_ID and all(type(r) is cls and r.id == k
-                                           for k, r in value.items())
-    return {k: EntityTable(v) if fits(v) else v for k, v in state.items()}
+        if cls in ENTITY_CLASSES and all(type(r) is cls and type(k) is str
+                                         for k, r in value.items()):
+            keyed = cls not in _KEYED_BY_ID or any(r.id != k for k, r in value.items())
+            tabulated[name] = EntityTable(value, keyed=keyed)
+    return tabulated
 
 
 class TextJSONTranscoder(JSONTranscoder):

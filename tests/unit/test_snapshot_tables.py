@@ -113,7 +113,10 @@ def test_records_are_stored_as_compressed_tables_and_read_back_equal(
     document = json.loads(stored)
     chunks = document["state"]["decisions"]["_data_"]
     assert [c["_type_"] for c in chunks] == ["entity_rows"] * 4  # 10 rows, 3 a chunk
-    assert document["state"]["idempotency"]["key-0"]["_type_"] == "IdempotencyRecord"
+    assert {c["_data_"]["keyed"] for c in chunks} == {False}  # each under its own id
+    (keyed,) = document["state"]["idempotency"]["_data_"]  # 3 records, by idempotency key
+    assert (keyed["_data_"]["class"], keyed["_data_"]["keyed"]) == ("IdempotencyRecord", True)
+    assert list(trajectory.idempotency) == ["key-0", "key-4", "key-8"]
     for transcoder, state in ((text, stored), (text, stored.decode()), (plain, stored)):
         loaded = _loaded(transcoder, state, trajectory.id, trajectory.version)
         assert loaded.__dict__ == trajectory.__dict__
@@ -138,7 +141,8 @@ def test_events_are_encoded_as_before() -> None:
 def _rows(fields: list[str], rows: list[list[Any]]) -> dict[str, Any]:
     data = zlib.compress(json.dumps(rows).encode())
     return {"_type_": "entity_rows", "_data_": {
-        "class": "Decision", "fields": fields, "rows": base64.b64encode(data).decode()}}
+        "class": "Decision", "fields": fields, "keyed": False,
+        "rows": base64.b64encode(data).decode()}}
 
 
 def test_rows_are_read_by_field_name_when_the_fields_differ() -> None:
@@ -157,7 +161,21 @@ def test_rows_are_read_by_field_name_when_the_fields_differ() -> None:
         decided_at=None, recorded_at=_at(1))}
 
 
-@pytest.mark.parametrize("change", ["row", "datetime", "field", "base64"])
+def test_records_under_other_keys_keep_their_keys() -> None:
+    text, _ = _transcoders()
+    decisions = list(_trajectory(decisions=3).decisions.values())
+    state = {"by_title": {d.title: d for d in decisions}, "mixed": {"a": decisions[0], "b": 1},
+             "empty": {}, "by_number": {1: decisions[0]}}
+    stored = json.loads(text.encode({"state": state}))["state"]
+    assert stored["by_title"]["_type_"] == "entity_table"
+    assert stored["mixed"]["a"]["_type_"] == "Decision"  # not all records: a dict as before
+    assert stored["by_number"]["1"]["_type_"] == "Decision"  # keys that are not text
+    decoded = text.decode(text.encode({"state": state}))["state"]
+    assert decoded == {**state, "by_number": {"1": decisions[0]}}
+    assert list(decoded["by_title"]) == [d.title for d in decisions]
+
+
+@pytest.mark.parametrize("change", ["row", "datetime", "field", "base64", "key"])
 def test_altered_rows_do_not_decode(change: str) -> None:
     text, _ = _transcoders()
     trajectory = _trajectory(decisions=2)
@@ -170,6 +188,9 @@ def test_altered_rows_do_not_decode(change: str) -> None:
         rows[0][chunk["fields"].index("recorded_at")] = "2026-03-01 09:30:00+00:00"
     elif change == "field":
         chunk["fields"][0] = "identity"
+    elif change == "key":
+        chunk["keyed"] = True
+        rows[0].insert(0, 7)
     if change == "base64":
         chunk["rows"] = "!" + chunk["rows"]
     else:
