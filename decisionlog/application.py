@@ -8,29 +8,32 @@ and an optional idempotency key.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any, ClassVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
 from eventsourcing.persistence import (
     ApplicationRecorder,
     EventStore,
     InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
+    Recording,
     Transcoder,
 )
 from eventsourcing.utils import Environment, strtobool
 
+from decisionlog.commands import Command, CommandRequest, CommandResult, input_digest
 from decisionlog.domain.errors import (
     DecisionLogError,
     TrajectoryNotFoundError,
@@ -41,11 +44,17 @@ from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 from decisionlog.pgsetup import setup_lock
-from decisionlog.readmodels import ReadModels, catch_up, construct_recorder, views_of
+from decisionlog.readmodels import (
+    DOMAIN_EVENTS,
+    ReadModels,
+    catch_up,
+    construct_recorder,
+    views_of,
+)
 from decisionlog.snapshots import snapshot_due, snapshot_recorder
 from decisionlog.transcodings import TextJSONTranscoder, register_entity_transcodings
 
-Command = Callable[[Trajectory, Provenance], str | None]
+__all__ = ["Command", "CommandRequest", "CommandResult", "DecisionLog", "TrajectoryPage"]
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:decisionlog:idempotency")
 # Without an expected version, a change that lost the race to save (another worker saved
@@ -55,16 +64,6 @@ IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:decisionlog:idempotency")
 MAX_UNCONDITIONAL_ATTEMPTS = 40
 RETRY_PAUSE_SECONDS = 0.001
 RETRY_PAUSE_CAP = 0.032
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What a command did: the trajectory, its version after the command, what it made."""
-
-    trajectory_id: UUID
-    version: int
-    result_id: str | None
-    repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,15 +131,30 @@ class DecisionLog(Application[UUID]):
         super().register_transcodings(transcoder)
         register_entity_transcodings(transcoder)
 
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Store the events, handing the recorder the domain events too, so that the
+        read models need not decode what was just encoded."""
+        processing_event.saved_kwargs[DOMAIN_EVENTS] = processing_event.events
+        return super()._record(processing_event)
+
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """Snapshot on `snapshot_due`'s widening schedule instead of every interval."""
+        """Snapshot on `snapshot_due`'s widening schedule instead of every interval.
+
+        The snapshot is taken of the saved aggregate in hand (its state is what its
+        events, now stored, made), at its version after the save: reconstructing it from
+        the store again would cost as much as loading it.
+        """
         if self.snapshots is None:
             return
+        due: dict[UUID, Any] = {}
         for event in processing_event.events:
             aggregate = processing_event.aggregates.get(event.originator_id)
             interval = self.snapshotting_intervals.get(type(aggregate), 0)
             if snapshot_due(event.originator_version, interval):
-                self.take_snapshot(event.originator_id, version=event.originator_version)
+                due[event.originator_id] = aggregate
+        for aggregate in due.values():
+            snapshot_class: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+            self.snapshots.put([snapshot_class.take(aggregate)])
 
     # Writing
 
@@ -176,7 +190,8 @@ class DecisionLog(Application[UUID]):
             if repeated is None:
                 raise
             return repeated
-        return CommandResult(trajectory.id, trajectory.version, str(trajectory.id))
+        return CommandResult(trajectory.id, trajectory.version, str(trajectory.id),
+                             trajectory=trajectory)
 
     def execute(
         self,
@@ -195,32 +210,29 @@ class DecisionLog(Application[UUID]):
         key with the same name and inputs returns the first result and writes nothing.
         Without an expected version, a concurrent write is retried on the new state.
         """
-        uuid = parse_id(trajectory_id)
-        digest = input_digest(name, **inputs) if idempotency_key is not None else None
-        provenance = Provenance(recorded_by, idempotency_key, digest)
+        return self.execute_request(CommandRequest(
+            trajectory_id, command, recorded_by, name, inputs, expected_version,
+            idempotency_key))
+
+    def execute_request(self, request: CommandRequest) -> CommandResult:
+        """`execute` for a request made beforehand."""
+        uuid = parse_id(request.trajectory_id)
+        provenance = request.provenance()
         for attempt in range(MAX_UNCONDITIONAL_ATTEMPTS):
             if attempt > 1:
                 time.sleep(random.uniform(
                     0, min(RETRY_PAUSE_CAP, RETRY_PAUSE_SECONDS * 2 ** (attempt - 2))))
             with self._write_lock:
                 trajectory = self._load(uuid)
-                if idempotency_key is not None:
-                    record = trajectory.previous_result(idempotency_key, digest)
-                    if record is not None:
-                        return CommandResult(uuid, record.version, record.result_id, True)
-                if expected_version is not None and expected_version != trajectory.version:
-                    raise VersionConflictError(
-                        expected_version=expected_version,
-                        actual_version=trajectory.version,
-                    )
+                pending = len(trajectory.pending_events)
                 try:
-                    result_id = command(trajectory, provenance)
+                    result = self._apply(trajectory, request, provenance)
                     self.save(trajectory)
                 except IntegrityError:
                     self._evict(uuid)
-                    if expected_version is not None:
+                    if request.expected_version is not None:
                         raise VersionConflictError(
-                            expected_version=expected_version,
+                            expected_version=request.expected_version,
                             actual_version=self._load(uuid).version,
                         ) from None
                     continue
@@ -229,16 +241,84 @@ class DecisionLog(Application[UUID]):
                     # the cached trajectory as it was, so keep it (reloading a long one
                     # costs seconds). Only a command that changed state and then failed
                     # (a bug) leaves pending events behind.
-                    if trajectory.pending_events:
+                    if len(trajectory.pending_events) != pending:
                         self._evict(uuid)
                     raise
                 except BaseException:
                     self._evict(uuid)
                     raise
-                return CommandResult(uuid, trajectory.version, result_id)
+                return result
         raise WriteContentionError(
             attempts=MAX_UNCONDITIONAL_ATTEMPTS, expected_version=trajectory.version - 1,
             actual_version=self._load(uuid).version)
+
+    def execute_many(self, requests: Sequence[CommandRequest]
+                     ) -> list[CommandResult | Exception]:
+        """Run the requests in order and store all their events in one transaction.
+
+        Group commit: one write to disk for many changes. Each request gets the result
+        or the domain error `execute_request` would have given it, had the requests run
+        one after another. If the transaction fails (another process wrote one of the
+        trajectories meanwhile, say), nothing of it is stored and each request is run
+        on its own instead, with `execute_request`'s retries.
+        """
+        outcomes: list[CommandResult | Exception] = []
+        changed: dict[UUID, Trajectory] = {}
+        with self._write_lock:
+            try:
+                for request in requests:
+                    outcomes.append(self._apply_in_batch(request, changed))
+                self.save(*changed.values())
+            except _BatchFailed:
+                for uuid in changed:
+                    self._evict(uuid)
+            except IntegrityError:
+                for uuid in changed:
+                    self._evict(uuid)
+            except BaseException:
+                for uuid in changed:
+                    self._evict(uuid)
+                raise
+            else:
+                return outcomes
+        return [_outcome(self.execute_request, request) for request in requests]
+
+    def _apply_in_batch(self, request: CommandRequest, changed: dict[UUID, Trajectory]
+                        ) -> CommandResult | Exception:
+        try:
+            uuid = parse_id(request.trajectory_id)
+            trajectory = changed.get(uuid) or self._load(uuid)
+        except DecisionLogError as error:
+            return error
+        pending = len(trajectory.pending_events)
+        try:
+            result = self._apply(trajectory, request, request.provenance())
+        except DecisionLogError as error:
+            if len(trajectory.pending_events) != pending:
+                raise _BatchFailed from error  # changed state, then failed: a bug
+            return error
+        except Exception as error:
+            raise _BatchFailed from error
+        if trajectory.pending_events:
+            changed[uuid] = trajectory
+        return result
+
+    @staticmethod
+    def _apply(trajectory: Trajectory, request: CommandRequest, provenance: Provenance
+               ) -> CommandResult:
+        """Check the idempotency key and the expected version, then run the command."""
+        key = request.idempotency_key
+        if key is not None:
+            record = trajectory.previous_result(key, provenance.input_digest)
+            if record is not None:
+                return CommandResult(trajectory.id, record.version, record.result_id, True,
+                                     trajectory)
+        if request.expected_version not in (None, trajectory.version):
+            raise VersionConflictError(expected_version=request.expected_version,
+                                       actual_version=trajectory.version)
+        result_id = request.command(trajectory, provenance)
+        return CommandResult(trajectory.id, trajectory.version, result_id,
+                             trajectory=trajectory)
 
     # Reading
 
@@ -324,7 +404,8 @@ class DecisionLog(Application[UUID]):
         record = trajectory.previous_start_result(key, digest)
         if record is None:
             return None
-        return CommandResult(trajectory.id, record.version, str(trajectory.id), True)
+        return CommandResult(trajectory.id, record.version, str(trajectory.id), True,
+                             trajectory)
 
 
 def parse_id(trajectory_id: str | UUID) -> UUID:
@@ -337,20 +418,13 @@ def parse_id(trajectory_id: str | UUID) -> UUID:
         raise TrajectoryNotFoundError(str(trajectory_id)) from None
 
 
-def input_digest(command: str, **inputs: Any) -> str:
-    """A digest of a command and its inputs, to recognise a repeat of the same request."""
-    canonical = json.dumps([command, inputs], sort_keys=True, default=_canonical,
-                           separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def _outcome(run: Callable[[CommandRequest], CommandResult], request: CommandRequest
+             ) -> CommandResult | Exception:
+    try:
+        return run(request)
+    except DecisionLogError as error:
+        return error
 
 
-def _canonical(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    raise TypeError(f"Cannot digest {type(value).__name__}")
+class _BatchFailed(Exception):
+    """A command in a batch failed in a way that leaves the batch unsafe to store."""

@@ -23,6 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from decisionlog.api.context import Context
+from decisionlog.api.groupcommit import GroupCommit
 from decisionlog.api.masking import masked_error, should_mask_error
 from decisionlog.auth.principal import ANONYMOUS_READER, NOBODY, Principal
 
@@ -75,6 +76,7 @@ class AuthenticatingGraphQL(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.decision_log = decision_log
+        self.writes = GroupCommit(decision_log)
         self.authenticator = authenticator
         self.allow_anonymous_read = allow_anonymous_read
 
@@ -86,7 +88,7 @@ class AuthenticatingGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         context = Context(app=self.decision_log, principal=NOBODY, request=request,
-                          response=response)
+                          response=response, writes=self.writes)
         if isinstance(request, WebSocket):
             return context  # authenticated by on_ws_connect
         request.state.request_id = context.request_id

@@ -11,6 +11,7 @@ from decisionlog.api.masking import new_request_id
 from decisionlog.auth.principal import Principal
 
 if TYPE_CHECKING:
+    from decisionlog.api.groupcommit import GroupCommit
     from decisionlog.application import DecisionLog
 
 
@@ -24,6 +25,7 @@ class Context:
     response: Any = None
     request_id: str = field(default_factory=new_request_id)
     connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
+    writes: GroupCommit | None = None  # mutations run through it; without, one by one
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -28,7 +28,7 @@ from decisionlog.api.payloads import (
 )
 from decisionlog.api.permissions import write_denied
 from decisionlog.api.types import Decision, DecisionDomain, DecisionRight, Member, trajectory_type
-from decisionlog.application import Command, CommandResult
+from decisionlog.commands import Command, CommandRequest, CommandResult
 from decisionlog.domain.errors import DecisionLogError
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 from decisionlog.domain.values import Provenance
@@ -47,23 +47,23 @@ def _not_authorized(info: Info, trajectory_id: str | None) -> NotAuthorizedResul
     return write_denied(info, trajectory_id)
 
 
-def _execute(info: Info, name: str, data: i.TrajectoryCommandInput, command: Command,
-             payload: Callable[[TrajectoryAggregate, CommandResult], P]) -> P | ErrorResult:
+async def _execute(info: Info, name: str, data: i.TrajectoryCommandInput, command: Command,
+                   payload: Callable[[TrajectoryAggregate, CommandResult], P]
+                   ) -> P | ErrorResult:
     denied = _not_authorized(info, data.trajectory_id)
     if denied is not None:
         return denied
-    app = info.context.app
+    request = CommandRequest(
+        data.trajectory_id, command, info.context.principal.name, name, _inputs(data),
+        data.expected_version, data.idempotency_key)
+    writes = info.context.writes
     try:
-        result = app.execute(
-            data.trajectory_id, command, recorded_by=info.context.principal.name, name=name,
-            inputs=_inputs(data), expected_version=data.expected_version,
-            idempotency_key=data.idempotency_key,
-        )
+        result = (await writes.execute(request) if writes is not None
+                  else info.context.app.execute_request(request))
     except DecisionLogError as error:
         return error_result(error)
-    trajectory = app.get_trajectory(result.trajectory_id)
-    assert trajectory is not None
-    return payload(trajectory, result)
+    assert result.trajectory is not None
+    return payload(result.trajectory, result)
 
 
 def _trajectory(t: TrajectoryAggregate, r: CommandResult) -> TrajectoryPayload:
@@ -107,58 +107,58 @@ class Mutation:
             )
         except DecisionLogError as error:
             return error_result(error)
-        trajectory = app.get_trajectory(result.trajectory_id)
-        assert trajectory is not None
-        return _trajectory(trajectory, result)
+        assert result.trajectory is not None
+        return _trajectory(result.trajectory, result)
 
     @strawberry.mutation
-    def close_trajectory(self, info: Info, input: i.CloseTrajectoryInput) -> TrajectoryResult:
+    async def close_trajectory(self, info: Info, input: i.CloseTrajectoryInput
+                               ) -> TrajectoryResult:
         def command(t: TrajectoryAggregate, p: Provenance) -> None:
             t.close(reason=input.reason, provenance=p)
-        return _execute(info, "closeTrajectory", input, command, _trajectory)
+        return await _execute(info, "closeTrajectory", input, command, _trajectory)
 
     @strawberry.mutation
-    def add_member(self, info: Info, input: i.AddMemberInput) -> MemberResult:
-        return _execute(info, "addMember", input, lambda t, p: t.add_member(
+    async def add_member(self, info: Info, input: i.AddMemberInput) -> MemberResult:
+        return await _execute(info, "addMember", input, lambda t, p: t.add_member(
             name=input.name, role=input.role, side=input.side, membership=input.membership,
             provenance=p), _member)
 
     @strawberry.mutation
-    def change_member(self, info: Info, input: i.ChangeMemberInput) -> MemberResult:
-        return _execute(info, "changeMember", input, lambda t, p: t.change_member(
+    async def change_member(self, info: Info, input: i.ChangeMemberInput) -> MemberResult:
+        return await _execute(info, "changeMember", input, lambda t, p: t.change_member(
             member_id=input.member_id, role=input.role, membership=input.membership,
             provenance=p), _member)
 
     @strawberry.mutation
-    def remove_member(self, info: Info, input: i.RemoveMemberInput) -> MemberResult:
-        return _execute(info, "removeMember", input, lambda t, p: t.remove_member(
+    async def remove_member(self, info: Info, input: i.RemoveMemberInput) -> MemberResult:
+        return await _execute(info, "removeMember", input, lambda t, p: t.remove_member(
             member_id=input.member_id, reason=input.reason, provenance=p), _member)
 
     @strawberry.mutation
-    def define_domain(self, info: Info, input: i.DefineDomainInput) -> DomainResult:
-        return _execute(info, "defineDomain", input, lambda t, p: t.define_domain(
+    async def define_domain(self, info: Info, input: i.DefineDomainInput) -> DomainResult:
+        return await _execute(info, "defineDomain", input, lambda t, p: t.define_domain(
             name=input.name, description=input.description, provenance=p), _domain)
 
     @strawberry.mutation
-    def retire_domain(self, info: Info, input: i.RetireDomainInput) -> DomainResult:
-        return _execute(info, "retireDomain", input, lambda t, p: t.retire_domain(
+    async def retire_domain(self, info: Info, input: i.RetireDomainInput) -> DomainResult:
+        return await _execute(info, "retireDomain", input, lambda t, p: t.retire_domain(
             domain_id=input.domain_id, reason=input.reason, provenance=p), _domain)
 
     @strawberry.mutation
-    def grant_right(self, info: Info, input: i.GrantRightInput) -> RightResult:
-        return _execute(info, "grantRight", input, lambda t, p: t.grant_right(
+    async def grant_right(self, info: Info, input: i.GrantRightInput) -> RightResult:
+        return await _execute(info, "grantRight", input, lambda t, p: t.grant_right(
             domain_id=input.domain_id, member_id=input.member_id, role=input.role,
             right=input.right, condition=input.condition,
             effective_from=input.effective_from, provenance=p), _right)
 
     @strawberry.mutation
-    def revoke_right(self, info: Info, input: i.RevokeRightInput) -> RightResult:
-        return _execute(info, "revokeRight", input, lambda t, p: t.revoke_right(
+    async def revoke_right(self, info: Info, input: i.RevokeRightInput) -> RightResult:
+        return await _execute(info, "revokeRight", input, lambda t, p: t.revoke_right(
             right_id=input.right_id, reason=input.reason, provenance=p), _right)
 
     @strawberry.mutation
-    def record_decision(self, info: Info, input: i.RecordDecisionInput) -> DecisionResult:
-        return _execute(info, "recordDecision", input, lambda t, p: t.record_decision(
+    async def record_decision(self, info: Info, input: i.RecordDecisionInput) -> DecisionResult:
+        return await _execute(info, "recordDecision", input, lambda t, p: t.record_decision(
             domain_id=input.domain_id, title=input.title, statement=input.statement,
             decided_by=input.decided_by, rationale=input.rationale,
             options_considered=input.options_considered, consulted=input.consulted,
@@ -166,29 +166,30 @@ class Mutation:
             supersedes=input.supersedes, provenance=p), _decision)
 
     @strawberry.mutation
-    def surface_implicit_decision(
+    async def surface_implicit_decision(
         self, info: Info, input: i.SurfaceImplicitDecisionInput,
     ) -> DecisionResult:
-        return _execute(info, "surfaceImplicitDecision", input,
+        return await _execute(info, "surfaceImplicitDecision", input,
                         lambda t, p: t.surface_implicit_decision(
             domain_id=input.domain_id, title=input.title, statement=input.statement,
             surfaced_by=input.surfaced_by, since=input.since, evidence=input.evidence,
             scale=input.scale, kind=input.kind, provenance=p), _decision)
 
     @strawberry.mutation
-    def ratify_decision(self, info: Info, input: i.RatifyDecisionInput) -> DecisionResult:
-        return _execute(info, "ratifyDecision", input, lambda t, p: t.ratify_decision(
+    async def ratify_decision(self, info: Info, input: i.RatifyDecisionInput) -> DecisionResult:
+        return await _execute(info, "ratifyDecision", input, lambda t, p: t.ratify_decision(
             decision_id=input.decision_id, ratified_by=input.ratified_by,
             rationale=input.rationale, provenance=p), _decision)
 
     @strawberry.mutation
-    def reject_decision(self, info: Info, input: i.RejectDecisionInput) -> DecisionResult:
-        return _execute(info, "rejectDecision", input, lambda t, p: t.reject_decision(
+    async def reject_decision(self, info: Info, input: i.RejectDecisionInput) -> DecisionResult:
+        return await _execute(info, "rejectDecision", input, lambda t, p: t.reject_decision(
             decision_id=input.decision_id, rejected_by=input.rejected_by,
             reason=input.reason, provenance=p), _decision)
 
     @strawberry.mutation
-    def withdraw_decision(self, info: Info, input: i.WithdrawDecisionInput) -> DecisionResult:
-        return _execute(info, "withdrawDecision", input, lambda t, p: t.withdraw_decision(
+    async def withdraw_decision(self, info: Info, input: i.WithdrawDecisionInput
+                                ) -> DecisionResult:
+        return await _execute(info, "withdrawDecision", input, lambda t, p: t.withdraw_decision(
             decision_id=input.decision_id, withdrawn_by=input.withdrawn_by,
             reason=input.reason, provenance=p), _decision)

@@ -21,8 +21,10 @@ from decisionlog.readmodels.rows import (
     Page,
     TrajectoryRow,
 )
+from decisionlog.readmodels.store import DOMAIN_EVENTS
 
 __all__ = [
+    "DOMAIN_EVENTS",
     "DecisionFilter",
     "DecisionOrder",
     "DecisionRow",

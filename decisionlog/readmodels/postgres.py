@@ -19,7 +19,7 @@ from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 
 from decisionlog.readmodels.dialect import Executor, PostgresDialect
-from decisionlog.readmodels.store import ViewStore, project_live
+from decisionlog.readmodels.store import DOMAIN_EVENTS, ViewStore, project_live
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -90,7 +90,8 @@ class ProjectingPostgresRecorder(PostgresApplicationRecorder):
                 self._insert_stored_events(curs, stored_events, **kwargs)
                 ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
             ex = Executor(conn.cursor(row_factory=tuple_row), self.views.dialect)
-            project_live(self.views, ex, ids or [], stored_events)
+            project_live(self.views, ex, ids or [], stored_events,
+                         kwargs.get(DOMAIN_EVENTS))
         return ids
 
 

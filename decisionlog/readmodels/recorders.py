@@ -16,7 +16,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from decisionlog.readmodels.backends import MemoryViewStore, SQLiteViewStore, tune
 from decisionlog.readmodels.dialect import Executor
-from decisionlog.readmodels.store import ViewStore, project_live
+from decisionlog.readmodels.store import DOMAIN_EVENTS, ViewStore, project_live
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -39,7 +39,7 @@ class ProjectingSQLiteRecorder(SQLiteApplicationRecorder):
         ids = super()._insert_events(c, stored_events, **kwargs)
         tune(c.sqlite_cursor)
         project_live(self.views, Executor(c.sqlite_cursor, self.views.dialect), ids or [],
-                     stored_events)
+                     stored_events, kwargs.get(DOMAIN_EVENTS))
         return ids
 
 
@@ -55,7 +55,7 @@ class ProjectingPOPORecorder(POPOApplicationRecorder):
             first = len(self._stored_events) + 1
             ids = list(range(first, first + len(stored_events)))
             with self.views.writing() as ex:
-                project_live(self.views, ex, ids, stored_events)
+                project_live(self.views, ex, ids, stored_events, kwargs.get(DOMAIN_EVENTS))
             notification_ids = self._update_table(stored_events, **kwargs)
         self._notify_listeners()
         return notification_ids

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import Mapper, Notification, StoredEvent
 
 
+# The keyword under which `DecisionLog` passes a save's domain events to the recorder.
+DOMAIN_EVENTS = "decisionlog_domain_events"  # not `domain_events`: EventStore.put has one
+
+
 @dataclass(frozen=True)
 class ProjectionState:
     """The tracking row of the view set."""
@@ -102,9 +106,12 @@ def write_state(ex: Executor, state: ProjectionState) -> None:
 
 
 def project_live(store: ViewStore, ex: Executor, ids: Sequence[int],
-                 stored_events: Sequence[StoredEvent]) -> bool:
+                 stored_events: Sequence[StoredEvent],
+                 domain_events: Sequence[object] | None = None) -> bool:
     """Apply just-inserted events in their own transaction, if the views are up to date.
 
+    `domain_events`, when the application passes them (see `DOMAIN_EVENTS`), are the
+    events the stored ones were made from, which spares decoding them again.
     Returns False (and writes nothing) when the views lack earlier events, as during a
     rebuild: the rebuild or the next catch-up applies these events in order.
     """
@@ -113,7 +120,11 @@ def project_live(store: ViewStore, ex: Executor, ids: Sequence[int],
     state = read_state(ex, lock=True)
     if state.position != store.previous_notification_id(ex, ids[0]):
         return False
-    ex.run(project(store.decode(list(zip(ids, stored_events, strict=True)))))
+    if domain_events is not None and len(domain_events) == len(stored_events):
+        events = [(i, cast(TrajectoryEvent, e)) for i, e in zip(ids, domain_events, strict=True)]
+    else:
+        events = store.decode(list(zip(ids, stored_events, strict=True)))
+    ex.run(project(events))
     write_state(ex, ProjectionState(ids[-1], state.rebuilding))
     return True
 
