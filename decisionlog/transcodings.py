@@ -13,8 +13,9 @@ Two layouts of a snapshot's records, both decoded:
   dict of records of one class, as rows of field values under one list of field names
   (and their keys, unless each is the record's `id`), in chunks of `ROWS_PER_CHUNK`
   rows, each chunk compressed (zlib, base64).
-  The snapshot of a 100,000-event trajectory is 12 MB instead of 89 MB, and it is decoded
-  a chunk at a time, so its whole text never exists at once.
+  The benchmark's 100,000-event trajectory's snapshot is 5.8 MB instead of 89 MB, and is
+  decoded a chunk at a time, so the text of its records never exists at once (loading it
+  peaked 130 MB above the process's baseline instead of 230 MB).
 """
 
 from __future__ import annotations
