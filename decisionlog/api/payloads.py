@@ -18,7 +18,12 @@ from decisionlog.api.types import Decision, DecisionDomain, DecisionRight, Membe
 
 @strawberry.type
 class TrajectoryPayload:
-    """The trajectory after the change, and the version the change made."""
+    """The trajectory once the change is stored, and the version the change made.
+
+    `trajectory` includes the change and may include later ones (stored with it in the
+    same transaction, or by other clients before the answer); `version` is the change's
+    own (for a repeated idempotency key, the first change's).
+    """
 
     trajectory: Trajectory
     version: int
