@@ -209,18 +209,21 @@ def _trajectory(name: str, events: int, *, save: DecisionLog | None = None,
 
 
 def _cache_key() -> str:
-    """A digest of what is stored: the fields of every event and entity class, and this
-    generator's version.
+    """A digest of what is stored: the fields of every event and entity class, the code
+    that encodes snapshots, and this generator's version.
 
     Changes to the rules of the domain or to the read models' code do not invalidate the
     file (the read models catch up on start when they lag); a change to what an event or
-    a snapshot holds does. Delete CACHE_DIRECTORY to force a new build.
+    a snapshot holds, or to how a snapshot is written, does. Delete CACHE_DIRECTORY to
+    force a new build.
     """
     import dataclasses
 
+    from decisionlog import transcodings
     from decisionlog.domain import entities, events
 
     digest = hashlib.sha256(GENERATOR_VERSION.encode())
+    digest.update(Path(transcodings.__file__).read_bytes())
     for module in (events, entities):
         for name, value in sorted(vars(module).items()):
             if isinstance(value, type) and value.__module__ == module.__name__:
