@@ -1,8 +1,9 @@
 """`DecisionLog`: the one write path, and the reads that need the event store.
 
 Each use case loads a trajectory, calls one command on it and saves the one event it
-made. Every command takes the name of whoever records it, an optional expected version
-and an optional idempotency key.
+made; `execute_many` saves the events of many such requests in one transaction. Every
+command takes the name of whoever records it, an optional expected version and an
+optional idempotency key. How it is all stored is `decisionlog.storage`.
 """
 
 from __future__ import annotations
@@ -17,21 +18,8 @@ from datetime import datetime
 from typing import Any, ClassVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import (
-    AggregateNotFoundError,
-    Application,
-    ProcessingEvent,
-)
-from eventsourcing.persistence import (
-    ApplicationRecorder,
-    EventStore,
-    InfrastructureFactory,
-    IntegrityError,
-    JSONTranscoder,
-    Recording,
-    Transcoder,
-)
-from eventsourcing.utils import Environment, strtobool
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from decisionlog.commands import Command, CommandRequest, CommandResult, input_digest
 from decisionlog.domain.errors import (
@@ -43,16 +31,7 @@ from decisionlog.domain.errors import (
 from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
-from decisionlog.pgsetup import setup_lock
-from decisionlog.readmodels import (
-    DOMAIN_EVENTS,
-    ReadModels,
-    catch_up,
-    construct_recorder,
-    views_of,
-)
-from decisionlog.snapshots import snapshot_due, snapshot_recorder
-from decisionlog.transcodings import TextJSONTranscoder, register_entity_transcodings
+from decisionlog.storage import DecisionLogStorage
 
 __all__ = ["Command", "CommandRequest", "CommandResult", "DecisionLog", "TrajectoryPage"]
 
@@ -75,7 +54,7 @@ class TrajectoryPage:
     total_count: int
 
 
-class DecisionLog(Application[UUID]):
+class DecisionLog(DecisionLogStorage):
     """The decision log of every trajectory."""
 
     name = "DecisionLog"
@@ -87,74 +66,8 @@ class DecisionLog(Application[UUID]):
     }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
-        # Tables are created under a lock that the factory takes (see `pgsetup`), so
-        # that several processes may open an empty PostgreSQL database at once.
-        self._setup = contextlib.ExitStack()
-        with self._setup:
-            super().__init__(env)
+        super().__init__(env)
         self._write_lock = threading.RLock()
-        self.readmodels = ReadModels(views_of(self.recorder))
-        if self.readmodels.lag() and strtobool(self.env.get("READMODELS_CATCH_UP", "y")):
-            catch_up(self.readmodels.store)  # after an upgrade, or a rebuild cut off
-
-    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
-        """eventsourcing's factory; on PostgreSQL, holding the setup lock until the
-        application's tables exist."""
-        factory = super().construct_factory(env)
-        self._setup.enter_context(setup_lock(factory))
-        return factory
-
-    def construct_recorder(self) -> ApplicationRecorder:
-        """The backend's recorder, writing the read models in each save's transaction."""
-        return construct_recorder(self.factory, self.mapper)
-
-    def construct_snapshot_store(self) -> EventStore[UUID]:
-        """Snapshots; on SQLite in a rowid table, read as text when the mapper's
-        transcoder decodes text and nothing is encrypted or compressed (see
-        `decisionlog.snapshots`)."""
-        as_text = (isinstance(self.mapper.transcoder, TextJSONTranscoder)
-                   and self.mapper.cipher is None and self.mapper.compressor is None)
-        return self.factory.event_store(
-            mapper=self.mapper,
-            recorder=snapshot_recorder(self.factory, state_as_text=as_text))
-
-    def construct_transcoder(self) -> Transcoder:
-        """eventsourcing's default JSON transcoder, also decoding text; another one if
-        TRANSCODER_TOPIC names it."""
-        transcoder = super().construct_transcoder()
-        if type(transcoder) is JSONTranscoder:
-            transcoder = TextJSONTranscoder()
-            self.register_transcodings(transcoder)
-        return transcoder
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        register_entity_transcodings(transcoder)
-
-    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        """Store the events, handing the recorder the domain events too, so that the
-        read models need not decode what was just encoded."""
-        processing_event.saved_kwargs[DOMAIN_EVENTS] = processing_event.events
-        return super()._record(processing_event)
-
-    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """Snapshot on `snapshot_due`'s widening schedule instead of every interval.
-
-        The snapshot is taken of the saved aggregate in hand (its state is what its
-        events, now stored, made), at its version after the save: reconstructing it from
-        the store again would cost as much as loading it.
-        """
-        if self.snapshots is None:
-            return
-        due: dict[UUID, Any] = {}
-        for event in processing_event.events:
-            aggregate = processing_event.aggregates.get(event.originator_id)
-            interval = self.snapshotting_intervals.get(type(aggregate), 0)
-            if snapshot_due(event.originator_version, interval):
-                due[event.originator_id] = aggregate
-        for aggregate in due.values():
-            snapshot_class: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
-            self.snapshots.put([snapshot_class.take(aggregate)])
 
     # Writing
 
