@@ -171,38 +171,39 @@ class DecisionLog(DecisionLogStorage):
 
         Group commit: one write to disk for many changes. Each request gets the result
         or the domain error `execute_request` would have given it, had the requests run
-        one after another. If the transaction fails (another process wrote one of the
-        trajectories meanwhile, say), nothing of it is stored and each request is run
-        on its own instead, with `execute_request`'s retries.
+        one after another. If a command fails unexpectedly (a bug), or the transaction
+        fails because another process wrote one of the trajectories meanwhile, nothing
+        of the batch is stored and each request is run on its own instead, with
+        `execute_request`'s retries: a request whose command fails then gets that
+        exception as its outcome, and the others are not affected. Only a failure to
+        store (the database is gone, say) is raised, and then nothing was stored.
         """
         outcomes: list[CommandResult | Exception] = []
-        changed: dict[UUID, Trajectory] = {}
+        loaded: dict[UUID, Trajectory] = {}
         with self._write_lock:
             try:
                 for request in requests:
-                    outcomes.append(self._apply_in_batch(request, changed))
-                self.save(*changed.values())
-            except _BatchFailed:
-                for uuid in changed:
-                    self._evict(uuid)
-            except IntegrityError:
-                for uuid in changed:
-                    self._evict(uuid)
+                    outcomes.append(self._apply_in_batch(request, loaded))
+                self.save(*loaded.values())
+            except (_BatchFailed, IntegrityError):
+                self._evict_all(loaded)
             except BaseException:
-                for uuid in changed:
-                    self._evict(uuid)
+                self._evict_all(loaded)
                 raise
             else:
                 return outcomes
         return [_outcome(self.execute_request, request) for request in requests]
 
-    def _apply_in_batch(self, request: CommandRequest, changed: dict[UUID, Trajectory]
+    def _apply_in_batch(self, request: CommandRequest, loaded: dict[UUID, Trajectory]
                         ) -> CommandResult | Exception:
+        """Apply one request of a batch to its trajectory (in `loaded`, from the cache
+        for the first); a domain error is its outcome, anything else fails the batch."""
         try:
             uuid = parse_id(request.trajectory_id)
-            trajectory = changed.get(uuid) or self._load(uuid)
+            trajectory = loaded.get(uuid) or self._load(uuid)
         except DecisionLogError as error:
             return error
+        loaded[uuid] = trajectory  # evicted if the batch fails, whatever changed it
         pending = len(trajectory.pending_events)
         try:
             result = self._apply(trajectory, request, request.provenance())
@@ -212,8 +213,6 @@ class DecisionLog(DecisionLogStorage):
             return error
         except Exception as error:
             raise _BatchFailed from error
-        if trajectory.pending_events:
-            changed[uuid] = trajectory
         return result
 
     @staticmethod
@@ -302,6 +301,10 @@ class DecisionLog(DecisionLogStorage):
             raise TrajectoryNotFoundError(str(trajectory_id)) from None
         return trajectory
 
+    def _evict_all(self, trajectories: dict[UUID, Trajectory]) -> None:
+        for trajectory_id in trajectories:
+            self._evict(trajectory_id)
+
     def _evict(self, trajectory_id: UUID) -> None:
         # LRUCache.put(key, None) would store None (served as the aggregate on the next
         # get); evict the entry instead so the next load rebuilds it from stored events.
@@ -335,7 +338,7 @@ def _outcome(run: Callable[[CommandRequest], CommandResult], request: CommandReq
              ) -> CommandResult | Exception:
     try:
         return run(request)
-    except DecisionLogError as error:
+    except Exception as error:  # this request's own failure, not the others'
         return error
 
 

@@ -353,20 +353,14 @@ def test_a_batch_whose_transaction_fails_stores_none_of_it(
                          ids=["runtime-error", "domain-error"])
 def test_a_bug_in_a_batch_stores_nothing_of_its_change_and_lets_earlier_requests_be(
         error: Exception) -> None:
-    """What holds whether the bug's exception is returned or raised."""
+    """The bug's exception is its own outcome; the requests before it are stored."""
     app = DecisionLog(env=POPO)
     t1, t2 = start(app, "t1"), start(app, "t2")
-    try:
-        outcomes: list[Outcome] | None = app.execute_many([
-            add_member("a", t1, "Ada"), add_member("b", t2, "Ben"),
-            buggy("bug", t1, error)])
-    except RuntimeError as raised:
-        assert raised is error
-        outcomes = None
-    if outcomes is not None:
-        assert outcomes[:2] == [CommandResult(t1, 2, made_id("a")),
-                                CommandResult(t2, 2, made_id("b"))]
-        assert outcomes[2] is error
+    outcomes = app.execute_many([
+        add_member("a", t1, "Ada"), add_member("b", t2, "Ben"), buggy("bug", t1, error)])
+    assert outcomes[:2] == [CommandResult(t1, 2, made_id("a")),
+                            CommandResult(t2, 2, made_id("b"))]
+    assert outcomes[2] is error
     for tid, name in ((t1, "Ada"), (t2, "Ben")):
         assert [m.name for m in app.get_trajectory(tid).members.values()  # type: ignore[union-attr]
                 ] == [name]
@@ -374,11 +368,6 @@ def test_a_bug_in_a_batch_stores_nothing_of_its_change_and_lets_earlier_requests
     app.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: execute_many's fallback runs `_outcome(execute_request, r)` for each request, "
-    "and `_outcome` catches only DecisionLogError: the bug's RuntimeError propagates out "
-    "of execute_many, so the requests after it never run (and GroupCommit fails every "
-    "caller of the batch, including those whose change was stored)"))
 def test_a_runtime_error_in_a_batch_fails_only_its_own_request() -> None:
     app = DecisionLog(env=POPO)
     t1, t2 = start(app, "t1"), start(app, "t2")
@@ -390,28 +379,19 @@ def test_a_runtime_error_in_a_batch_fails_only_its_own_request() -> None:
     app.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: when a command fails after changing a trajectory that no earlier request of "
-    "the batch changed, execute_many evicts only the trajectories in `changed`: the "
-    "broken trajectory stays in the cache with the bug's pending event. In the fallback "
-    "an earlier request on it (here refused in the batch for its expected version) runs "
-    "on that state, succeeds, and saves the bug's event with its own"))
 @pytest.mark.parametrize("error", [RuntimeError("bug"), ValidationError("name", "bug")],
                          ids=["runtime-error", "domain-error"])
 def test_a_bug_leaves_no_half_changed_trajectory_for_the_fallback(error: Exception) -> None:
     app = DecisionLog(env=POPO)
     tid = start(app, "t1")  # at version 1
-    try:
-        outcomes: list[Outcome] | None = app.execute_many([
-            add_member("cas", tid, "Cas", expected=2),  # stale: refused
-            buggy("bug", tid, error)])
-    except RuntimeError:
-        outcomes = None
+    outcomes = app.execute_many([
+        add_member("cas", tid, "Cas", expected=2),  # stale: refused
+        buggy("bug", tid, error)])
     assert [e.originator_version for e in stored(app, tid)] == [1]
     assert "Bug" not in [m.name for m in app.get_trajectory(tid).members.values()  # type: ignore[union-attr]
                          ]
-    if outcomes is not None:
-        assert isinstance(outcomes[0], VersionConflictError)
+    assert isinstance(outcomes[0], VersionConflictError)
+    assert outcomes[1] is error
     app.close()
 
 

@@ -231,12 +231,6 @@ def test_a_cancelled_caller_does_not_stop_the_others(app: BatchRecordingLog) -> 
     assert names(app, tid) == ["A", "B", "C"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a command failing with a non-domain exception makes execute_many raise (its "
-    "fallback lets the exception out), and GroupCommit._flush then sets that exception "
-    "on every future of the batch: callers whose change was stored get an error (a "
-    "client retrying without a key records it twice), and those after the bug are never "
-    "run"))
 def test_a_bug_in_one_request_fails_only_its_own_caller(app: BatchRecordingLog) -> None:
     tid = start(app)
     writes = GroupCommit(app)
