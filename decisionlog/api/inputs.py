@@ -1,5 +1,6 @@
 """Mutation inputs. Every one but startTrajectory's names its trajectory, and each may
-carry an expected version and an idempotency key."""
+carry an expected version and an idempotency key. Each is built from its GraphQL value
+by `build_directly` (their fields are scalars, enums and lists of them)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import datetime
 import strawberry
 
 from decisionlog.api.enums import DecisionKind, Membership, RightKind, Scale, Side
+from decisionlog.api.inputbuild import build_directly
 
 
+@build_directly
 @strawberry.input
 class StartTrajectoryInput:
     name: str
@@ -18,6 +21,7 @@ class StartTrajectoryInput:
     idempotency_key: str | None = None
 
 
+@build_directly
 @strawberry.input
 class TrajectoryCommandInput:
     """The fields every command on an existing trajectory takes."""
@@ -29,11 +33,13 @@ class TrajectoryCommandInput:
         default=None, description="A repeat with the same key returns the first result.")
 
 
+@build_directly
 @strawberry.input
 class CloseTrajectoryInput(TrajectoryCommandInput):
     reason: str | None = None
 
 
+@build_directly
 @strawberry.input
 class AddMemberInput(TrajectoryCommandInput):
     name: str
@@ -42,6 +48,7 @@ class AddMemberInput(TrajectoryCommandInput):
     membership: Membership = Membership.CORE
 
 
+@build_directly
 @strawberry.input
 class ChangeMemberInput(TrajectoryCommandInput):
     member_id: strawberry.ID
@@ -49,24 +56,28 @@ class ChangeMemberInput(TrajectoryCommandInput):
     membership: Membership | None = None
 
 
+@build_directly
 @strawberry.input
 class RemoveMemberInput(TrajectoryCommandInput):
     member_id: strawberry.ID
     reason: str | None = None
 
 
+@build_directly
 @strawberry.input
 class DefineDomainInput(TrajectoryCommandInput):
     name: str
     description: str | None = None
 
 
+@build_directly
 @strawberry.input
 class RetireDomainInput(TrajectoryCommandInput):
     domain_id: strawberry.ID
     reason: str | None = None
 
 
+@build_directly
 @strawberry.input
 class GrantRightInput(TrajectoryCommandInput):
     domain_id: strawberry.ID
@@ -78,12 +89,14 @@ class GrantRightInput(TrajectoryCommandInput):
         default=None, description="When the right takes effect; default: when granted.")
 
 
+@build_directly
 @strawberry.input
 class RevokeRightInput(TrajectoryCommandInput):
     right_id: strawberry.ID
     reason: str | None = None
 
 
+@build_directly
 @strawberry.input
 class RecordDecisionInput(TrajectoryCommandInput):
     domain_id: strawberry.ID
@@ -100,6 +113,7 @@ class RecordDecisionInput(TrajectoryCommandInput):
     supersedes: list[strawberry.ID] | None = None
 
 
+@build_directly
 @strawberry.input
 class SurfaceImplicitDecisionInput(TrajectoryCommandInput):
     domain_id: strawberry.ID
@@ -113,6 +127,7 @@ class SurfaceImplicitDecisionInput(TrajectoryCommandInput):
     kind: DecisionKind = DecisionKind.DECISION
 
 
+@build_directly
 @strawberry.input
 class RatifyDecisionInput(TrajectoryCommandInput):
     decision_id: strawberry.ID
@@ -120,6 +135,7 @@ class RatifyDecisionInput(TrajectoryCommandInput):
     rationale: str | None = None
 
 
+@build_directly
 @strawberry.input
 class RejectDecisionInput(TrajectoryCommandInput):
     decision_id: strawberry.ID
@@ -127,6 +143,7 @@ class RejectDecisionInput(TrajectoryCommandInput):
     reason: str | None = None
 
 
+@build_directly
 @strawberry.input
 class WithdrawDecisionInput(TrajectoryCommandInput):
     decision_id: strawberry.ID
