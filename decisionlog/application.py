@@ -200,7 +200,9 @@ class DecisionLog(DecisionLogStorage):
         for the first); a domain error is its outcome, anything else fails the batch."""
         try:
             uuid = parse_id(request.trajectory_id)
-            trajectory = loaded.get(uuid) or self._load(uuid)
+            trajectory = loaded.get(uuid)
+            if trajectory is None:
+                trajectory = self._load(uuid)
         except DecisionLogError as error:
             return error
         loaded[uuid] = trajectory  # evicted if the batch fails, whatever changed it
