@@ -2,14 +2,14 @@
 
 Every command checks its rules first and then triggers exactly one event; the event's
 `apply` is the only code that changes state, so replaying the stored events rebuilds the
-same trajectory.
+same trajectory. The checks, the idempotency records and the triggering of events are
+in its base class `TrajectoryRules` (`decisionlog.domain.rules`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -23,23 +23,8 @@ from decisionlog.domain.entities import (
     Member,
     RoleChange,
 )
-from decisionlog.domain.errors import (
-    DecisionNotFoundError,
-    DecisionNotInForceError,
-    DecisionNotSurfacedError,
-    DecisionNotWithdrawableError,
-    DomainNotFoundError,
-    DomainRetiredError,
-    DuplicateDomainNameError,
-    DuplicateRightError,
-    IdempotencyKeyReusedError,
-    MemberNotActiveError,
-    MemberNotFoundError,
-    RightNotFoundError,
-    RightNotInForceError,
-    TrajectoryClosedError,
-    ValidationError,
-)
+from decisionlog.domain.errors import ValidationError
+from decisionlog.domain.rules import TrajectoryRules
 from decisionlog.domain.validation import (
     aware,
     enum_value,
@@ -54,7 +39,6 @@ from decisionlog.domain.values import (
     MAX_NOTE_LENGTH,
     MAX_TEXT_LENGTH,
     DecisionKind,
-    DecisionStatus,
     Membership,
     Provenance,
     RightKind,
@@ -69,7 +53,7 @@ def new_id() -> str:
     return str(uuid4())
 
 
-class Trajectory(Aggregate):
+class Trajectory(TrajectoryRules, Aggregate):
     """One programme: its design team, decision domains, decision rights and decisions."""
 
     def __init__(self, name: str, client: str | None, description: str | None) -> None:
@@ -110,9 +94,9 @@ class Trajectory(Aggregate):
             events.TrajectoryStarted,
             id=trajectory_id,
             timestamp=timestamp,
-            **_stamp(provenance),
-            **_link(trajectory_id, 1, events.TrajectoryStarted, timestamp, provenance, data,
-                    chain.genesis_digest(trajectory_id)),
+            **cls._stamp(provenance),
+            **cls._link(trajectory_id, 1, events.TrajectoryStarted, timestamp, provenance, data,
+                        chain.genesis_digest(trajectory_id)),
             **data,
         )
 
@@ -196,9 +180,7 @@ class Trajectory(Aggregate):
         """Define a decision domain ("about what"); returns its id."""
         self._check_open()
         clean_name = required_text("name", name, MAX_NAME_LENGTH)
-        if any(d.active and d.name.casefold() == clean_name.casefold()
-               for d in self.domains.values()):
-            raise DuplicateDomainNameError(clean_name)
+        self._check_domain_name_free(clean_name)
         domain_id = new_id()
         self._trigger(
             events.DomainDefined, provenance, now,
@@ -241,11 +223,8 @@ class Trajectory(Aggregate):
         domain = self._active_domain(domain_id)
         holder_id = None if member_id is None else self._active_member(member_id).id
         clean_condition = optional_text("condition", condition, MAX_NOTE_LENGTH)
-        for existing in self.rights.values():
-            if (existing.in_force and existing.domain_id == domain.id
-                    and existing.member_id == holder_id and existing.role == clean_role
-                    and existing.kind is kind and existing.condition == clean_condition):
-                raise DuplicateRightError(existing.id)
+        self._check_right_not_granted(domain_id=domain.id, member_id=holder_id, role=clean_role,
+                                      kind=kind, condition=clean_condition)
         right_id = new_id()
         self._trigger(
             events.RightGranted, provenance, now,
@@ -261,11 +240,7 @@ class Trajectory(Aggregate):
     ) -> str:
         """End a decision right."""
         self._check_open()
-        right = self.rights.get(right_id)
-        if right is None:
-            raise RightNotFoundError(right_id)
-        if not right.in_force:
-            raise RightNotInForceError(right_id)
+        right = self._right_in_force(right_id)
         self._trigger(
             events.RightRevoked, provenance, now,
             right_id=right.id, reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
@@ -308,9 +283,7 @@ class Trajectory(Aggregate):
         consulted_ids = self._active_members("consulted", consulted, required=False)
         superseded = id_list("supersedes", supersedes, required=False)
         for decision_id in superseded:
-            decision = self._decision(decision_id)
-            if decision.status is not DecisionStatus.IN_FORCE:
-                raise DecisionNotInForceError(decision_id, decision.status.value)
+            self._decision_in_force(decision_id)
         domain = self._active_domain(domain_id)
         decision_id = new_id()
         self._trigger(
@@ -380,9 +353,7 @@ class Trajectory(Aggregate):
     ) -> str:
         """Withdraw a decision in force or a surfaced one."""
         self._check_open()
-        decision = self._decision(decision_id)
-        if decision.status not in (DecisionStatus.IN_FORCE, DecisionStatus.PROPOSED_IMPLICIT):
-            raise DecisionNotWithdrawableError(decision_id, decision.status.value)
+        decision = self._withdrawable_decision(decision_id)
         members = self._active_members("withdrawnBy", withdrawn_by, required=True)
         self._trigger(
             events.DecisionWithdrawn, provenance, now,
@@ -408,118 +379,6 @@ class Trajectory(Aggregate):
     def is_within_mandate(self, decision: Decision) -> bool:
         """Whether a decider held a DECIDES right on the decision's domain when it counted."""
         return mandate.is_within_mandate(self, decision)
-
-    # Idempotency
-
-    def previous_result(self, key: str, input_digest: str | None) -> IdempotencyRecord | None:
-        """The first result for `key`, if a command already came with it."""
-        record = self.idempotency.get(key)
-        if record is not None and record.input_digest != input_digest:
-            raise IdempotencyKeyReusedError(key)
-        return record
-
-    def previous_start_result(self, key: str, input_digest: str | None
-                              ) -> IdempotencyRecord | None:
-        """The start's record, if the trajectory was started with `key`."""
-        record = self.idempotency.get(events.start_idempotency_slot(key))
-        if record is not None and record.input_digest != input_digest:
-            raise IdempotencyKeyReusedError(key)
-        return record
-
-    # Checks and helpers
-
-    def _check_open(self) -> None:
-        # `==`, not `is`: a trajectory restored from a snapshot has `status` as plain text.
-        if self.status == TrajectoryStatus.CLOSED:
-            raise TrajectoryClosedError(str(self.id))
-
-    def _member(self, member_id: str) -> Member:
-        member = self.members.get(member_id)
-        if member is None:
-            raise MemberNotFoundError(member_id)
-        return member
-
-    def _active_member(self, member_id: str, field: str = "memberId") -> Member:
-        if not isinstance(member_id, str) or not member_id:
-            raise ValidationError(field, f"{field} must name a member.")
-        member = self._member(member_id)
-        if not member.active:
-            raise MemberNotActiveError(member.id, member.name)
-        return member
-
-    def _active_members(self, field: str, ids: Iterable[str] | None, *, required: bool
-                        ) -> list[str]:
-        return [self._active_member(i, field).id for i in id_list(field, ids, required=required)]
-
-    def _domain(self, domain_id: str) -> DecisionDomain:
-        domain = self.domains.get(domain_id)
-        if domain is None:
-            raise DomainNotFoundError(domain_id)
-        return domain
-
-    def _active_domain(self, domain_id: str) -> DecisionDomain:
-        domain = self._domain(domain_id)
-        if not domain.active:
-            raise DomainRetiredError(domain.id, domain.name)
-        return domain
-
-    def _decision(self, decision_id: str) -> Decision:
-        decision = self.decisions.get(decision_id)
-        if decision is None:
-            raise DecisionNotFoundError(decision_id)
-        return decision
-
-    def _close_surfaced(
-        self, event_class: type[events.TrajectoryEvent], decision_id: str, field: str,
-        member_ids: Iterable[str], note: str | None, provenance: Provenance,
-        now: datetime | None,
-    ) -> str:
-        self._check_open()
-        decision = self._decision(decision_id)
-        if decision.status is not DecisionStatus.PROPOSED_IMPLICIT:
-            raise DecisionNotSurfacedError(decision_id, decision.status.value)
-        members = self._active_members(field, member_ids, required=True)
-        self._trigger(
-            event_class, provenance, now,
-            decision_id=decision.id, members=members,
-            reason=optional_text("rationale" if field == "ratifiedBy" else "reason",
-                                 note, MAX_NOTE_LENGTH),
-        )
-        return decision.id
-
-    def _trigger(
-        self, event_class: type[events.TrajectoryEvent], provenance: Provenance,
-        now: datetime | None, **kwargs: Any,
-    ) -> None:
-        timestamp = now or event_class.create_timestamp()
-        self.trigger_event(
-            event_class, timestamp=timestamp, **_stamp(provenance),
-            **_link(self.id, self.version + 1, event_class, timestamp, provenance, kwargs,
-                    self.head_digest),
-            **kwargs,
-        )
-
-
-def _stamp(provenance: Provenance) -> dict[str, Any]:
-    return {
-        "recorded_by": provenance.recorded_by,
-        "idempotency_key": provenance.idempotency_key,
-        "input_digest": provenance.input_digest,
-    }
-
-
-def _link(
-    trajectory_id: UUID, version: int, event_class: type[events.TrajectoryEvent],
-    timestamp: datetime, provenance: Provenance, data: dict[str, Any], previous_digest: str,
-) -> dict[str, str]:
-    """The chain fields of the event about to be triggered: computed before it exists."""
-    digest = chain.event_digest(
-        trajectory_id=trajectory_id, version=version, event_type=event_class.__name__,
-        recorded_at=timestamp, recorded_by=provenance.recorded_by,
-        idempotency_key=provenance.idempotency_key, input_digest=provenance.input_digest,
-        data=data, previous_digest=previous_digest,
-    )
-    return {"previous_digest": previous_digest, "digest": digest}
 
 
 __all__ = ["RoleChange", "Trajectory", "new_id"]
