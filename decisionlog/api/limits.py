@@ -1,8 +1,9 @@
 """Limits on what one request may ask: body size, query depth, aliases and tokens.
 
-The validation rules are built once, at import: `ValidationCache` keys its cache on the
-rule classes, and `QueryDepthLimiter`/`MaxAliasesLimiter` make a new class per instance,
-so limiter instances made per request would miss the cache every time.
+The validation rules are built once, at import: the validation cache
+(`validationcache.py`) reuses a result only for the same rule classes, and
+`QueryDepthLimiter`/`MaxAliasesLimiter` make a new class per instance, so limiter
+instances made per request would miss the cache every time.
 """
 
 from __future__ import annotations

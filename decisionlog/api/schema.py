@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 
 from decisionlog.api.limits import limit_extensions
 from decisionlog.api.masking import MaskInternalErrors, log_expected
 from decisionlog.api.mutations import Mutation
 from decisionlog.api.queries import Query
 from decisionlog.api.resultcache import StateResultCache
+from decisionlog.api.validationcache import DocumentValidationCache
 
 if TYPE_CHECKING:
     from graphql import GraphQLError
@@ -33,7 +34,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         mutation=Mutation,
         extensions=[
             *limit_extensions(introspection=introspection),
-            lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024),
+            lambda: ParserCache(maxsize=1024), DocumentValidationCache,
             MaskInternalErrors, StateResultCache,
         ],
     )
