@@ -184,7 +184,9 @@ class DecisionLog(DecisionLogStorage):
             try:
                 for request in requests:
                     outcomes.append(self._apply_in_batch(request, loaded))
-                self.save(*loaded.values())
+                changed = [t for t in loaded.values() if t.pending_events]
+                if changed:  # all refused: no transaction at all
+                    self.save(*changed)
             except (_BatchFailed, IntegrityError):
                 self._evict_all(loaded)
             except BaseException:

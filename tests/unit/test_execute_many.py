@@ -327,6 +327,19 @@ def test_a_batch_is_stored_in_one_transaction(counting: CountingLog) -> None:
         check_consistent(counting, tid)
 
 
+def test_a_batch_of_refusals_makes_no_transaction(counting: CountingLog) -> None:
+    tid = start(counting, "t1")
+    counting.recorded.clear()
+    outcomes = counting.execute_many([
+        add_member("a", tid, "Ada", expected=5),  # stale
+        request("r", tid, "remove_member", member_id="nobody", reason=None),  # unknown
+    ])
+    assert [type(o).__name__ for o in outcomes] == ["VersionConflictError",
+                                                   "MemberNotFoundError"]
+    assert counting.recorded == []
+    assert [e.originator_version for e in stored(counting, tid)] == [1]
+
+
 def test_a_batch_whose_transaction_fails_stores_none_of_it(
         counting: CountingLog, monkeypatch: pytest.MonkeyPatch) -> None:
     tid = start(counting, "t1")
