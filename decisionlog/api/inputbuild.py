@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 from strawberry.types.arguments import InputContext
 from strawberry.types.base import StrawberryList, StrawberryOptional, StrawberryType
-from strawberry.types.field import StrawberryField
 
 T = TypeVar("T", bound=type)
 
@@ -32,13 +31,14 @@ _Plan = tuple[tuple[str, str, str, Any], ...]  # (GraphQL name, Python name, how
 def build_directly(cls: T) -> T:
     """Let strawberry build `cls` (a strawberry input class) with a plan made once."""
     definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
-    plans: dict[type, _Plan] = {}
+    plans: dict[type, tuple[dict[str, None], _Plan]] = {}
 
     def from_input(type_: type, value: Mapping[str, Any], context: InputContext) -> Any:
-        plan = plans.get(type_)
-        if plan is None:
-            plan = plans[type_] = _plan(type_, context)
-        kwargs: dict[str, Any] = {}
+        planned = plans.get(type_)
+        if planned is None:
+            planned = plans[type_] = _plan(type_, context)
+        nulls, plan = planned
+        kwargs: dict[str, Any] = dict(nulls)
         for graphql_name, python_name, how, field_type in plan:
             if graphql_name not in value:
                 continue
@@ -55,16 +55,20 @@ def build_directly(cls: T) -> T:
     return cls
 
 
-def _plan(cls: type, context: InputContext) -> _Plan:
+def _plan(cls: type, context: InputContext) -> tuple[dict[str, None], _Plan]:
+    """None for each field without a default (as strawberry: a nullable field the client
+    left out), and how to build each field."""
     definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
     names = context.config.name_converter
+    nulls = {field.python_name: None for field in definition.fields
+             if field.default is dataclasses.MISSING
+             and field.default_factory is dataclasses.MISSING}
     plan = []
     for field in definition.fields:
         field_type = field.resolve_type(type_definition=definition)
         plan.append((names.from_field(field), field.python_name,
                      _how(field_type, context), field_type))
-    _check_defaults(cls, definition.fields)
-    return tuple(plan)
+    return nulls, tuple(plan)
 
 
 def _how(field_type: StrawberryType | type, context: InputContext) -> str:
@@ -81,14 +85,3 @@ def _is_plain(field_type: StrawberryType | type, context: InputContext) -> bool:
     if field_type in context.scalar_registry:
         return True
     return isinstance(field_type, type) and issubclass(field_type, Enum)
-
-
-def _check_defaults(cls: type, fields: list[StrawberryField]) -> None:
-    """Every field the client may leave out has a default, so that leaving it out
-    builds the object (strawberry would pass None for a nullable field without one)."""
-    for field in dataclasses.fields(cls):
-        if (field.default is dataclasses.MISSING
-                and field.default_factory is dataclasses.MISSING
-                and any(f.python_name == field.name and isinstance(f.type, StrawberryOptional)
-                        for f in fields)):
-            raise TypeError(f"{cls.__name__}.{field.name} is optional without a default")
