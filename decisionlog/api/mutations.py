@@ -1,5 +1,9 @@
 """Mutations: each calls one command of the application and maps the result.
 
+Commands on a trajectory go through the server's `GroupCommit` (`groupcommit.py`), which
+stores the ones that arrive together in one transaction; without one (a schema executed
+directly) each runs on its own.
+
 Expected failures come back as typed error results and write nothing.
 """
 
