@@ -2,8 +2,8 @@
 `{ __typename }`), the read query, and `recordDecision`.
 
 Rounds interleave the figures (fixed, trivial, read, read without the result cache, raw
-insert and get-update-save in-process, write, then again), so that a slow spell of the
-machine or its disk hits them all alike.
+insert and get-update-save in-process, write at 16 connections and at 1, then again), so
+that a slow spell of the machine or its disk hits them all alike.
 """
 
 from __future__ import annotations
