@@ -13,7 +13,7 @@ from typing import Annotated
 import strawberry
 
 from decisionlog.api.context import Info
-from decisionlog.api.pagination import PageInfo, QueryError, page_size
+from decisionlog.api.pagination import PageInfo, QueryError, page_size, require_offset
 from decisionlog.api.permissions import MayAudit, may_audit, read_scope
 from decisionlog.api.types import Event
 from decisionlog.audit import log, verify
@@ -136,17 +136,14 @@ class AuditQuery:
         to: datetime | None = None,
     ) -> AuditLogConnection:
         size = page_size(first)
-        for name, moment in (("from", from_), ("to", to)):
-            if moment is not None and moment.utcoffset() is None:
-                raise QueryError(f"{name} must be a date-time with a UTC offset.")
+        require_offset("from", from_)
+        require_offset("to", to)
         try:
             position = None if after is None else log.decode_cursor(after)
-            if types:
-                log.topics_for_types(types)
-        except ValueError as error:
+            page = log.audit_log(
+                info.context.app, first=size, after=position, trajectory_id=trajectory_id,
+                trajectory_ids=read_scope(info), types=types, recorded_by=recorded_by,
+                from_=from_, to=to)
+        except ValueError as error:  # a bad cursor or an unknown event type
             raise QueryError(str(error)) from None
-        page = log.audit_log(
-            info.context.app, first=size, after=position, trajectory_id=trajectory_id,
-            trajectory_ids=read_scope(info), types=types, recorded_by=recorded_by,
-            from_=from_, to=to)
         return AuditLogConnection.of(page)

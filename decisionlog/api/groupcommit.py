@@ -47,8 +47,7 @@ class GroupCommit:
         return await future
 
     def _flush(self, turns: int = 0) -> None:
-        if self._loop is None:
-            return
+        assert self._loop is not None  # set before the first flush is scheduled
         if turns:
             self._loop.call_soon(self._flush, turns - 1)
             return

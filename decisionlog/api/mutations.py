@@ -17,7 +17,7 @@ import strawberry
 
 from decisionlog.api import inputs as i
 from decisionlog.api.context import Info
-from decisionlog.api.errors import ErrorResult, NotAuthorizedResult, error_result
+from decisionlog.api.errors import ErrorResult, error_result
 from decisionlog.api.payloads import (
     DecisionPayload,
     DecisionResult,
@@ -47,14 +47,10 @@ def _inputs(data: Any) -> dict[str, Any]:
             if f.name not in COMMON_FIELDS}
 
 
-def _not_authorized(info: Info, trajectory_id: str | None) -> NotAuthorizedResult | None:
-    return write_denied(info, trajectory_id)
-
-
 async def _execute(info: Info, name: str, data: i.TrajectoryCommandInput, command: Command,
                    payload: Callable[[TrajectoryAggregate, CommandResult], P]
                    ) -> P | ErrorResult:
-    denied = _not_authorized(info, data.trajectory_id)
+    denied = write_denied(info, data.trajectory_id)
     if denied is not None:
         return denied
     request = CommandRequest(
@@ -100,7 +96,7 @@ class Mutation:
 
     @strawberry.mutation
     def start_trajectory(self, info: Info, input: i.StartTrajectoryInput) -> TrajectoryResult:
-        denied = _not_authorized(info, None)
+        denied = write_denied(info, None)
         if denied is not None:
             return denied
         app = info.context.app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Generic, TypeVar
 
 import strawberry
@@ -45,6 +46,12 @@ class Connection(Generic[T]):
     total_count: int
 
 
+def require_offset(name: str, moment: datetime | None) -> None:
+    """Refuse a date-time without a UTC offset (it would name no single moment)."""
+    if moment is not None and moment.utcoffset() is None:
+        raise QueryError(f"{name} must be a date-time with a UTC offset.")
+
+
 def page_size(first: int | None) -> int:
     """`first`, checked: 0 to 100, default 20."""
     if first is None:
@@ -77,7 +84,6 @@ def connection(
     kind: str,
     rows: Iterable[tuple[int, S]],
     *,
-    size: int,
     total_count: int,
     has_next_page: bool,
     node: Callable[[S], T],
@@ -85,7 +91,7 @@ def connection(
     """A connection from (position, row) pairs already cut to the page."""
     edges = [Edge(cursor=encode_cursor(kind, position), node=node(row)) for position, row in rows]
     return Connection(
-        edges=edges[:size],
+        edges=edges,
         page_info=PageInfo(
             has_next_page=has_next_page,
             end_cursor=edges[-1].cursor if edges else None,

@@ -6,13 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from decisionlog.api.errors import (
-    NotAuthorizedResult,
-    NotFoundResult,
-    RuleViolationResult,
-    ValidationErrorResult,
-    VersionConflictResult,
-)
+from decisionlog.api.errors import ErrorResult
 from decisionlog.api.types import Decision, DecisionDomain, DecisionRight, Member, Trajectory
 
 
@@ -49,13 +43,8 @@ class DecisionPayload(TrajectoryPayload):
     decision: Decision
 
 
-_Errors = (
-    ValidationErrorResult | NotFoundResult | RuleViolationResult | VersionConflictResult
-    | NotAuthorizedResult
-)
-
-TrajectoryResult = Annotated[TrajectoryPayload | _Errors, strawberry.union("TrajectoryResult")]
-MemberResult = Annotated[MemberPayload | _Errors, strawberry.union("MemberResult")]
-DomainResult = Annotated[DomainPayload | _Errors, strawberry.union("DomainResult")]
-RightResult = Annotated[RightPayload | _Errors, strawberry.union("RightResult")]
-DecisionResult = Annotated[DecisionPayload | _Errors, strawberry.union("DecisionResult")]
+TrajectoryResult = Annotated[TrajectoryPayload | ErrorResult, strawberry.union("TrajectoryResult")]
+MemberResult = Annotated[MemberPayload | ErrorResult, strawberry.union("MemberResult")]
+DomainResult = Annotated[DomainPayload | ErrorResult, strawberry.union("DomainResult")]
+RightResult = Annotated[RightPayload | ErrorResult, strawberry.union("RightResult")]
+DecisionResult = Annotated[DecisionPayload | ErrorResult, strawberry.union("DecisionResult")]

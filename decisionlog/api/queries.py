@@ -9,7 +9,7 @@ import strawberry
 
 from decisionlog.api.audit import AuditQuery
 from decisionlog.api.context import Info
-from decisionlog.api.pagination import QueryError
+from decisionlog.api.pagination import QueryError, require_offset
 from decisionlog.api.permissions import may_read
 from decisionlog.api.readmodel_queries import ReadModelQuery
 from decisionlog.api.resultcache import depends_on, uncacheable
@@ -52,6 +52,5 @@ def _as_of(as_of: AsOf | None) -> tuple[int | None, datetime | None]:
     at = as_of.at if as_of.at is not strawberry.UNSET else None
     if version is not None and version < 0:
         raise QueryError(f"asOf.version must not be negative, not {version}.")
-    if at is not None and at.utcoffset() is None:
-        raise QueryError("asOf.at must be a date-time with a UTC offset.")
+    require_offset("asOf.at", at)
     return version, at

@@ -15,7 +15,14 @@ import strawberry
 
 from decisionlog.api.context import Info
 from decisionlog.api.enums import DecisionKind, DecisionOrigin, DecisionStatus, TrajectoryStatus
-from decisionlog.api.pagination import Connection, QueryError, connection, decode_cursor, page_size
+from decisionlog.api.pagination import (
+    Connection,
+    QueryError,
+    connection,
+    decode_cursor,
+    page_size,
+    require_offset,
+)
 from decisionlog.api.permissions import read_scope
 from decisionlog.api.readmodel_types import (
     DecisionSummary,
@@ -61,7 +68,7 @@ class ReadModelQuery:
             status=status, client=client, search=search, trajectory_ids=read_scope(info),
             first=size, after=position, count=selects(info, "totalCount"))
         return connection(
-            TRAJECTORIES, [(row.position, row) for row in page.rows], size=size,
+            TRAJECTORIES, [(row.position, row) for row in page.rows],
             total_count=page.total_count or 0, has_next_page=page.has_next_page,
             node=lambda row: trajectory_node(app, row))
 
@@ -90,9 +97,8 @@ class ReadModelQuery:
     ) -> Connection[DecisionSummary]:
         size = page_size(first)
         position = decode_cursor(DECISIONS, after)
-        for name, moment in (("decidedFrom", decided_from), ("decidedTo", decided_to)):
-            if moment is not None and moment.utcoffset() is None:
-                raise QueryError(f"{name} must be a date-time with a UTC offset.")
+        require_offset("decidedFrom", decided_from)
+        require_offset("decidedTo", decided_to)
         if decided_from is not None and decided_to is not None and decided_from > decided_to:
             raise QueryError("decidedFrom must not be after decidedTo.")
         where = DecisionFilter(
@@ -133,6 +139,6 @@ class ReadModelQuery:
 def _decision_connection(kind: str, page: Page[DecisionRow], size: int
                          ) -> Connection[DecisionSummary]:
     return connection(
-        kind, [(row.position, row) for row in page.rows], size=size,
+        kind, [(row.position, row) for row in page.rows],
         total_count=page.total_count or 0, has_next_page=page.has_next_page,
         node=DecisionSummary.of)

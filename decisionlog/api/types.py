@@ -23,10 +23,10 @@ from decisionlog.api.jsonable import jsonable
 from decisionlog.api.memo import is_within_mandate, memo, out_of_mandate_ids
 from decisionlog.api.pagination import (
     Connection,
-    QueryError,
     connection,
     decode_cursor,
     page_size,
+    require_offset,
 )
 from decisionlog.audit.bitemporal import in_force_at
 from decisionlog.domain import entities
@@ -333,7 +333,7 @@ class Trajectory:
         ]
         page = [(p, d) for p, d in matching if p > start]
         return connection(
-            "decision", page[:size], size=size, total_count=len(matching),
+            "decision", page[:size], total_count=len(matching),
             has_next_page=len(page) > size,
             node=lambda d: Decision.of(self._trajectory, d),
         )
@@ -344,8 +344,7 @@ class Trajectory:
         "was known (recorded) at that moment: a decision recorded today with decidedAt "
         "last month is in force two weeks ago, but was not known then."))
     def decisions_in_force_at(self, at: datetime) -> list[Decision]:
-        if at.utcoffset() is None:
-            raise QueryError("at must be a date-time with a UTC offset.")
+        require_offset("at", at)
         return [Decision.of(self._trajectory, d) for d in in_force_at(self._trajectory, at)]
 
     @strawberry.field
@@ -362,7 +361,7 @@ class Trajectory:
         events = list(info.context.app.history(
             self._trajectory.id, after=start, limit=size + 1, up_to=self._trajectory.version))
         return connection(
-            "event", [(e.originator_version, e) for e in events[:size]], size=size,
+            "event", [(e.originator_version, e) for e in events[:size]],
             total_count=self._trajectory.version, has_next_page=len(events) > size,
             node=Event.of,
         )
