@@ -54,14 +54,6 @@ class Authenticator:
             entry = self._cache.get(parts[0])
             return entry is not None and entry[0] > self._clock()
 
-    def forget(self, key_id: str | None = None) -> None:
-        """Drop one key id from the cache, or all of them."""
-        with self._lock:
-            if key_id is None:
-                self._cache.clear()
-            else:
-                self._cache.pop(key_id, None)
-
     def _record(self, key_id: str) -> TokenRecord | None:
         now = self._clock()
         with self._lock:
