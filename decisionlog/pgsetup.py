@@ -48,7 +48,8 @@ def setup_lock(factory: InfrastructureFactory[Any]) -> Iterator[None]:
     with connection:
         connection.execute(
             sql.SQL("SET lock_timeout = {}").format(sql.Literal(SETUP_LOCK_TIMEOUT)))
-        connection.execute("SELECT pg_advisory_lock(%s)", (lock_key(schema),))
+        key = advisory_lock_key(f"decisionlog.setup:{schema}")
+        connection.execute("SELECT pg_advisory_lock(%s)", (key,))
         try:
             # CREATE SCHEMA checks the right to create before IF NOT EXISTS: look first,
             # so that a role without that right can use a schema made for it.
@@ -60,13 +61,12 @@ def setup_lock(factory: InfrastructureFactory[Any]) -> Iterator[None]:
             yield
         finally:
             if not connection.closed:
-                connection.execute("SELECT pg_advisory_unlock(%s)", (lock_key(schema),))
+                connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
-def lock_key(schema: str) -> int:
-    """The advisory lock key of a schema's setup: a stable signed 64-bit number."""
-    digest = hashlib.sha256(f"decisionlog.setup:{schema}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+def advisory_lock_key(name: str) -> int:
+    """A stable signed 64-bit PostgreSQL advisory lock key for a name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def _connect_kwargs(datastore: Any) -> dict[str, Any]:

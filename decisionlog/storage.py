@@ -77,9 +77,10 @@ class DecisionLogStorage(Application[UUID]):
     def construct_transcoder(self) -> Transcoder:
         """eventsourcing's default JSON transcoder, also decoding text; another one if
         TRANSCODER_TOPIC names it."""
-        transcoder = super().construct_transcoder()
+        transcoder = self.factory.transcoder()
         if type(transcoder) is JSONTranscoder:
             transcoder = TextJSONTranscoder()
+        if isinstance(transcoder, JSONTranscoder):
             self.register_transcodings(transcoder)
         return transcoder
 

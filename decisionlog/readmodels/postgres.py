@@ -8,7 +8,6 @@ then the tracking row, so the two never wait on each other in a cycle.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 
+from decisionlog.pgsetup import advisory_lock_key
 from decisionlog.readmodels.dialect import Executor, PostgresDialect
 from decisionlog.readmodels.store import DOMAIN_EVENTS, ViewStore, project_live
 
@@ -36,7 +36,7 @@ class PostgresViewStore(ViewStore):
         self.datastore = datastore
         self.dialect = PostgresDialect(datastore.schema)
         self.events_table = PostgresDialect.quote(datastore.schema, events_table)
-        self.lock_key = _lock_key(f"decisionlog.readmodels:{datastore.schema}")
+        self.lock_key = advisory_lock_key(f"decisionlog.readmodels:{datastore.schema}")
 
     @contextmanager
     def reading(self) -> Iterator[Executor]:
@@ -94,7 +94,3 @@ class ProjectingPostgresRecorder(PostgresApplicationRecorder):
                          kwargs.get(DOMAIN_EVENTS))
         return ids
 
-
-def _lock_key(text: str) -> int:
-    """A stable signed 64-bit key for an advisory lock."""
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
