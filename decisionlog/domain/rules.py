@@ -44,6 +44,7 @@ from decisionlog.domain.values import (
     Provenance,
     RightKind,
     TrajectoryStatus,
+    name_key,
 )
 
 
@@ -73,15 +74,16 @@ class TrajectoryRules:
 
     def previous_result(self, key: str, input_digest: str | None) -> IdempotencyRecord | None:
         """The first result for `key`, if a command already came with it."""
-        record = self.idempotency.get(key)
-        if record is not None and record.input_digest != input_digest:
-            raise IdempotencyKeyReusedError(key)
-        return record
+        return self._previous(key, key, input_digest)
 
     def previous_start_result(self, key: str, input_digest: str | None
                               ) -> IdempotencyRecord | None:
         """The start's record, if the trajectory was started with `key`."""
-        record = self.idempotency.get(events.start_idempotency_slot(key))
+        return self._previous(events.start_idempotency_slot(key), key, input_digest)
+
+    def _previous(self, slot: str, key: str, input_digest: str | None
+                  ) -> IdempotencyRecord | None:
+        record = self.idempotency.get(slot)
         if record is not None and record.input_digest != input_digest:
             raise IdempotencyKeyReusedError(key)
         return record
@@ -124,7 +126,8 @@ class TrajectoryRules:
         return domain
 
     def _check_domain_name_free(self, name: str) -> None:
-        if any(d.active and d.name.casefold() == name.casefold() for d in self.domains.values()):
+        key = name_key(name)
+        if any(d.active and name_key(d.name) == key for d in self.domains.values()):
             raise DuplicateDomainNameError(name)
 
     def _check_right_not_granted(self, *, domain_id: str, member_id: str | None,
@@ -172,8 +175,8 @@ class TrajectoryRules:
 
     def _close_surfaced(
         self, event_class: type[events.TrajectoryEvent], decision_id: str, field: str,
-        member_ids: Iterable[str], note: str | None, provenance: Provenance,
-        now: datetime | None,
+        member_ids: Iterable[str], note_field: str, note: str | None,
+        provenance: Provenance, now: datetime | None,
     ) -> str:
         """Ratify or reject a surfaced implicit decision (the event class says which)."""
         self._check_open()
@@ -182,8 +185,7 @@ class TrajectoryRules:
         self._trigger(
             event_class, provenance, now,
             decision_id=decision.id, members=members,
-            reason=optional_text("rationale" if field == "ratifiedBy" else "reason",
-                                 note, MAX_NOTE_LENGTH),
+            reason=optional_text(note_field, note, MAX_NOTE_LENGTH),
         )
         return decision.id
 

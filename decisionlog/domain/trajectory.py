@@ -281,7 +281,7 @@ class Trajectory(TrajectoryRules, Aggregate):
         )
         deciders = self._active_members("decidedBy", decided_by, required=True)
         consulted_ids = self._active_members("consulted", consulted, required=False)
-        superseded = id_list("supersedes", supersedes, required=False)
+        superseded = id_list("supersedes", supersedes, required=False, noun="decision")
         for decision_id in superseded:
             self._decision_in_force(decision_id)
         domain = self._active_domain(domain_id)
@@ -334,7 +334,7 @@ class Trajectory(TrajectoryRules, Aggregate):
         """Make a surfaced implicit decision explicit: it comes into force."""
         return self._close_surfaced(
             events.DecisionRatified, decision_id, "ratifiedBy", ratified_by,
-            rationale, provenance, now,
+            "rationale", rationale, provenance, now,
         )
 
     def reject_decision(
@@ -344,7 +344,7 @@ class Trajectory(TrajectoryRules, Aggregate):
         """Reject a surfaced implicit decision: it is reopened."""
         return self._close_surfaced(
             events.DecisionRejected, decision_id, "rejectedBy", rejected_by,
-            reason, provenance, now,
+            "reason", reason, provenance, now,
         )
 
     def withdraw_decision(

@@ -45,13 +45,14 @@ def text_list(field: str, values: Iterable[str] | None, max_length: int) -> list
     return [required_text(field, item, max_length) for item in items]
 
 
-def id_list(field: str, values: Iterable[str] | None, *, required: bool) -> list[str]:
-    """Distinct ids, in the given order; at least one when `required`."""
+def id_list(field: str, values: Iterable[str] | None, *, required: bool,
+            noun: str = "member") -> list[str]:
+    """Distinct ids of `noun`s, in the given order; at least one when `required`."""
     ids = text_list(field, values, MAX_NAME_LENGTH)
     if required and not ids:
-        raise ValidationError(field, f"{field} must name at least one member.")
+        raise ValidationError(field, f"{field} must name at least one {noun}.")
     if len(set(ids)) != len(ids):
-        raise ValidationError(field, f"{field} names the same member twice.")
+        raise ValidationError(field, f"{field} names the same {noun} twice.")
     return ids
 
 
@@ -66,11 +67,8 @@ def enum_value(field: str, enum: type[E], value: object) -> E:
 
 def moment(field: str, value: datetime | None, *, now: datetime) -> datetime | None:
     """A moment with a UTC offset, not after `now`."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise ValidationError(field, f"{field} must be a date-time with a UTC offset.")
-    if value > now:
+    value = aware(field, value)
+    if value is not None and value > now:
         raise ValidationError(field, f"{field} must not lie in the future.")
     return value
 

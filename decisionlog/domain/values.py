@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from decisionlog.domain.errors import ValidationError
+
 
 class Side(StrEnum):
     """Which side of the engagement a member is on."""
@@ -74,6 +76,11 @@ MAX_LIST_LENGTH = 50
 MAX_KEY_LENGTH = 200
 
 
+def name_key(name: str) -> str:
+    """How names are compared: case-folded, runs of white space as one space."""
+    return " ".join(name.casefold().split())
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Who recorded a change, and the idempotency key and input digest it came with."""
@@ -81,3 +88,10 @@ class Provenance:
     recorded_by: str
     idempotency_key: str | None = None
     input_digest: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every event stores its key, the chain hashes it and the trajectory keeps it.
+        key = self.idempotency_key
+        if key is not None and len(key) > MAX_KEY_LENGTH:
+            raise ValidationError(
+                "idempotencyKey", f"idempotencyKey is longer than {MAX_KEY_LENGTH} characters.")

@@ -22,9 +22,10 @@ from decisionlog.domain.values import (
     DecisionOrigin,
     DecisionStatus,
     Scale,
+    name_key,
 )
 from decisionlog.readmodels.dialect import Executor, Row
-from decisionlog.readmodels.projector import CONSULTED, DECIDED, name_key
+from decisionlog.readmodels.projector import CONSULTED, DECIDED
 from decisionlog.readmodels.queries import (
     Where,
     required,

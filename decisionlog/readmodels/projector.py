@@ -13,7 +13,7 @@ from typing import Any
 
 from decisionlog.domain import events as ev
 from decisionlog.domain.events import ENDED_WITH_MEMBER, TrajectoryEvent
-from decisionlog.domain.values import DecisionOrigin, DecisionStatus, TrajectoryStatus
+from decisionlog.domain.values import DecisionOrigin, DecisionStatus, TrajectoryStatus, name_key
 from decisionlog.readmodels.dialect import Statement
 from decisionlog.readmodels.search import index_text
 
@@ -22,11 +22,6 @@ Handler = Callable[[int, Any], list[Statement]]
 
 DECIDED = "DECIDED"
 CONSULTED = "CONSULTED"
-
-
-def name_key(name: str) -> str:
-    """How names are compared: case-folded, runs of white space as one space."""
-    return " ".join(name.casefold().split())
 
 
 def project(events: Iterable[Positioned]) -> list[Statement]:

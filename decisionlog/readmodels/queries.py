@@ -14,9 +14,9 @@ from typing import Any
 from decisionlog.domain.values import (
     RightKind,
     TrajectoryStatus,
+    name_key,
 )
 from decisionlog.readmodels.dialect import Executor, Row
-from decisionlog.readmodels.projector import name_key
 from decisionlog.readmodels.rows import (
     MandateRow,
     Page,
