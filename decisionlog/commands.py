@@ -74,6 +74,6 @@ def _canonical(value: object) -> object:
         return value.value
     if isinstance(value, UUID):
         return str(value)
-    if isinstance(value, (set, frozenset, tuple)):
+    if isinstance(value, (set, frozenset)):  # (json writes tuples itself, as lists)
         return list(value)
     raise TypeError(f"Cannot digest {type(value).__name__}")

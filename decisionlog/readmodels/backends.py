@@ -131,7 +131,3 @@ class MemoryViewStore(ViewStore):
     def max_notification_id(self, ex: Executor) -> int:
         return self.recorder.max_notification_id() or 0
 
-    def close(self) -> None:
-        with self.lock:
-            self.db.close()
-

@@ -1,9 +1,10 @@
 """Application recorders that update the views in the transaction that stores the events.
 
 Each subclasses eventsourcing's recorder for its backend: after the events are inserted
-(and their notification ids known) the same transaction decodes them with the
-application's mapper and applies them to the views. If the projection fails, the events
-are not stored either.
+(and their notification ids known) the same transaction applies them to the views, as
+the domain events the application hands over with them (`DOMAIN_EVENTS`), or decoded
+with the application's mapper when it does not. If the projection fails, the events are
+not stored either.
 """
 
 from __future__ import annotations
