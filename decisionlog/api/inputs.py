@@ -10,6 +10,10 @@ import strawberry
 
 from decisionlog.api.enums import DecisionKind, Membership, RightKind, Scale, Side
 from decisionlog.api.inputbuild import build_directly
+from decisionlog.domain.values import MAX_KEY_LENGTH
+
+KEY_DESCRIPTION = (f"A repeat with the same key (at most {MAX_KEY_LENGTH} characters) "
+                   "returns the first result.")
 
 
 @build_directly
@@ -18,7 +22,7 @@ class StartTrajectoryInput:
     name: str
     client: str | None = None
     description: str | None = None
-    idempotency_key: str | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=KEY_DESCRIPTION)
 
 
 @build_directly
@@ -30,7 +34,7 @@ class TrajectoryCommandInput:
     expected_version: int | None = strawberry.field(
         default=None, description="Reject the change if the trajectory is not at this version.")
     idempotency_key: str | None = strawberry.field(
-        default=None, description="A repeat with the same key returns the first result.")
+        default=None, description=KEY_DESCRIPTION)
 
 
 @build_directly
