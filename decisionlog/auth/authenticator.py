@@ -40,9 +40,7 @@ class Authenticator:
             return None
         key_id, secret = parts
         record = self._record(key_id)
-        if record is None or record.revoked_at is not None or not record.matches(secret):
-            return None
-        return record.principal
+        return record.principal if record is not None and record.accepts(secret) else None
 
     def is_cached(self, token: str) -> bool:
         """Whether a lookup of the token would skip the store (for callers that would

@@ -69,6 +69,11 @@ class TokenRecord:
         """Whether `secret` is this token's secret (in constant time)."""
         return hmac.compare_digest(hash_secret(self.salt, secret), self.secret_hash)
 
+    def accepts(self, secret: str) -> bool:
+        """Whether a token with this key id and `secret` is valid: not revoked, and the
+        secret matches."""
+        return self.revoked_at is None and self.matches(secret)
+
 
 def hash_secret(salt: str, secret: str) -> str:
     """The stored hash of a secret (both hex)."""
@@ -118,9 +123,7 @@ class TokenStore(ABC):
         if parts is None:
             return None
         record = self.by_key_id(parts[0])
-        if record is None or record.revoked_at is not None or not record.matches(parts[1]):
-            return None
-        return record
+        return record if record is not None and record.accepts(parts[1]) else None
 
     @abstractmethod
     def _insert(self, record: TokenRecord) -> None:
