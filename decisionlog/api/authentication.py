@@ -25,6 +25,7 @@ from strawberry.types.unset import UnsetType
 from decisionlog.api.context import Context
 from decisionlog.api.groupcommit import GroupCommit
 from decisionlog.api.masking import masked_error, should_mask_error
+from decisionlog.auth.authenticator import NOT_CACHED
 from decisionlog.auth.principal import ANONYMOUS_READER, NOBODY, Principal
 
 if TYPE_CHECKING:
@@ -119,9 +120,10 @@ class AuthenticatingGraphQL(GraphQL[Context, None]):
     async def _principal(self, token: str | None) -> Principal | None:
         if token is None:
             return ANONYMOUS_READER if self.allow_anonymous_read else None
-        if self.authenticator.is_cached(token):
-            return self.authenticator.principal(token)
-        return await run_in_threadpool(self.authenticator.principal, token)
+        principal = self.authenticator.cached_principal(token)
+        if principal is NOT_CACHED:
+            return await run_in_threadpool(self.authenticator.principal, token)
+        return principal
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON that cannot crash the view: too deep, not UTF-8 or not an object or a

@@ -12,12 +12,23 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from enum import Enum
+from typing import Final
 
 from decisionlog.auth.principal import Principal
 from decisionlog.auth.tokens import TokenRecord, TokenStore, split_token
 
 DEFAULT_TTL_SECONDS = 5.0
 DEFAULT_MAXSIZE = 1024
+
+
+class NotCached(Enum):
+    """The answer of `Authenticator.cached_principal` when the store must be asked."""
+
+    NOT_CACHED = "not cached"
+
+
+NOT_CACHED: Final = NotCached.NOT_CACHED
 
 
 class Authenticator:
@@ -39,18 +50,22 @@ class Authenticator:
         if parts is None:
             return None
         key_id, secret = parts
-        record = self._record(key_id)
-        return record.principal if record is not None and record.accepts(secret) else None
+        return _principal(self._record(key_id), secret)
 
-    def is_cached(self, token: str) -> bool:
-        """Whether a lookup of the token would skip the store (for callers that would
-        rather run store lookups in a thread)."""
+    def cached_principal(self, token: str) -> Principal | NotCached | None:
+        """What `principal(token)` answers when that needs no store lookup; else
+        `NOT_CACHED` (for callers that would rather run store lookups in a thread)."""
         parts = split_token(token)
         if parts is None:
-            return True
+            return None
+        key_id, secret = parts
+        now = self._clock()
         with self._lock:
-            entry = self._cache.get(parts[0])
-            return entry is not None and entry[0] > self._clock()
+            entry = self._cache.get(key_id)
+            if entry is None or entry[0] <= now:
+                return NOT_CACHED
+            self._cache.move_to_end(key_id)
+        return _principal(entry[1], secret)
 
     def _record(self, key_id: str) -> TokenRecord | None:
         now = self._clock()
@@ -66,3 +81,7 @@ class Authenticator:
             while len(self._cache) > self.maxsize:
                 self._cache.popitem(last=False)
         return record
+
+
+def _principal(record: TokenRecord | None, secret: str) -> Principal | None:
+    return record.principal if record is not None and record.accepts(secret) else None
