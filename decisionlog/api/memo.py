@@ -9,12 +9,11 @@ stored on the aggregate: its `__dict__` is compared in tests and written to snap
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from decisionlog.domain.mandate import JUDGED_STATUSES
+from decisionlog.lru import BoundedLRU
 
 if TYPE_CHECKING:
     from decisionlog.domain.entities import Decision
@@ -22,40 +21,31 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MAXSIZE = 512
+_MISSING: Any = object()
 
 
 class StateMemo:
     """A bounded LRU of values derived from trajectory states."""
 
     def __init__(self, maxsize: int = MAXSIZE) -> None:
-        self.maxsize = maxsize
-        self._entries: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: BoundedLRU[tuple[Hashable, ...], Any] = BoundedLRU(maxsize)
 
     def get(self, trajectory: Trajectory, what: str, compute: Callable[[], T]) -> T:
         """The value `compute()` gives for this state of the trajectory, computed once."""
         key = (trajectory.id, trajectory.version, trajectory.head_digest, what)
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                value: T = self._entries[key]
-                return value
-        value = compute()
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
+        value: T = self._entries.get(key, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            self._entries.put(key, value)
         return value
 
     def peek(self, trajectory: Trajectory, what: str) -> Any:
         """The value if it is computed already for this state, else None."""
-        key = (trajectory.id, trajectory.version, trajectory.head_digest, what)
-        with self._lock:
-            return self._entries.get(key)
+        return self._entries.peek(
+            (trajectory.id, trajectory.version, trajectory.head_digest, what))
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()
 
 
 memo = StateMemo()

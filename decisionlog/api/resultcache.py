@@ -24,8 +24,6 @@ other trajectories) must call `uncacheable()`.
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -35,6 +33,8 @@ from uuid import UUID
 import orjson
 from graphql import ExecutionResult, FieldNode, OperationDefinitionNode, OperationType
 from strawberry.extensions import SchemaExtension
+
+from decisionlog.lru import BoundedLRU
 
 if TYPE_CHECKING:
     from strawberry.types import ExecutionContext
@@ -82,38 +82,9 @@ class _Entry:
     states: tuple[State, ...]
 
 
-class ResultCache:
-    """A bounded LRU of results with the trajectory states they were computed from."""
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> _Entry | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: tuple[Any, ...], entry: _Entry) -> None:
-        with self._lock:
-            self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
-
-    def discard(self, key: tuple[Any, ...]) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-CACHE = ResultCache(int(os.environ.get(SIZE_VARIABLE) or DEFAULT_SIZE))
+# Results with the trajectory states they were computed from
+CACHE: BoundedLRU[tuple[Any, ...], _Entry] = BoundedLRU(
+    int(os.environ.get(SIZE_VARIABLE) or DEFAULT_SIZE))
 
 
 class StateResultCache(SchemaExtension):

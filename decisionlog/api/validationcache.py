@@ -10,13 +10,13 @@ cannot be reused by another document while the entry exists.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+
+from decisionlog.lru import BoundedLRU
 
 if TYPE_CHECKING:
     from graphql import DocumentNode, GraphQLError
@@ -30,9 +30,7 @@ _Entry = tuple["DocumentNode", Any, tuple[Any, ...], list["GraphQLError"]]
 class DocumentValidationCache(SchemaExtension):
     """Validates each parsed document once per schema and set of rules."""
 
-    _entries: OrderedDict[int, _Entry] = OrderedDict()
-    _lock = threading.Lock()
-    size = DEFAULT_SIZE
+    _entries: ClassVar[BoundedLRU[int, _Entry]] = BoundedLRU(DEFAULT_SIZE)
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -42,17 +40,11 @@ class DocumentValidationCache(SchemaExtension):
             return
         schema, rules = context.schema._schema, tuple(context.validation_rules)
         key = id(document)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
+        entry = self._entries.get(key)
         if (entry is None or entry[0] is not document or entry[1] is not schema
                 or entry[2] != rules):
             errors = validate_document(schema, document, rules)
-            with self._lock:
-                self._entries[key] = (document, schema, rules, errors)
-                while len(self._entries) > self.size:
-                    self._entries.popitem(last=False)
+            self._entries.put(key, (document, schema, rules, errors))
         else:
             errors = entry[3]
         context.pre_execution_errors = errors

@@ -8,15 +8,14 @@ holds at most `maxsize` key ids, least recently used first out.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from enum import Enum
 from typing import Final
 
 from decisionlog.auth.principal import Principal
 from decisionlog.auth.tokens import TokenRecord, TokenStore, split_token
+from decisionlog.lru import BoundedLRU
 
 DEFAULT_TTL_SECONDS = 5.0
 DEFAULT_MAXSIZE = 1024
@@ -39,10 +38,9 @@ class Authenticator:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.ttl = ttl
-        self.maxsize = maxsize
         self._clock = clock
-        self._cache: OrderedDict[str, tuple[float, TokenRecord | None]] = OrderedDict()
-        self._lock = threading.Lock()
+        # key id: (expiry time, record)
+        self._cache: BoundedLRU[str, tuple[float, TokenRecord | None]] = BoundedLRU(maxsize)
 
     def principal(self, token: str) -> Principal | None:
         """The principal of a valid, unrevoked token; None for anything else."""
@@ -59,27 +57,18 @@ class Authenticator:
         if parts is None:
             return None
         key_id, secret = parts
-        now = self._clock()
-        with self._lock:
-            entry = self._cache.get(key_id)
-            if entry is None or entry[0] <= now:
-                return NOT_CACHED
-            self._cache.move_to_end(key_id)
+        entry = self._cache.get(key_id)
+        if entry is None or entry[0] <= self._clock():
+            return NOT_CACHED
         return _principal(entry[1], secret)
 
     def _record(self, key_id: str) -> TokenRecord | None:
         now = self._clock()
-        with self._lock:
-            entry = self._cache.get(key_id)
-            if entry is not None and entry[0] > now:
-                self._cache.move_to_end(key_id)
-                return entry[1]
+        entry = self._cache.get(key_id)
+        if entry is not None and entry[0] > now:
+            return entry[1]
         record = self.store.by_key_id(key_id)
-        with self._lock:
-            self._cache[key_id] = (now + self.ttl, record)
-            self._cache.move_to_end(key_id)
-            while len(self._cache) > self.maxsize:
-                self._cache.popitem(last=False)
+        self._cache.put(key_id, (now + self.ttl, record))
         return record
 
 

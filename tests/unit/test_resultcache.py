@@ -56,7 +56,7 @@ def test_a_repeat_is_answered_from_the_cache_until_a_write(
     tid = _start(app)
     _add_member(app, tid, "Anna")
     first = _run(app, QUERY, {"id": tid})
-    [entry] = resultcache.CACHE._entries.values()
+    [entry] = resultcache.CACHE.values()
     assert entry.result.data == first
 
     # The repeat resolves nothing
@@ -90,7 +90,7 @@ def test_as_of_unknown_ids_and_other_root_fields_are_not_kept(app: DecisionLog) 
     assert _run(app, QUERY, {"id": unknown}) == {"trajectory": None}
     listing = "{ trajectories(first: 5) { totalCount } }"
     _run(app, listing, {})
-    assert len(resultcache.CACHE._entries) == 0
+    assert len(resultcache.CACHE) == 0
 
 
 def test_a_write_by_another_worker_is_seen(tmp_path: Path) -> None:
