@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from decisionlog.audit.stored import TopicKind, Topics, decode, event_classes_by_name
+from decisionlog.audit.stored import TopicKind, Topics, as_uuid, decode, event_classes_by_name
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -158,10 +158,8 @@ def _wanted(trajectory_id: str | UUID | None,
 
 
 def _normalised(trajectory_id: str | UUID) -> str:
-    try:
-        return str(trajectory_id if isinstance(trajectory_id, UUID) else UUID(trajectory_id))
-    except ValueError:
-        return str(trajectory_id)  # names no stored trajectory: the page comes back empty
+    # an id that is not a UUID names no stored trajectory: the page comes back empty
+    return str(as_uuid(trajectory_id) or trajectory_id)
 
 
 def _entry(app: Application[Any], position: int, stored: Any) -> AuditEntry:

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder
 
+from decisionlog.audit.stored import as_uuid
 from decisionlog.transcodings import register_entity_transcodings
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class AuditReader(Application[UUID]):
 
     def get_trajectory(self, trajectory_id: str | UUID) -> Trajectory | None:
         """The trajectory now (from its latest snapshot and events); None if unknown."""
-        uuid = _uuid(trajectory_id)
+        uuid = as_uuid(trajectory_id)
         if uuid is None:
             return None
         try:
@@ -45,19 +46,12 @@ class AuditReader(Application[UUID]):
     def history(self, trajectory_id: str | UUID, *, after: int = 0, limit: int | None = None,
                 up_to: int | None = None) -> Iterator[TrajectoryEvent]:
         """The trajectory's events, oldest first, after version `after`."""
-        uuid = _uuid(trajectory_id)
+        uuid = as_uuid(trajectory_id)
         if uuid is None:
             return iter(())
         events: Iterator[TrajectoryEvent] = iter(
             self.events.get(uuid, gt=after, lte=up_to, limit=limit))  # type: ignore[arg-type]
         return events
-
-
-def _uuid(trajectory_id: str | UUID) -> UUID | None:
-    try:
-        return trajectory_id if isinstance(trajectory_id, UUID) else UUID(trajectory_id)
-    except ValueError:
-        return None
 
 
 def open_reader(env: dict[str, str]) -> AuditReader:

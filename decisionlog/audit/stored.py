@@ -34,6 +34,14 @@ _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 _sha256 = hashlib.sha256
 
 
+def as_uuid(trajectory_id: str | UUID) -> UUID | None:
+    """The id as a UUID (a UUID as it is); None for a string that is not one."""
+    try:
+        return trajectory_id if isinstance(trajectory_id, UUID) else UUID(trajectory_id)
+    except ValueError:
+        return None
+
+
 def _json_value(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from decisionlog.audit.diagnose import Damage, Problem, first_damage, read_rows
 from decisionlog.audit.snapshots import check_latest_snapshot
-from decisionlog.audit.stored import TopicKind, Topics, genesis, link_ok
+from decisionlog.audit.stored import TopicKind, Topics, as_uuid, genesis, link_ok
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -142,7 +142,7 @@ def verify(
     Rows appended while the whole store is verified are left for the next run.
     """
     if trajectory_id is not None:
-        uuid = trajectory_id if isinstance(trajectory_id, UUID) else _uuid(trajectory_id)
+        uuid = as_uuid(trajectory_id)
         if uuid is None:
             return VerificationReport()
         wanted = {k: v for k, v in (anchors or {}).items() if k == str(uuid)}
@@ -213,20 +213,13 @@ def _report(app: Application[Any], fast: _Pass, *, snapshots: bool) -> Verificat
 
 def _diagnosed(app: Application[Any], trajectory_id: UUID | str, broken_at: int
                ) -> TrajectoryVerification:
-    uuid = trajectory_id if isinstance(trajectory_id, UUID) else _uuid(trajectory_id)
+    uuid = as_uuid(trajectory_id)
     rows = [] if uuid is None else read_rows(app, uuid)
     damage, intact, head = first_damage(trajectory_id, rows)
     if damage is None:  # intact in version order, so it was out of commit order
         damage = Damage(broken_at, Problem.REORDERED,
                         f"Version {broken_at} is out of commit order in the store.")
     return TrajectoryVerification(str(trajectory_id), len(rows), intact, head, damage)
-
-
-def _uuid(value: str | UUID) -> UUID | None:
-    try:
-        return value if isinstance(value, UUID) else UUID(value)
-    except ValueError:
-        return None
 
 
 def summary_lines(report: VerificationReport) -> Sequence[str]:
