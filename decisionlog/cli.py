@@ -13,6 +13,7 @@ from decisionlog.cli_audit import add_audit_commands
 from decisionlog.cli_rebuild import add_rebuild_command
 from decisionlog.cli_tokens import add_token_commands
 from decisionlog.config import (
+    DATABASE_HELP,
     DATABASE_URL_VARIABLE,
     DatabaseURLError,
     database_url,
@@ -86,8 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the GraphQL service")
-    serve.add_argument("--database", help=f"database URL (default: ${DATABASE_URL_VARIABLE} "
-                                          "or sqlite:///decisionlog.db)")
+    serve.add_argument("--database", help=DATABASE_HELP)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1,

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
-from decisionlog.config import DATABASE_URL_VARIABLE, Database, database_url, parse_database_url
+from decisionlog.config import DATABASE_HELP, Database, database_url, parse_database_url
 
 if TYPE_CHECKING:
     from decisionlog.audit.reader import AuditReader
 
-DATABASE_HELP = f"database URL (default: ${DATABASE_URL_VARIABLE} or sqlite:///decisionlog.db)"
 REDRAW_SECONDS = 0.2
 
 

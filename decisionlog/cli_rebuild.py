@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from decisionlog.config import DATABASE_URL_VARIABLE, database_url, parse_database_url
+from decisionlog.config import DATABASE_HELP, database_url, parse_database_url
 
 BAR_WIDTH = 30
 PLAIN_INTERVAL = 5.0  # seconds between progress lines when not on a terminal
@@ -19,9 +19,7 @@ def add_rebuild_command(commands: Any) -> None:
         "rebuild", help="rebuild every read model from the event log",
         description="Drop the read models and replay the event log into them. An "
                     "interrupted rebuild is resumed, unless --restart.")
-    rebuild.add_argument("--database", help=f"database URL (default: "
-                                            f"${DATABASE_URL_VARIABLE} or "
-                                            "sqlite:///decisionlog.db)")
+    rebuild.add_argument("--database", help=DATABASE_HELP)
     rebuild.add_argument("--batch-size", type=int, default=2000,
                          help="events per transaction (default: 2000)")
     rebuild.add_argument("--restart", action="store_true",

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from decisionlog.auth import ROLES, TokenError, token_store
-from decisionlog.config import DATABASE_URL_VARIABLE, database_url, parse_database_url
+from decisionlog.config import DATABASE_HELP, database_url, parse_database_url
 
 if TYPE_CHECKING:
     from decisionlog.application import DecisionLog
@@ -84,8 +84,7 @@ def add_token_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     token = commands.add_parser("token", help="create, list and revoke access tokens")
     actions = token.add_subparsers(dest="token_command", required=True)
     database = argparse.ArgumentParser(add_help=False)
-    database.add_argument("--database", help=f"database URL (default: ${DATABASE_URL_VARIABLE} "
-                                             "or sqlite:///decisionlog.db)")
+    database.add_argument("--database", help=DATABASE_HELP)
 
     create = actions.add_parser("create", parents=[database],
                                 help="make a token and print it (once: only a hash is kept)")

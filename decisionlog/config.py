@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///decisionlog.db"
 DATABASE_URL_VARIABLE = "DECISIONLOG_DATABASE_URL"
+DATABASE_HELP = f"database URL (default: ${DATABASE_URL_VARIABLE} or {DEFAULT_DATABASE_URL})"
 POSTGRES_OPTIONS = frozenset({"schema"})
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL truncates longer names
 
