@@ -179,7 +179,7 @@ class VerifyProgress:
             text += " events"
         text += f" {rate:,.0f} events/s"
         if total and rate > 0:
-            text += f" ETA {_clock(max(total - done, 0) / rate)}"
+            text += f" ETA {clock(max(total - done, 0) / rate)}"
         self.stream.write(f"\r{text}\x1b[K")
         self.stream.flush()
         self.drawn = True
@@ -190,7 +190,8 @@ class VerifyProgress:
             self.stream.flush()
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+    """A duration as H:MM:SS (for progress lines)."""
     minutes, secs = divmod(int(seconds + 0.5), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}"

@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from decisionlog.cli_audit import clock
 from decisionlog.config import DATABASE_HELP, database_url, parse_database_url
 
 BAR_WIDTH = 30
@@ -62,7 +63,7 @@ class ProgressBar:
         eta = report.eta_seconds
         text = (f"{done:,}/{report.last_position:,} "
                 f"{report.events_per_second:,.0f} events/s "
-                f"ETA {_clock(eta) if eta is not None else '?'}")
+                f"ETA {clock(eta) if eta is not None else '?'}")
         if self.tty:
             filled = int(BAR_WIDTH * min(done / total, 1.0))
             bar = "#" * filled + "-" * (BAR_WIDTH - filled)
@@ -76,9 +77,3 @@ class ProgressBar:
     def finish(self) -> None:
         if self.drawn:
             self.stream.write("\n")
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
