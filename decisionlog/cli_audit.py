@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
+from decisionlog.audit import EXPORT_FORMATS
 from decisionlog.config import DATABASE_HELP, Database, database_url, parse_database_url
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def add_audit_commands(commands: Any) -> None:
         description="Write a trajectory's decision register (markdown) or every event with "
                     "its digests (jsonl, verifiable offline with offline_verify.py).")
     export.add_argument("--trajectory", metavar="ID", required=True)
-    export.add_argument("--format", choices=("markdown", "jsonl"), required=True)
+    export.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     export.add_argument("--database", help=DATABASE_HELP)
     export.set_defaults(handler=_export)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from decisionlog.audit import EXPORT_FORMATS
 from decisionlog.audit.register import render_register
 from decisionlog.domain.errors import TrajectoryNotFoundError
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from decisionlog.domain.events import TrajectoryEvent
     from decisionlog.domain.trajectory import Trajectory
 
-EXPORT_FORMATS = ("markdown", "jsonl")
 PAGE_SIZE = 1_000
 
 
@@ -57,12 +57,13 @@ def export_markdown(app: TrajectorySource, trajectory_id: str | UUID) -> str:
 
 
 def export(app: TrajectorySource, trajectory_id: str | UUID, export_format: str) -> Iterator[str]:
-    """The export in `export_format` ("markdown" or "jsonl"), as lines to write out."""
+    """The export in `export_format` (one of `EXPORT_FORMATS`), as lines to write out."""
     if export_format == "jsonl":
         return export_jsonl(app, trajectory_id)
     if export_format == "markdown":
         return iter(export_markdown(app, trajectory_id).splitlines())
-    raise ValueError(f"Unknown export format {export_format!r}: use markdown or jsonl.")
+    raise ValueError(f"Unknown export format {export_format!r}: use "
+                     f"{' or '.join(EXPORT_FORMATS)}.")
 
 
 def _trajectory(app: TrajectorySource, trajectory_id: str | UUID) -> Trajectory:
