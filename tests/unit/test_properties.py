@@ -45,6 +45,7 @@ from decisionlog.domain.errors import (
     VersionConflictError,
 )
 from decisionlog.domain.trajectory import Trajectory
+from decisionlog.domain.values import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH
 
 # (examples, steps per example) for the in-memory and the SQLite machine.
 PROFILES: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
@@ -62,9 +63,12 @@ DOMAIN_NAMES = ["Programme design", "Budget", "budget ", "Participant selection"
                 "Unity and difference", "The process design"]
 TITLES = ["Keep two cultures", "Gideon's band builds it", "Front end only"]
 ROLES = ["client", "programme manager", "learning facilitator"]
-BAD_TEXT = ["", "  ", "x" * 201]
-LONG_NOTE = "x" * 2001
-LONG_TEXT = "x" * 10_001
+# Values each kind of text must refuse (limits: decisionlog.domain.values).
+LONG_NAME = "x" * (MAX_NAME_LENGTH + 1)
+LONG_NOTE = "x" * (MAX_NOTE_LENGTH + 1)
+LONG_TEXT = "x" * (MAX_TEXT_LENGTH + 1)
+BAD_NAME = ["", "  ", LONG_NAME]  # required, at most MAX_NAME_LENGTH: names, roles, titles
+BAD_STATEMENT = ["", "  ", LONG_TEXT]  # required, at most MAX_TEXT_LENGTH
 KEYS = [None] * 12 + ["k1", "k2", "k3", "k4", "k5", "s1"]  # s1 also starts trajectories
 
 
@@ -109,6 +113,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
         self.closed: set[UUID] = set()
         self.versions: dict[UUID, int] = {}  # the version each trajectory should be at
         self.field = self.bad_field = 0  # which input of the current command is made bad
+        self.bad_drawn = False  # whether the current command got a bad value
         # (trajectory, key) -> (command, inputs, first result), for keyed commands that applied
         self.keyed: dict[tuple[UUID, str], tuple[str, dict[str, Any], CommandResult]] = {}
         self.started: dict[tuple[str, str], tuple[str, UUID]] = {}
@@ -129,9 +134,15 @@ class DecisionLogMachine(RuleBasedStateMachine):
         return list(self.app.events.get(tid))  # type: ignore[arg-type]
 
     def either(self, data: st.DataObject, good: list[Any], bad: list[Any]) -> Any:
-        """One of the good values, or of the bad ones if this is the command's bad field."""
+        """One of the good values, or of the bad ones if this is the command's bad field.
+
+        Every bad value must make the command fail, whatever the other inputs are.
+        """
         self.field += 1
-        return data.draw(st.sampled_from(bad if self.field == self.bad_field else good))
+        if self.field == self.bad_field:
+            self.bad_drawn = True
+            return data.draw(st.sampled_from(bad))
+        return data.draw(st.sampled_from(good))
 
     def pick(self, data: st.DataObject, kind: str, tid: UUID) -> str:
         """Mostly a known id of the kind; now and then an unknown one or one of another kind."""
@@ -147,9 +158,12 @@ class DecisionLogMachine(RuleBasedStateMachine):
             return ids
         return [self.pick(data, kind, tid) for _ in range(data.draw(st.integers(0, 2)))]
 
-    def moment(self, data: st.DataObject) -> datetime | None:
+    def moment(self, data: st.DataObject, *, future_allowed: bool = False) -> datetime | None:
         now = datetime.now(UTC)
-        which = self.either(data, ["none", "none", "past", "long ago"], ["future", "naive"])
+        good, bad = ["none", "none", "past", "long ago"], ["future", "naive"]
+        if future_allowed:
+            good, bad = [*good, "future"], ["naive"]
+        which = self.either(data, good, bad)
         return {
             "none": None,
             "past": now - timedelta(seconds=data.draw(st.integers(0, 3600))),
@@ -162,6 +176,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
         """A random command and its inputs; about one in four has one bad field."""
         self.field = 0
         self.bad_field = data.draw(st.integers(1, 8)) if rarely(data, 4) else 0
+        self.bad_drawn = False
         known = self.known[tid]
         names = ["add_member", "define_domain"] * 2
         if known["member"] and known["domain"]:
@@ -180,11 +195,11 @@ class DecisionLogMachine(RuleBasedStateMachine):
         if rarely(data, 150):
             name = "close"  # closing ends a trajectory's run: keep it rare
 
-        def text(good: list[str]) -> str:
-            return str(self.either(data, good, BAD_TEXT))
+        def text(good: list[str], bad: list[str] = BAD_NAME) -> str:
+            return str(self.either(data, good, bad))
 
-        def reason() -> str | None:
-            value: str | None = self.either(data, [None, "Because"], [" ", LONG_NOTE])
+        def reason() -> str | None:  # a blank note counts as none
+            value: str | None = self.either(data, [None, "Because", " "], [LONG_NOTE])
             return value
 
         inputs: dict[str, Any]
@@ -194,7 +209,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
                           membership=self.either(data, ["CORE", "SPECIALIST"], ["GUEST"]))
         elif name == "change_member":
             inputs = dict(member_id=self.pick(data, "member", tid),
-                          role=self.either(data, [*ROLES, None], [" "]),
+                          role=self.either(data, [*ROLES, None, " "], [LONG_NAME]),
                           membership=self.either(data, [None, "CORE", "SPECIALIST"], ["x"]))
         elif name == "remove_member":
             inputs = dict(member_id=self.pick(data, "member", tid), reason=reason())
@@ -213,7 +228,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
                 right=self.either(data, ["DECIDES", "DECIDES", "ADVISES", "INFORMED"],
                                   ["VETO"]),
                 condition=self.either(data, [None, None, "above 10k euro"], [LONG_NOTE]),
-                effective_from=self.moment(data),
+                effective_from=self.moment(data, future_allowed=True),
             )
         elif name == "revoke_right":
             inputs = dict(right_id=self.pick(data, "right", tid), reason=reason())
@@ -221,7 +236,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
             supersede = data.draw(st.integers(0, 3)) == 0 and bool(known["decision"])
             inputs = dict(
                 domain_id=self.pick(data, "domain", tid), title=text(TITLES),
-                statement=text(["We keep both."]),
+                statement=text(["We keep both."], BAD_STATEMENT),
                 decided_by=self.pick_many(data, "member", tid),
                 consulted=self.pick_many(data, "member", tid)
                 if data.draw(st.booleans()) else [],
@@ -331,6 +346,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
             assert result == CommandResult(tid, first[2].version, first[2].result_id,
                                            repeated=True)
             return
+        assert not self.bad_drawn, ("a command with a bad value applied", name, inputs,
+                                    expected)
         assert tid not in self.closed, "a closed trajectory accepted a change"
         assert expected is None or expected == before
         assert (result.trajectory_id, result.version, result.repeated) == (
