@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Mapper
 
+from decisionlog.application import DecisionLog
 from decisionlog.audit.reader import open_reader
 from decisionlog.audit.verify import verify
 from decisionlog.config import parse_database_url
@@ -21,6 +24,16 @@ def _snapshot_states(path: Path) -> list[bytes]:
     with sqlite3.connect(path) as connection:
         return [bytes(row[0]) for row in connection.execute(
             f"SELECT state FROM {SNAPSHOTS_TABLE} ORDER BY originator_version")]
+
+
+def _from_events(app: DecisionLog, trajectory_id: UUID, version: int | None = None
+                 ) -> Trajectory:
+    """The trajectory rebuilt from its stored events alone, never from a snapshot."""
+    rebuilt: Any = None
+    for event in app.events.get(trajectory_id, lte=version):
+        rebuilt = event.mutate(rebuilt)
+    assert isinstance(rebuilt, Trajectory)
+    return rebuilt
 
 
 def _serves_and_verifies(path: Path, trajectory: Trajectory, at_21: Trajectory) -> None:
@@ -46,8 +59,9 @@ def test_old_and_new_snapshots_load_the_state_the_events_give(tmp_path: Path) ->
     try:
         merger = merger_story(app)
         app.take_snapshot(merger, version=21)
-        replayed = app.repository.get(merger)
-        at_21 = app.repository.get(merger, version=21)
+        replayed = _from_events(app, merger)
+        at_21 = _from_events(app, merger, version=21)
+        assert (at_21.version, replayed.version) == (21, 22)
     finally:
         app.close()
     (new,) = _snapshot_states(path)
