@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from decisionlog.application import DecisionLog
 from decisionlog.config import parse_database_url
 from decisionlog.domain.trajectory import Trajectory
@@ -39,7 +41,8 @@ def _trajectory_with_snapshot(app: DecisionLog) -> Trajectory:
     return trajectory
 
 
-def test_snapshots_live_in_a_rowid_table_and_are_used(tmp_path: Path) -> None:
+def test_snapshots_live_in_a_rowid_table_and_are_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "log.db"
     app = _open(path)
     try:
@@ -48,13 +51,25 @@ def test_snapshots_live_in_a_rowid_table_and_are_used(tmp_path: Path) -> None:
         app.close()
     assert "WITHOUT ROWID" not in _table_sql(path).upper()
 
-    # Reopened: the trajectory comes from its snapshot, equal to the one replayed
+    # Reopened: the trajectory comes from its snapshot, equal to the one replayed; only
+    # events after the snapshot's version are read (here none)
     app = _open(path)
     try:
         assert app.snapshots is not None
         assert [s.originator_version for s in app.snapshots.get(trajectory.id)] == [6]
+        assert app.repository.event_store is app.events
+        reads: list[tuple[Any, Any, int]] = []
+        read = app.events.get
+
+        def spy(originator_id: Any, **kwargs: Any) -> list[Any]:
+            found = list(read(originator_id, **kwargs))
+            reads.append((kwargs.get("gt"), kwargs.get("lte"), len(found)))
+            return found
+
+        monkeypatch.setattr(app.events, "get", spy)
         reloaded = app.get_trajectory(trajectory.id)
         assert reloaded is not None and reloaded.__dict__ == trajectory.__dict__
+        assert reads == [(6, None, 0)]
     finally:
         app.close()
 
