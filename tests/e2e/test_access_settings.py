@@ -101,9 +101,15 @@ def run_over_websocket(server: Server, payload: dict[str, Any] | None,
 
 
 def test_a_websocket_authenticates_in_connection_init(server: Server) -> None:
+    client = server.client(server.facilitator_token)
+    start(client)
+    known = client.execute("{ trajectories { totalCount } }")["trajectories"]["totalCount"]
+    assert known >= 1
     result = run_over_websocket(server, {"Authorization": f"Bearer {server.facilitator_token}"},
                                 "{ trajectories { totalCount } }")
+    assert "errors" not in result, result
     assert result["data"]["trajectories"]["totalCount"] >= 0
+    assert result == {"data": {"trajectories": {"totalCount": known}}}
 
 
 @pytest.mark.parametrize("payload", [None, {"Authorization": "Bearer dl_nonsense"},
