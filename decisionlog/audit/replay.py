@@ -29,7 +29,7 @@ class ExportDamagedError(ValueError):
         self.reason = reason
 
 
-def replay_jsonl(lines: Iterable[str], *, check_chain: bool = True) -> Trajectory:
+def replay_jsonl(lines: Iterable[str]) -> Trajectory:
     """The trajectory a jsonl export of one trajectory describes, as of its last line."""
     classes = event_classes_by_name()
     trajectory: Trajectory | None = None
@@ -40,8 +40,7 @@ def replay_jsonl(lines: Iterable[str], *, check_chain: bool = True) -> Trajector
         record = _record(number, line)
         if trajectory is None:
             previous = chain.genesis_digest(str(record.get("trajectoryId")))
-        if check_chain:
-            _check(number, record, previous, 1 if trajectory is None else trajectory.version + 1)
+        _check(number, record, previous, 1 if trajectory is None else trajectory.version + 1)
         event = _event(number, record, classes)
         try:
             trajectory = event.mutate(trajectory)
