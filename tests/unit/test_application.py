@@ -28,6 +28,7 @@ from decisionlog.domain.errors import (
 )
 from decisionlog.domain.trajectory import Trajectory
 from tests.backends import BACKENDS, fresh_database
+from tests.unit.helpers import replay, stored
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 SMALL_POOL = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "4"}  # ignored by SQLite
@@ -87,18 +88,6 @@ def add_member(app: DecisionLog, trajectory_id: UUID, name: str = "Ada", **kw: A
                ) -> CommandResult:
     return run(app, trajectory_id, "add_member", name=name, role="client", side="CLIENT",
                membership="CORE", **kw)
-
-
-def stored(app: DecisionLog, trajectory_id: UUID) -> list[events.TrajectoryEvent]:
-    return list(app.events.get(trajectory_id))  # type: ignore[arg-type]
-
-
-def replay(stream: list[events.TrajectoryEvent]) -> Trajectory:
-    aggregate: Any = None
-    for event in stream:
-        aggregate = event.mutate(aggregate)
-    assert isinstance(aggregate, Trajectory)
-    return aggregate
 
 
 # Writing: one event per command

@@ -37,6 +37,7 @@ from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 from decisionlog.readmodels import rebuild
 from tests.integration.scenario import dump_views
+from tests.unit.helpers import replay, stored
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 BY = "facilitator"
@@ -114,22 +115,10 @@ def start(app: DecisionLog, key: str) -> UUID:
                                 recorded_by=BY, idempotency_key=key).trajectory_id
 
 
-def stored(app: DecisionLog, tid: UUID) -> list[events.TrajectoryEvent]:
-    return list(app.events.get(tid))  # type: ignore[arg-type]
-
-
 def comparable(stream: list[events.TrajectoryEvent]) -> list[tuple[Any, ...]]:
     """What an event says, without when it was recorded (nor the digests, which cover it)."""
     return [(type(e).__name__, e.originator_version, e.recorded_by, e.idempotency_key,
              e.input_digest, e.data()) for e in stream]
-
-
-def replay(stream: list[events.TrajectoryEvent]) -> Trajectory:
-    aggregate: Any = None
-    for event in stream:
-        aggregate = event.mutate(aggregate)
-    assert isinstance(aggregate, Trajectory)
-    return aggregate
 
 
 def check_consistent(app: DecisionLog, tid: UUID) -> None:

@@ -46,6 +46,7 @@ from decisionlog.domain.errors import (
 )
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH
+from tests.unit.helpers import replay, stored
 
 # (examples, steps per example) for the in-memory and the SQLite machine.
 PROFILES: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
@@ -87,13 +88,6 @@ def rarely(data: st.DataObject, one_in: int) -> bool:
     return bool(data.draw(st.integers(0, one_in - 1)) == one_in // 2)
 
 
-def replay(stream: list[events.TrajectoryEvent]) -> Trajectory | None:
-    aggregate: Any = None
-    for event in stream:
-        aggregate = event.mutate(aggregate)
-    return aggregate  # type: ignore[no-any-return]
-
-
 class DecisionLogMachine(RuleBasedStateMachine):
     """Random commands on a few trajectories of one `DecisionLog`."""
 
@@ -131,7 +125,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
     # Helpers
 
     def stored(self, tid: UUID) -> list[events.TrajectoryEvent]:
-        return list(self.app.events.get(tid))  # type: ignore[arg-type]
+        return stored(self.app, tid)
 
     def either(self, data: st.DataObject, good: list[Any], bad: list[Any]) -> Any:
         """One of the good values, or of the bad ones if this is the command's bad field.
@@ -370,7 +364,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
         tid = data.draw(st.sampled_from(self.trajectories))
         version = data.draw(st.integers(0, self.versions[tid]))
         stream = list(self.app.history(tid, up_to=version))
-        assert self.app.get_trajectory(tid, version=version) == replay(stream)
+        assert self.app.get_trajectory(tid, version=version) == (
+            replay(stream) if stream else None)
 
     @rule()
     def restart(self) -> None:
@@ -395,10 +390,10 @@ class DecisionLogMachine(RuleBasedStateMachine):
             assert live.version == self.versions[tid]
             assert replay(stream) == live
             previous = chain.genesis_digest(tid)  # and the hash chain links up
-            for stored in stream:
-                assert stored.previous_digest == previous
-                assert stored.digest == chain.record_digest(stored.chain_record())
-                previous = stored.digest
+            for event in stream:
+                assert event.previous_digest == previous
+                assert event.digest == chain.record_digest(event.chain_record())
+                previous = event.digest
 
 
 class SQLiteDecisionLogMachine(DecisionLogMachine):

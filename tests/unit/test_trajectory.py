@@ -50,6 +50,7 @@ from decisionlog.domain.values import (
     Side,
     TrajectoryStatus,
 )
+from tests.unit.helpers import replay
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 BY = Provenance("facilitator")
@@ -166,15 +167,6 @@ def refused(t: Trajectory, error: type[DecisionLogError], code: str,
     assert t.pending_events == []
     assert t.version == version
     assert t.__dict__ == state
-
-
-def replayed(stream: list[events.TrajectoryEvent]) -> Trajectory:
-    """A trajectory rebuilt from its events alone."""
-    rebuilt: Any = None
-    for event in stream:
-        rebuilt = event.mutate(rebuilt)
-    assert isinstance(rebuilt, Trajectory)
-    return rebuilt
 
 
 class Team:
@@ -952,4 +944,4 @@ def test_every_command_triggers_one_event_and_replay_rebuilds_the_same_state() -
     stream = t.collect_events()
     assert len(stream) == before + 11
     assert [e.originator_version for e in stream] == list(range(1, t.version + 1))
-    assert replayed(stream) == t  # type: ignore[arg-type]
+    assert replay(stream) == t  # type: ignore[arg-type]
