@@ -9,7 +9,6 @@ dropped afterwards.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -18,8 +17,7 @@ import pytest
 
 from decisionlog.application import DecisionLog
 from decisionlog.config import parse_database_url
-
-POSTGRES_URL_VARIABLE = "DECISIONLOG_TEST_POSTGRES_URL"
+from tests.backends import BACKENDS, admin, postgres_url, require_postgres
 
 
 class Backend:
@@ -39,7 +37,7 @@ class Backend:
             return parse_database_url(f"sqlite:///{path}").env
         assert self.postgres_url is not None
         schema = f"t_{uuid4().hex[:16]}"
-        self._admin(f'CREATE SCHEMA "{schema}"')
+        admin(self.postgres_url, f'CREATE SCHEMA "{schema}"')
         self.schemas.append(schema)
         env = dict(parse_database_url(self.postgres_url).env)
         env.update(POSTGRES_SCHEMA=schema, POSTGRES_POOL_SIZE="2", POSTGRES_MAX_OVERFLOW="4")
@@ -72,23 +70,14 @@ class Backend:
             app.close()
         self.apps.clear()
         for schema in self.schemas:
-            self._admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            assert self.postgres_url is not None
+            admin(self.postgres_url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         self.schemas.clear()
 
-    def _admin(self, statement: str) -> None:
-        import psycopg
 
-        assert self.postgres_url is not None
-        with psycopg.connect(self.postgres_url, autocommit=True) as connection:
-            connection.execute(statement.encode())
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if request.param == "postgres" and not url:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_URL_VARIABLE} "
-                    "(postgresql://user:password@host:port/db); `.ci/run` sets it")
+    url = require_postgres() if request.param == "postgres" else postgres_url()
     made = Backend(str(request.param), tmp_path, url)
     yield made
     made.close()
