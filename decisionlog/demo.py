@@ -29,8 +29,9 @@ def seed_demo(app: DecisionLog) -> str:
         return str(tid)
 
     def run(command_name: str, /, **kwargs: Any) -> str:
-        def command(t: Trajectory, p: Any) -> str:
-            return str(getattr(t, command_name)(provenance=p, **kwargs))
+        def command(t: Trajectory, p: Any) -> str | None:
+            made: str | None = getattr(t, command_name)(provenance=p, **kwargs)
+            return made
         result = app.execute(tid, command, recorded_by=DEMO_RECORDER, name=command_name,
                              inputs={})
         return result.result_id or ""
@@ -73,16 +74,16 @@ def seed_demo(app: DecisionLog) -> str:
     run("grant_right", domain_id=process, member_id=None, role="client sponsor",
         right="INFORMED", condition=None)
 
-    frame = run("record_decision", domain_id=balance, kind="FRAME", scale="LARGE",
-                title="Unity in the frame, difference in the practice",
-                statement="The programme builds one leadership language, and each former "
-                          "organisation keeps its own way of advising clients.",
-                rationale="Uniformity that is too thick does no justice to the value of "
-                          "the differences.",
-                options_considered=["Full uniformity", "Keep both cultures apart",
-                                    "Common frame, local practice"],
-                decided_by=[ines], consulted=[henk, sara],
-                decided_at=weeks_ago + timedelta(days=2))
+    run("record_decision", domain_id=balance, kind="FRAME", scale="LARGE",
+        title="Unity in the frame, difference in the practice",
+        statement="The programme builds one leadership language, and each former "
+                  "organisation keeps its own way of advising clients.",
+        rationale="Uniformity that is too thick does no justice to the value of "
+                  "the differences.",
+        options_considered=["Full uniformity", "Keep both cultures apart",
+                            "Common frame, local practice"],
+        decided_by=[ines], consulted=[henk, sara],
+        decided_at=weeks_ago + timedelta(days=2))
     band = run("record_decision", domain_id=design, title="Start with a Gideon's band",
                statement="A small ad-hoc group builds the first module by doing, not on "
                          "paper.",
@@ -107,5 +108,4 @@ def seed_demo(app: DecisionLog) -> str:
         title="Organisation B's intake form became the standard",
         statement="Everyone now uses the intake form of former organisation B.",
         surfaced_by=sara, scale="SMALL")
-    del frame
     return str(tid)
