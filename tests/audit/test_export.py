@@ -6,7 +6,6 @@ import ast
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -16,21 +15,10 @@ from decisionlog.application import DecisionLog
 from decisionlog.audit import offline_verify
 from decisionlog.audit.export import export, export_jsonl, export_markdown
 from decisionlog.audit.replay import ExportDamagedError, replay_jsonl
-from decisionlog.config import parse_database_url
 from decisionlog.domain.errors import TrajectoryNotFoundError
 from tests.audit.helpers import merger_story
-from tests.backends import BACKENDS, fresh_database
 
 SCRIPT = Path(offline_verify.__file__)
-
-
-@pytest.fixture(params=BACKENDS)
-def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionLog]:
-    """A fresh application on a SQLite file or a PostgreSQL schema."""
-    with fresh_database(request.param, tmp_path, prefix="audit") as url:
-        log = DecisionLog(env=parse_database_url(url).env)
-        yield log
-        log.close()
 
 
 @pytest.fixture

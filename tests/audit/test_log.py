@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID
 
 import pytest
 
 from decisionlog.application import DecisionLog
 from decisionlog.audit.log import AuditPage, audit_log, decode_cursor, encode_cursor
-from decisionlog.config import parse_database_url
 from tests.audit.helpers import merger_story, run, small_story
-from tests.backends import BACKENDS, fresh_database
-
-
-@pytest.fixture(params=BACKENDS)
-def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionLog]:
-    """A fresh application on a SQLite file or a PostgreSQL schema."""
-    with fresh_database(request.param, tmp_path, prefix="audit") as url:
-        log = DecisionLog(env=parse_database_url(url).env)
-        yield log
-        log.close()
 
 
 def everything(app: DecisionLog, **filters: object) -> list[tuple[str, int]]:
