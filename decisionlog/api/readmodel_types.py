@@ -70,17 +70,18 @@ class TrajectoryStandIn:
 
 def trajectory_node(app: DecisionLog, row: TrajectoryRow) -> Trajectory:
     """A `Trajectory` node for a row of the trajectory list."""
-    stand_in = TrajectoryStandIn(
+    return lazy_trajectory(
         app, row.id, version=row.version, name=row.name, client=row.client,
         description=row.description, status=row.status, created_on=row.started_at,
         modified_on=row.updated_at)
-    return trajectory_type(cast("TrajectoryAggregate", stand_in))
 
 
-def lazy_trajectory(app: DecisionLog, trajectory_id: str, **known: Any) -> Trajectory:
-    """A `Trajectory` node (now) of which only `known` fields are answered unloaded."""
+def lazy_trajectory(app: DecisionLog, trajectory_id: str, *, version: int | None = None,
+                    **known: Any) -> Trajectory:
+    """A `Trajectory` node (now, or as of `version`) of which only `known` fields are
+    answered unloaded."""
     return trajectory_type(cast("TrajectoryAggregate", TrajectoryStandIn(
-        app, trajectory_id, **known)))
+        app, trajectory_id, version=version, **known)))
 
 
 def selects(info: Info, name: str) -> bool:
