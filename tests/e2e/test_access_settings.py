@@ -15,7 +15,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.backends import BACKENDS, fresh_database
-from tests.e2e.client import GraphQLClient, Server
+from tests.e2e.client import Server
+from tests.e2e.helpers import start
 
 CACHE_SECONDS = 0.5
 
@@ -38,12 +39,6 @@ def open_server(request: pytest.FixtureRequest,
             yield running
         finally:
             running.close()
-
-
-def start(client: GraphQLClient) -> str:
-    result = client.mutate("startTrajectory", {"name": "Open"},
-                           "... on TrajectoryPayload { trajectory { id } }")
-    return str(result["trajectory"]["id"])
 
 
 def test_anonymous_callers_read_everything_and_change_nothing(open_server: Server) -> None:
