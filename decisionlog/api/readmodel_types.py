@@ -167,8 +167,10 @@ class DecisionSummary:
                                   "trajectory).")
     def decision(self, info: Info) -> Decision | None:
         aggregate = info.context.app.get_trajectory(self._row.trajectory_id)
-        found = None if aggregate is None else aggregate.decisions.get(self._row.id)
-        return None if aggregate is None or found is None else Decision.of(aggregate, found)
+        if aggregate is None:
+            return None
+        found = aggregate.decisions.get(self._row.id)
+        return None if found is None else Decision.of(aggregate, found)
 
 
 @strawberry.type(description=(
