@@ -13,7 +13,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -33,7 +32,7 @@ from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 from decisionlog.storage import DecisionLogStorage
 
-__all__ = ["Command", "CommandRequest", "CommandResult", "DecisionLog", "TrajectoryPage"]
+__all__ = ["Command", "CommandRequest", "CommandResult", "DecisionLog"]
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:decisionlog:idempotency")
 # Without an expected version, a change that lost the race to save (another worker saved
@@ -43,15 +42,6 @@ IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:decisionlog:idempotency")
 MAX_UNCONDITIONAL_ATTEMPTS = 40
 RETRY_PAUSE_SECONDS = 0.001
 RETRY_PAUSE_CAP = 0.032
-
-
-@dataclass(frozen=True)
-class TrajectoryPage:
-    """A page of trajectories in the order they were started."""
-
-    trajectories: list[tuple[int, Trajectory]]
-    has_next_page: bool
-    total_count: int
 
 
 class DecisionLog(DecisionLogStorage):
@@ -285,16 +275,6 @@ class DecisionLog(DecisionLogStorage):
         events: Iterable[TrajectoryEvent] = self.events.get(
             uuid, gt=after, lte=up_to, limit=limit)  # type: ignore[assignment]
         return iter(events)
-
-    def list_trajectories(self, *, first: int, after: int = 0) -> TrajectoryPage:
-        """Trajectories in the order they were started, keyed by their position in the log.
-
-        Positions and count come from the read model; `readmodels.trajectories` gives
-        the rows without loading aggregates, with filters.
-        """
-        page = self.readmodels.trajectories(first=first, after=after)
-        loaded = [(row.position, self._load(parse_id(row.id))) for row in page.rows]
-        return TrajectoryPage(loaded, page.has_next_page, page.total_count or 0)
 
     # Helpers
 

@@ -287,7 +287,7 @@ def test_start_trajectory_idempotency_is_scoped_to_the_caller(app: DecisionLog) 
     with pytest.raises(IdempotencyKeyReusedError):
         app.start_trajectory(name="Another", client=None, description=None,
                              recorded_by="ann", idempotency_key="s")
-    assert app.list_trajectories(first=10).total_count == 2
+    assert app.readmodels.trajectories(first=10).total_count == 2
 
 
 def test_start_key_does_not_clash_with_the_same_key_on_a_command(app: DecisionLog) -> None:
@@ -372,7 +372,7 @@ def test_history_pages_oldest_first(app: DecisionLog) -> None:
     ]
 
 
-def test_list_trajectories_pages_in_the_order_started(app: DecisionLog) -> None:
+def test_the_trajectory_list_pages_in_the_order_started(app: DecisionLog) -> None:
     ids = []
     for i in range(5):
         ids.append(start(app, f"T{i}"))
@@ -381,23 +381,23 @@ def test_list_trajectories_pages_in_the_order_started(app: DecisionLog) -> None:
     after = 0
     pages = 0
     while True:
-        page = app.list_trajectories(first=2, after=after)
+        page = app.readmodels.trajectories(first=2, after=after)
         assert page.total_count == 5
-        seen += [t.id for _, t in page.trajectories]
+        seen += [UUID(row.id) for row in page.rows]
         pages += 1
         if not page.has_next_page:
             break
-        after = page.trajectories[-1][0]
+        after = page.rows[-1].position
     assert seen == ids
     assert pages == 3
-    last = app.list_trajectories(first=10)
-    assert (len(last.trajectories), last.has_next_page) == (5, False)
-    assert [t.version for _, t in last.trajectories] == [2] * 5
+    last = app.readmodels.trajectories(first=10)
+    assert (len(last.rows), last.has_next_page) == (5, False)
+    assert [row.version for row in last.rows] == [2] * 5
 
 
-def test_list_trajectories_of_an_empty_log(app: DecisionLog) -> None:
-    page = app.list_trajectories(first=10)
-    assert (page.trajectories, page.has_next_page, page.total_count) == ([], False, 0)
+def test_the_trajectory_list_of_an_empty_log(app: DecisionLog) -> None:
+    page = app.readmodels.trajectories(first=10)
+    assert (page.rows, page.has_next_page, page.total_count) == ([], False, 0)
 
 
 # Snapshots

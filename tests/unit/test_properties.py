@@ -283,7 +283,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
     @rule(name=st.sampled_from(["Merger programme", "Gideon's band", " "]),
           by=st.sampled_from(["ann", "bob"]), key=st.sampled_from([None, "s1", "s2"]))
     def start_trajectory(self, name: str, by: str, key: str | None) -> None:
-        before = self.app.list_trajectories(first=100).total_count
+        before = self.app.readmodels.trajectories(first=100).total_count
         try:
             result = self.app.start_trajectory(name=name, client=None, description=None,
                                                recorded_by=by, idempotency_key=key)
@@ -291,12 +291,12 @@ class DecisionLogMachine(RuleBasedStateMachine):
             first = self.started.get((by, key or ""))
             assert isinstance(error, IdempotencyKeyReusedError) == (
                 first is not None and first[0] != name)
-            assert self.app.list_trajectories(first=100).total_count == before
+            assert self.app.readmodels.trajectories(first=100).total_count == before
             return
         if key is not None and (by, key) in self.started:
             assert self.started[(by, key)] == (name, result.trajectory_id)
             assert result.repeated
-            assert self.app.list_trajectories(first=100).total_count == before
+            assert self.app.readmodels.trajectories(first=100).total_count == before
             return
         assert (result.version, result.repeated) == (1, False)
         if key is not None:
