@@ -19,10 +19,10 @@ from uuid import uuid4
 
 from bench.harness import log
 from decisionlog.application import DecisionLog
-from decisionlog.config import parse_database_url
 from decisionlog.demo import seed_demo
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
+from decisionlog.infrastructure.config import parse_database_url
 
 CACHE_DIRECTORY = Path(os.environ.get("BENCH_CACHE", "/tmp/decisionlog-bench-cache"))
 GENERATOR_VERSION = "3"

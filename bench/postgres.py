@@ -55,9 +55,9 @@ from bench.harness import (
 from bench.raw import get_update_save_rate, insert_rate
 from decisionlog.application import DecisionLog
 from decisionlog.auth import token_store
-from decisionlog.config import parse_database_url, redact
 from decisionlog.demo import seed_demo
 from decisionlog.domain.trajectory import Trajectory
+from decisionlog.infrastructure.config import parse_database_url, redact
 
 URL_VARIABLES = ("DECISIONLOG_BENCH_POSTGRES_URL", "DECISIONLOG_TEST_POSTGRES_URL")
 

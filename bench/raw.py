@@ -22,7 +22,7 @@ from eventsourcing.persistence import StoredEvent
 
 from bench.data import open_log
 from bench.harness import Stats, rate
-from decisionlog.config import parse_database_url
+from decisionlog.infrastructure.config import parse_database_url
 
 INSERT = "raw: SQLite recorder insert"
 GET_UPDATE_SAVE = "raw: SQLite get-update-save"

@@ -35,10 +35,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from decisionlog.application import DecisionLog  # noqa: E402
-from decisionlog.config import parse_database_url  # noqa: E402
 from decisionlog.domain.errors import DecisionLogError  # noqa: E402
 from decisionlog.domain.trajectory import Trajectory  # noqa: E402
 from decisionlog.domain.values import Provenance  # noqa: E402
+from decisionlog.infrastructure.config import parse_database_url  # noqa: E402
 from decisionlog.readmodels import DecisionFilter, DecisionOrder, rebuild  # noqa: E402
 
 CACHE = Path(os.environ.get("BENCH_CACHE", "/tmp/decisionlog-bench-cache"))
@@ -221,7 +221,8 @@ def cache_key() -> str:
     stored = [package / "readmodels" / name for name in ("schema.py", "projector.py",
                                                           "search.py")]
     for source in sorted([*package.glob("domain/**/*.py"), *stored,
-                          package / "application.py", package / "transcodings.py"]):
+                          *package.glob("application/*.py"),
+                          package / "infrastructure" / "transcodings.py"]):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from decisionlog.config import redact
+from decisionlog.infrastructure.config import redact
 from tests.backends import POSTGRES_URL_VARIABLE, postgres_url
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from decisionlog.api.schema import build_schema, schema
 from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog
 from decisionlog.auth import Authenticator, token_store
-from decisionlog.config import database_url, parse_database_url
+from decisionlog.infrastructure.config import database_url, parse_database_url
 
 
 class GraphQLApp(AuthenticatingGraphQL):

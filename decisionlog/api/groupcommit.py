@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from decisionlog.application import DecisionLog
-    from decisionlog.commands import CommandRequest, CommandResult
+    from decisionlog.application.requests import CommandRequest, CommandResult
 
 MAX_BATCH = 256  # requests per transaction; more wait for the next turn of the loop
 TURNS_UNDER_LOAD = 2  # more turns of the loop a batch waits while requests keep coming

@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from decisionlog.domain.mandate import JUDGED_STATUSES
-from decisionlog.lru import BoundedLRU
+from decisionlog.infrastructure.lru import BoundedLRU
 
 if TYPE_CHECKING:
     from decisionlog.domain.entities import Decision

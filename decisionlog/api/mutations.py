@@ -32,7 +32,7 @@ from decisionlog.api.payloads import (
 )
 from decisionlog.api.permissions import write_denied
 from decisionlog.api.types import Decision, DecisionDomain, DecisionRight, Member, trajectory_type
-from decisionlog.commands import Command, CommandRequest, CommandResult
+from decisionlog.application.requests import Command, CommandRequest, CommandResult
 from decisionlog.domain.errors import DecisionLogError
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 from decisionlog.domain.values import Provenance

@@ -34,7 +34,7 @@ import orjson
 from graphql import ExecutionResult, FieldNode, OperationDefinitionNode, OperationType
 from strawberry.extensions import SchemaExtension
 
-from decisionlog.lru import BoundedLRU
+from decisionlog.infrastructure.lru import BoundedLRU
 
 if TYPE_CHECKING:
     from strawberry.types import ExecutionContext

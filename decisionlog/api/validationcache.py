@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from decisionlog.lru import BoundedLRU
+from decisionlog.infrastructure.lru import BoundedLRU
 
 if TYPE_CHECKING:
     from graphql import DocumentNode, GraphQLError

@@ -15,7 +15,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder
 
 from decisionlog.audit.stored import as_uuid
-from decisionlog.transcodings import register_entity_transcodings
+from decisionlog.infrastructure.transcodings import register_entity_transcodings
 
 if TYPE_CHECKING:
     from decisionlog.domain.events import TrajectoryEvent
@@ -55,5 +55,5 @@ class AuditReader(Application[UUID]):
 
 
 def open_reader(env: dict[str, str]) -> AuditReader:
-    """A reader of the store the settings name (see `decisionlog.config`)."""
+    """A reader of the store the settings name (see `decisionlog.infrastructure.config`)."""
     return AuditReader(env=env)

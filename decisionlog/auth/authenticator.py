@@ -15,7 +15,7 @@ from typing import Final
 
 from decisionlog.auth.principal import Principal
 from decisionlog.auth.tokens import TokenRecord, TokenStore, split_token
-from decisionlog.lru import BoundedLRU
+from decisionlog.infrastructure.lru import BoundedLRU
 
 DEFAULT_TTL_SECONDS = 5.0
 DEFAULT_MAXSIZE = 1024

@@ -17,7 +17,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 
-from decisionlog.pgsetup import advisory_lock_key
+from decisionlog.infrastructure.pgsetup import advisory_lock_key
 from decisionlog.readmodels.dialect import Executor, PostgresDialect
 from decisionlog.readmodels.store import DOMAIN_EVENTS, ViewStore, project_live
 

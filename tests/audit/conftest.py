@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from decisionlog.application import DecisionLog
-from decisionlog.config import parse_database_url
+from decisionlog.infrastructure.config import parse_database_url
 from tests.backends import BACKENDS, fresh_database
 
 

@@ -13,10 +13,10 @@ from uuid import UUID
 
 from decisionlog.application import DecisionLog
 from decisionlog.audit.reader import AuditReader, open_reader
-from decisionlog.config import parse_database_url
 from decisionlog.domain.errors import DecisionLogError
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
+from decisionlog.infrastructure.config import parse_database_url
 
 BY = "auditor-test"
 

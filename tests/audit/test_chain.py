@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from decisionlog.audit.stored import fast_canonical
 from decisionlog.audit.verify import verify
-from decisionlog.config import parse_database_url
 from decisionlog.domain import chain
+from decisionlog.infrastructure.config import parse_database_url
 from tests.audit.helpers import SnapshotEveryThird, merger_story, open_app
 
 

@@ -12,8 +12,8 @@ from uuid import UUID
 import pytest
 
 from decisionlog.audit import offline_verify
-from decisionlog.cli import main
-from decisionlog.cli_audit import VerifyProgress, parse_anchors
+from decisionlog.cli.audit import VerifyProgress, parse_anchors
+from decisionlog.cli.main import main
 from tests.audit.helpers import (
     delete,
     merger_story,

@@ -9,8 +9,8 @@ import pytest
 
 from decisionlog.audit.diagnose import Problem
 from decisionlog.audit.verify import TrajectoryVerification, verify, verify_trajectory
-from decisionlog.config import parse_database_url
-from decisionlog.transcodings import TextJSONTranscoder, register_entity_transcodings
+from decisionlog.infrastructure.config import parse_database_url
+from decisionlog.infrastructure.transcodings import TextJSONTranscoder, register_entity_transcodings
 from tests.audit.helpers import (
     SnapshotEveryThird,
     delete,

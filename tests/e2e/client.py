@@ -17,7 +17,7 @@ import httpx
 
 from decisionlog.application import DecisionLog
 from decisionlog.auth import TokenStore, token_store
-from decisionlog.config import parse_database_url
+from decisionlog.infrastructure.config import parse_database_url
 
 
 class GraphQLErrors(AssertionError):

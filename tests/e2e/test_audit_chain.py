@@ -12,7 +12,7 @@ from uuid import UUID
 
 import pytest
 
-from decisionlog.config import parse_database_url
+from decisionlog.infrastructure.config import parse_database_url
 from tests.audit.helpers import delete, forge, set_state, state_of, stored_events
 from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.conftest import MakeClient

@@ -17,7 +17,7 @@ from schemathesis.graphql import nodes
 from decisionlog.api.schema import schema_sdl
 from decisionlog.audit.reader import open_reader
 from decisionlog.audit.verify import verify
-from decisionlog.config import parse_database_url
+from decisionlog.infrastructure.config import parse_database_url
 from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.scenes import make_scene
 

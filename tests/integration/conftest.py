@@ -16,7 +16,7 @@ from uuid import uuid4
 import pytest
 
 from decisionlog.application import DecisionLog
-from decisionlog.config import parse_database_url
+from decisionlog.infrastructure.config import parse_database_url
 from tests.backends import BACKENDS, admin, postgres_url, require_postgres
 
 

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 import pytest
 
 from decisionlog.application import DecisionLog
-from decisionlog.cli import main
-from decisionlog.config import parse_database_url
+from decisionlog.cli.main import main
+from decisionlog.infrastructure.config import parse_database_url
 from decisionlog.readmodels import RebuildProgress, rebuild
 from tests.integration.scenario import OPS, dump_views, run_steps
 

@@ -13,10 +13,10 @@ from eventsourcing.persistence import JSONTranscoder, Mapper
 from decisionlog.application import DecisionLog
 from decisionlog.audit.reader import open_reader
 from decisionlog.audit.verify import verify
-from decisionlog.config import parse_database_url
 from decisionlog.domain.trajectory import Trajectory
-from decisionlog.snapshots import SNAPSHOTS_TABLE
-from decisionlog.transcodings import register_entity_transcodings
+from decisionlog.infrastructure.config import parse_database_url
+from decisionlog.infrastructure.snapshots import SNAPSHOTS_TABLE
+from decisionlog.infrastructure.transcodings import register_entity_transcodings
 from tests.audit.helpers import merger_story, open_app
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from decisionlog.application import DecisionLog
-from decisionlog.config import parse_database_url
 from decisionlog.domain.trajectory import Trajectory
-from decisionlog.snapshots import SNAPSHOTS_TABLE
+from decisionlog.infrastructure.config import parse_database_url
+from decisionlog.infrastructure.snapshots import SNAPSHOTS_TABLE
 
 
 def _open(path: Path) -> DecisionLog:

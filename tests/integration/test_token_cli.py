@@ -11,9 +11,9 @@ import pytest
 from decisionlog.application import DecisionLog
 from decisionlog.auth import token_store
 from decisionlog.auth.tokens import TOKEN_PATTERN
-from decisionlog.cli import main
-from decisionlog.cli_tokens import DEMO_TOKEN_NAME, announce_demo_token
-from decisionlog.config import parse_database_url
+from decisionlog.cli.main import main
+from decisionlog.cli.tokens import DEMO_TOKEN_NAME, announce_demo_token
+from decisionlog.infrastructure.config import parse_database_url
 from tests.backends import BACKENDS, fresh_database
 
 

@@ -19,7 +19,7 @@ from decisionlog.auth import (
     token_store,
 )
 from decisionlog.auth.tokens import hash_secret, split_token
-from decisionlog.config import parse_database_url
+from decisionlog.infrastructure.config import parse_database_url
 
 POSTGRES_URL = os.environ.get("DECISIONLOG_TEST_POSTGRES_URL")
 TRAJECTORY = "5f0c8a62-5a3b-4bb9-9c43-0d5c2cbe2f11"

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from decisionlog.application import DecisionLog
-from decisionlog.config import parse_database_url
+from decisionlog.infrastructure.config import parse_database_url
 from tests.e2e.client import GraphQLClient, Server
 
 

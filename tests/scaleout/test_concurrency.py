@@ -13,8 +13,8 @@ import pytest
 
 from decisionlog.audit.reader import open_reader
 from decisionlog.audit.verify import verify
-from decisionlog.config import parse_database_url
 from decisionlog.domain.events import DomainDefined, TrajectoryStarted
+from decisionlog.infrastructure.config import parse_database_url
 from decisionlog.readmodels import rebuild
 from tests.e2e.client import GraphQLClient
 from tests.e2e.helpers import DOMAIN, add_member, define_domain, grant, record, start

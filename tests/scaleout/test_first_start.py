@@ -10,8 +10,8 @@ import pytest
 
 from decisionlog.application import DecisionLog
 from decisionlog.auth import token_store
-from decisionlog.cli import main
-from decisionlog.config import parse_database_url
+from decisionlog.cli.main import main
+from decisionlog.infrastructure.config import parse_database_url
 from tests.e2e.helpers import define_domain, start
 from tests.scaleout.service import Service, in_threads
 

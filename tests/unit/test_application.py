@@ -16,7 +16,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from decisionlog.application import CommandResult, DecisionLog
-from decisionlog.config import parse_database_url
 from decisionlog.domain import events
 from decisionlog.domain.errors import (
     DecisionLogError,
@@ -27,6 +26,7 @@ from decisionlog.domain.errors import (
     VersionConflictError,
 )
 from decisionlog.domain.trajectory import Trajectory
+from decisionlog.infrastructure.config import parse_database_url
 from tests.backends import BACKENDS, fresh_database
 from tests.unit.helpers import replay, stored
 
@@ -441,7 +441,7 @@ def test_closed_trajectory_restored_from_a_snapshot_accepts_nothing(
 def test_snapshots_widen_so_a_long_trajectory_keeps_few() -> None:
     import itertools
 
-    from decisionlog.snapshots import snapshot_due
+    from decisionlog.infrastructure.snapshots import snapshot_due
 
     due = [v for v in range(1, 102_401) if snapshot_due(v, 200)]
     assert due[:10] == [200 * k for k in range(1, 11)]

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from decisionlog import application
 from decisionlog.application import DecisionLog
-from decisionlog.cli import event_loop_and_parser, main
-from decisionlog.config import DatabaseURLError, parse_database_url, redact
+from decisionlog.application import decision_log as application
+from decisionlog.cli.main import event_loop_and_parser, main
 from decisionlog.domain.errors import VersionConflictError, WriteContentionError
+from decisionlog.infrastructure.config import DatabaseURLError, parse_database_url, redact
 
 PG = "postgresql://ana:s%40cret@db.example:6543/decisions"
 

@@ -28,13 +28,13 @@ from hypothesis import event as note
 from hypothesis import strategies as st
 
 from decisionlog.application import DecisionLog
-from decisionlog.commands import CommandRequest, CommandResult
-from decisionlog.config import parse_database_url
+from decisionlog.application.requests import CommandRequest, CommandResult
 from decisionlog.domain import chain, events
 from decisionlog.domain import trajectory as trajectory_module
 from decisionlog.domain.errors import DecisionLogError, ValidationError, VersionConflictError
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
+from decisionlog.infrastructure.config import parse_database_url
 from decisionlog.readmodels import rebuild
 from tests.integration.scenario import dump_views
 from tests.unit.helpers import replay, stored

@@ -17,8 +17,7 @@ import pytest
 
 from decisionlog.api.groupcommit import GroupCommit
 from decisionlog.application import DecisionLog
-from decisionlog.commands import CommandRequest, CommandResult
-from decisionlog.config import parse_database_url
+from decisionlog.application.requests import CommandRequest, CommandResult
 from decisionlog.domain.errors import (
     IdempotencyKeyReusedError,
     MemberNotFoundError,
@@ -28,6 +27,7 @@ from decisionlog.domain.errors import (
 )
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
+from decisionlog.infrastructure.config import parse_database_url
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 BY = "facilitator"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from decisionlog.domain.entities import Decision
-from decisionlog.transcodings import (
+from decisionlog.infrastructure.transcodings import (
     ENTITY_CLASSES,
     TextJSONTranscoder,
     register_entity_transcodings,

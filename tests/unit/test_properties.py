@@ -36,7 +36,6 @@ from hypothesis.stateful import (
 )
 
 from decisionlog.application import CommandResult, DecisionLog
-from decisionlog.config import parse_database_url
 from decisionlog.domain import chain, events
 from decisionlog.domain.errors import (
     DecisionLogError,
@@ -46,6 +45,7 @@ from decisionlog.domain.errors import (
 )
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH
+from decisionlog.infrastructure.config import parse_database_url
 from tests.unit.helpers import replay, stored
 
 # (examples, steps per example) for the in-memory and the SQLite machine.

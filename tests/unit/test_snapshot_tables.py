@@ -15,11 +15,11 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import JSONTranscoder, Mapper
 
-import decisionlog.transcodings as transcodings
+import decisionlog.infrastructure.transcodings as transcodings
 from decisionlog.domain.entities import Decision, IdempotencyRecord, RoleChange
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import DecisionStatus, Provenance, Side
-from decisionlog.transcodings import TextJSONTranscoder, register_entity_transcodings
+from decisionlog.infrastructure.transcodings import TextJSONTranscoder, register_entity_transcodings
 
 # Written by decisionlog before tables (commit 53da6c5): an 8-event trajectory
 OLD_SNAPSHOT = Path(__file__).with_name("old_format_snapshot.json")

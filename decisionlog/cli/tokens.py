@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from decisionlog.auth import ROLES, TokenError, token_store
-from decisionlog.config import DATABASE_HELP, database_url, parse_database_url
+from decisionlog.infrastructure.config import DATABASE_HELP, database_url, parse_database_url
 
 if TYPE_CHECKING:
     from decisionlog.application import DecisionLog

@@ -23,7 +23,9 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, strtobool
 
-from decisionlog.pgsetup import setup_lock
+from decisionlog.infrastructure.pgsetup import setup_lock
+from decisionlog.infrastructure.snapshots import snapshot_due, snapshot_recorder
+from decisionlog.infrastructure.transcodings import TextJSONTranscoder, register_entity_transcodings
 from decisionlog.readmodels import (
     DOMAIN_EVENTS,
     ReadModels,
@@ -31,8 +33,6 @@ from decisionlog.readmodels import (
     construct_recorder,
     views_of,
 )
-from decisionlog.snapshots import snapshot_due, snapshot_recorder
-from decisionlog.transcodings import TextJSONTranscoder, register_entity_transcodings
 
 
 class DecisionLogStorage(Application[UUID]):
@@ -67,7 +67,7 @@ class DecisionLogStorage(Application[UUID]):
     def construct_snapshot_store(self) -> EventStore[UUID]:
         """Snapshots; on SQLite in a rowid table, read as text when the mapper's
         transcoder decodes text and nothing is encrypted or compressed (see
-        `decisionlog.snapshots`)."""
+        `decisionlog.infrastructure.snapshots`)."""
         as_text = (isinstance(self.mapper.transcoder, TextJSONTranscoder)
                    and self.mapper.cipher is None and self.mapper.compressor is None)
         return self.factory.event_store(

@@ -7,8 +7,8 @@ import sys
 import time
 from typing import Any, TextIO
 
-from decisionlog.cli_audit import clock
-from decisionlog.config import DATABASE_HELP, database_url, parse_database_url
+from decisionlog.cli.audit import clock
+from decisionlog.infrastructure.config import DATABASE_HELP, database_url, parse_database_url
 
 BAR_WIDTH = 30
 PLAIN_INTERVAL = 5.0  # seconds between progress lines when not on a terminal

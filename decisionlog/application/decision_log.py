@@ -3,7 +3,7 @@
 Each use case loads a trajectory, calls one command on it and saves the one event it
 made; `execute_many` saves the events of many such requests in one transaction. Every
 command takes the name of whoever records it, an optional expected version and an
-optional idempotency key. How it is all stored is `decisionlog.storage`.
+optional idempotency key. How it is all stored is `decisionlog.infrastructure.storage`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from decisionlog.commands import Command, CommandRequest, CommandResult, input_digest
+from decisionlog.application.requests import Command, CommandRequest, CommandResult, input_digest
 from decisionlog.domain.errors import (
     DecisionLogError,
     TrajectoryNotFoundError,
@@ -30,7 +30,7 @@ from decisionlog.domain.errors import (
 from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
-from decisionlog.storage import DecisionLogStorage
+from decisionlog.infrastructure.storage import DecisionLogStorage
 
 __all__ = ["Command", "CommandRequest", "CommandResult", "DecisionLog"]
 

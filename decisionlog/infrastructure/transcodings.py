@@ -264,8 +264,8 @@ def _tabulated(state: dict[str, Any]) -> dict[str, Any]:
 
 class TextJSONTranscoder(JSONTranscoder):
     """eventsourcing's `JSONTranscoder` that also decodes JSON given as text (`str`), as
-    the SQLite snapshot recorder reads it (see `decisionlog.snapshots`), and writes the
-    records of a snapshot's state (a dict with a `state` dict) as tables."""
+    the SQLite snapshot recorder reads it (see `decisionlog.infrastructure.snapshots`), and
+    writes the records of a snapshot's state (a dict with a `state` dict) as tables."""
 
     def encode(self, obj: Any) -> bytes:
         if type(obj) is dict and type(obj.get("state")) is dict and EntityTable in self.types:

@@ -9,10 +9,10 @@ import sys
 from collections.abc import Sequence
 from typing import Literal
 
-from decisionlog.cli_audit import add_audit_commands
-from decisionlog.cli_rebuild import add_rebuild_command
-from decisionlog.cli_tokens import add_token_commands
-from decisionlog.config import (
+from decisionlog.cli.audit import add_audit_commands
+from decisionlog.cli.rebuild import add_rebuild_command
+from decisionlog.cli.tokens import add_token_commands
+from decisionlog.infrastructure.config import (
     DATABASE_HELP,
     DATABASE_URL_VARIABLE,
     DatabaseURLError,
@@ -28,7 +28,7 @@ def _serve(args: argparse.Namespace) -> int:
     from decisionlog.api.limits import MAX_BODY_BYTES
     from decisionlog.api.settings import Settings
     from decisionlog.application import DecisionLog
-    from decisionlog.cli_tokens import announce_demo_token
+    from decisionlog.cli.tokens import announce_demo_token
     from decisionlog.demo import seed_demo
 
     url = database_url(args.database)

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
 from decisionlog.audit import EXPORT_FORMATS
-from decisionlog.config import DATABASE_HELP, Database, database_url, parse_database_url
+from decisionlog.infrastructure.config import (
+    DATABASE_HELP,
+    Database,
+    database_url,
+    parse_database_url,
+)
 
 if TYPE_CHECKING:
     from decisionlog.audit.reader import AuditReader

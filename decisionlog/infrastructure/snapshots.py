@@ -33,7 +33,7 @@ class SQLiteSnapshotRecorder(SQLiteAggregateRecorder):
     With `state_as_text`, the state is read as text (`str`, for a transcoder that decodes
     JSON text): a snapshot then is not held as bytes and as text at once while it is
     decoded, which for the 89 MB snapshot of a 100,000-event trajectory was 89 MB of the
-    process's peak (snapshots written before tables; see `decisionlog.transcodings`).
+    process's peak (snapshots written before tables; see `decisionlog.infrastructure.transcodings`).
     """
 
     def __init__(self, *args: Any, state_as_text: bool = False, **kwargs: Any) -> None:
