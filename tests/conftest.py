@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from decisionlog.infrastructure.config import redact
 from tests.backends import POSTGRES_URL_VARIABLE, postgres_url
+from tests.browser.conftest import SKIP_REASON as BROWSER_SKIP_REASON
+from tests.browser.conftest import browser_available
 
 if TYPE_CHECKING:
     import pytest
@@ -34,6 +36,12 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter, exitstatus: int,
     else:
         terminalreporter.write_sep(
             "=", f"PostgreSQL half ran: {ran} tests on PostgreSQL", green=True)
+    browser_skips = [report for report in terminalreporter.stats.get("skipped", [])
+                     if "browser tests:" in str(getattr(report, "longrepr", ""))]
+    if browser_skips or not browser_available():
+        terminalreporter.write_sep(
+            "=", f"Browser tests SKIPPED ({len(browser_skips)}): {BROWSER_SKIP_REASON}",
+            yellow=True, bold=True)
 
 
 def _on_postgres(nodeid: str) -> bool:
