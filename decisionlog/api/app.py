@@ -11,7 +11,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from decisionlog.api.authentication import AuthenticatingGraphQL
@@ -21,6 +21,7 @@ from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog
 from decisionlog.auth import Authenticator, token_store
 from decisionlog.infrastructure.config import database_url, parse_database_url
+from decisionlog.web import SecurityHeaders, page_routes
 
 
 class GraphQLApp(AuthenticatingGraphQL):
@@ -60,9 +61,6 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
                                 status_code=503)
         return JSONResponse({"status": "ok"})
 
-    async def home(request: Request) -> Response:
-        return RedirectResponse("/graphql")
-
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # What start-up made lives as long as the process: keep it out of every later
@@ -78,10 +76,12 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/health", health),
-            Route("/", home),
+            *page_routes(log, authenticator, writes=graphql.writes,
+                         allow_anonymous_read=settings.allow_anonymous_read),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
+        middleware=[Middleware(SecurityHeaders),
+                    Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
     )
     app.state.decision_log = log
     app.state.authenticator = authenticator

@@ -1,0 +1,147 @@
+"""A trajectory's pages for reading: the board (with time travel), its decisions, one
+decision with its own history, and the trajectory's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from decisionlog.domain.values import DecisionOrigin, DecisionStatus, TrajectoryStatus
+from decisionlog.web import board, forms_catalogue
+from decisionlog.web.site import PageNotFoundError, url
+from decisionlog.web.timetravel import as_of
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+    from decisionlog.domain.entities import Decision
+    from decisionlog.domain.events import TrajectoryEvent
+    from decisionlog.domain.trajectory import Trajectory
+    from decisionlog.web.site import Page
+
+DECISIONS_PAGE = 50
+HISTORY_PAGE = 50
+
+
+def may_change(page: Page, trajectory: Trajectory) -> bool:
+    """Whether the visitor may record changes to the trajectory now."""
+    return (page.who.may_write(str(trajectory.id))
+            and trajectory.status == TrajectoryStatus.ACTIVE)
+
+
+async def board_page(page: Page) -> Response:
+    trajectory_id = page.request.path_params["trajectory_id"]
+    view = as_of(page)
+    current = page.trajectory(trajectory_id)
+    error = view.error
+    if view.version is not None and view.version > current.version:
+        error = (f"The trajectory has {current.version} events; showing it now.")
+        view = type(view)(None, None, view.in_force_at, error)
+    shown = current
+    if view.travelling:
+        found = page.site.log.get_trajectory(trajectory_id, version=view.version, at=view.at)
+        if found is None:  # a moment before its start
+            return page.render("board_before_start.html", trajectory=current, as_of=view,
+                               tid=str(current.id))
+        shown = found
+    state = board.board_state(shown, view)
+    params = view.params()
+    return page.render(
+        "board.html", trajectory=shown, current=current, as_of=view, error=error,
+        clear_in_force_url=url(f"/trajectories/{current.id}", version=params.get("version"),
+                               at=params.get("at")),
+        sections=board.sections(state), tid=str(current.id),
+        may_change=may_change(page, current) and not view.travelling,
+        may_audit=page.who.may_audit(str(current.id)),
+        actions=forms_catalogue.trajectory_actions(current))
+
+
+async def decisions_page(page: Page) -> Response:
+    """Every decision of the trajectory, newest first, filtered by status and domain."""
+    trajectory = page.trajectory(page.request.path_params["trajectory_id"])
+    status_text = page.query("status").upper()
+    status = DecisionStatus(status_text) if status_text in DecisionStatus.__members__ else None
+    domain_id = page.query("domain") or None
+    chosen = [d for d in reversed(trajectory.decisions.values())
+              if (status is None or d.status is status)
+              and (domain_id is None or d.domain_id == domain_id)]
+    number = page.query("page")
+    current = int(number) if number.isdigit() and 0 < int(number) < 10**6 else 1
+    start = (current - 1) * DECISIONS_PAGE
+    rows = chosen[start:start + DECISIONS_PAGE]
+    base = f"/trajectories/{trajectory.id}/decisions"
+    filters = {"status": status_text.lower() if status else "", "domain": domain_id or ""}
+    return page.render(
+        "decisions.html", trajectory=trajectory, tid=str(trajectory.id), rows=rows,
+        total=len(chosen), status=status, domain_id=domain_id, statuses=list(DecisionStatus),
+        out_of_mandate=board.board_state(trajectory, as_of(page)).out_of_mandate,
+        previous_url=url(base, **filters, page=current - 1) if current > 1 else None,
+        next_url=url(base, **filters, page=current + 1)
+        if start + DECISIONS_PAGE < len(chosen) else None)
+
+
+@dataclass(frozen=True)
+class MandateJudgement:
+    """Whether a decision was taken within someone's mandate, and why, in words."""
+
+    within: bool | None  # None: nobody has decided it yet (surfaced, or rejected)
+    reason: str
+
+
+def judgement(trajectory: Trajectory, decision: Decision) -> MandateJudgement:
+    domain = trajectory.domains[decision.domain_id].name
+    if decision.origin is DecisionOrigin.IMPLICIT and decision.ratified_at is None:
+        return MandateJudgement(None, "Not judged: nobody has ratified it.")
+    within = trajectory.is_within_mandate(decision)
+    who = "ratifiers, when they ratified it" \
+        if decision.origin is DecisionOrigin.IMPLICIT else "deciders, when it was decided"
+    if within:
+        return MandateJudgement(True, f"One of its {who}, held a right to decide on "
+                                      f"{domain}.")
+    return MandateJudgement(False, f"None of its {who}, held a right to decide on {domain}.")
+
+
+async def decision_page(page: Page) -> Response:
+    trajectory = page.trajectory(page.request.path_params["trajectory_id"])
+    decision = trajectory.decisions.get(page.request.path_params["decision_id"])
+    if decision is None:
+        raise PageNotFoundError("This trajectory has no decision with that id.")
+    return page.render(
+        "decision.html", trajectory=trajectory, tid=str(trajectory.id), decision=decision,
+        judgement=judgement(trajectory, decision),
+        events=decision_events(page, trajectory, decision),
+        may_change=may_change(page, trajectory),
+        actions=forms_catalogue.decision_actions(decision))
+
+
+def decision_events(page: Page, trajectory: Trajectory, decision: Decision
+                    ) -> list[TrajectoryEvent]:
+    """The events that made and changed the decision, oldest first.
+
+    They all lie between its recording and the last moment something happened to it, so
+    only that stretch of the history is read (by recording time, found by bisection).
+    """
+    log = page.site.log
+    moments = [decision.recorded_at, decision.ratified_at, decision.closed_at] + [
+        trajectory.decisions[i].recorded_at for i in decision.superseded_by]
+    last = max(m for m in moments if m is not None)
+    start = log.version_at(trajectory.id, decision.recorded_at - timedelta(microseconds=1))
+    end = min(log.version_at(trajectory.id, last), trajectory.version)
+    return [e for e in log.history(trajectory.id, after=start, up_to=end)
+            if getattr(e, "decision_id", None) == decision.id
+            or decision.id in getattr(e, "supersedes", ())]
+
+
+async def history_page(page: Page) -> Response:
+    """The trajectory's events, oldest first, a page at a time."""
+    trajectory = page.trajectory(page.request.path_params["trajectory_id"])
+    text = page.query("after")
+    after = int(text) if text.isdigit() and len(text) < 10 else 0
+    events = list(page.site.log.history(trajectory.id, after=after, limit=HISTORY_PAGE))
+    base = f"/trajectories/{trajectory.id}/history"
+    last = events[-1].originator_version if events else after
+    return page.render(
+        "history.html", trajectory=trajectory, tid=str(trajectory.id), events=events,
+        first_url=base if after else None,
+        next_url=url(base, after=last) if last < trajectory.version else None)
