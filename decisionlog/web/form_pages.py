@@ -12,7 +12,12 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from decisionlog.domain.errors import DecisionLogError, ValidationError, VersionConflictError
+from decisionlog.domain.errors import (
+    DecisionLogError,
+    IdempotencyKeyReusedError,
+    ValidationError,
+    VersionConflictError,
+)
 from decisionlog.web.forms import FormState, command_of, field_of, parse, prefilled, readable
 from decisionlog.web.forms_catalogue import FORMS, START
 from decisionlog.web.site import NotAllowedError, PageError, PageNotFoundError
@@ -79,6 +84,16 @@ async def _post(page: Page, spec: FormSpec, trajectory: Trajectory | None) -> Re
     except ValidationError as error:
         _place(spec, state, error)
         return _show(page, spec, state, trajectory, expected, key, status=400)
+    except IdempotencyKeyReusedError:
+        # The form was sent before with other values (back, change, send): this is a
+        # new change; a new key records it once the visitor sends it again.
+        state.problems.append(
+            "This form was already sent once, with other values, so nothing was recorded "
+            "now. If you mean to record this as another change, check it and send it "
+            "again.")
+        current = None if trajectory is None else page.trajectory(str(trajectory.id))
+        return _show(page, spec, state, current, None if current is None else current.version,
+                     _new_key(), status=400)
     except DecisionLogError as error:
         state.problems.append(error.message)
         return _show(page, spec, state, trajectory, expected, key, status=400)
@@ -94,9 +109,9 @@ def _place(spec: FormSpec, state: FormState, error: ValidationError) -> None:
     """An error beside its field, or above the form when no field of the form is it."""
     field = field_of(spec, error.field)
     if field is None:
-        state.problems.append(error.message)
+        state.problems.append(readable(spec, error.message))
     else:
-        state.errors[field.name] = readable(field, error.message)
+        state.errors[field.name] = readable(spec, error.message)
 
 
 def _changes(page: Page, current: Trajectory, since: int) -> list[str]:

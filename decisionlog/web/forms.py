@@ -173,8 +173,13 @@ def field_of(spec: FormSpec, domain_field: str) -> Field | None:
     return spec.field(snake)
 
 
-def readable(f: Field, message: str) -> str:
-    """The domain's message with the field's label for its API name."""
-    if message.startswith(f.camel):
-        return f.label + message[len(f.camel):]
+def readable(spec: FormSpec, message: str) -> str:
+    """The domain's message in the form's words: a field's API name (`decidedBy`)
+    becomes its label ("Decided by"), quoted inside a sentence ("role" too, which the
+    grant form's either-or message names)."""
+    for f in spec.fields:
+        if message.startswith(f.camel + " "):
+            message = f.label + message[len(f.camel):]
+        elif f.camel != f.name or f.name == "role":  # not a plain English word
+            message = re.sub(rf"\b{re.escape(f.camel)}\b", f'"{f.label}"', message)
     return message
