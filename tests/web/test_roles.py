@@ -72,7 +72,7 @@ def test_a_scoped_token_sees_only_its_trajectories(
         assert "Another programme" in listed.text
         assert "Leadership programme after the merger" not in listed.text
         assert someone.get(f"/trajectories/{other}").status == 200
-        for suffix in READ_PAGES + ("/forms/record-decision", "?version=3"):
+        for suffix in (*READ_PAGES, "/forms/record-decision", "?version=3"):
             page = someone.get(f"/trajectories/{demo_id}{suffix}")
             assert page.status == 404, (role, suffix)
             assert "Leadership programme" not in page.text
