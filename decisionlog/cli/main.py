@@ -52,6 +52,7 @@ def _serve(args: argparse.Namespace) -> int:
         token_cache_seconds=Settings.from_env().token_cache_seconds).to_env())
     if args.allow_anonymous_read:
         print("Anonymous reads are allowed: requests without a token read every trajectory.")
+    print(f"Pages: http://{args.host}:{args.port}/  (open in a browser, sign in with a token)")
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (database: {redact(url)})")
     loop, http = event_loop_and_parser()
     if args.workers > 1 and http != "httptools":

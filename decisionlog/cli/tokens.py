@@ -115,6 +115,7 @@ def announce_demo_token(log: DecisionLog, *, url: str, host: str, port: int) -> 
         return
     token = store.create(name=DEMO_TOKEN_NAME, role="facilitator")
     print(f"Demo facilitator token (shown once; only its hash is stored):\n  {token}\n"
+          f"Sign in with it at http://{host}:{port}/ (the pages), or use it with the API.\n"
           f"In GraphiQL ({graphiql}) paste into the Headers tab, then reload the schema:\n"
           f'  {{"Authorization": "Bearer {token}"}}\n'
           f"Or try:\n  curl -s {graphiql} -H 'Authorization: Bearer {token}' "

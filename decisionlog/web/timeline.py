@@ -31,6 +31,7 @@ AXIS_HEIGHT = 34
 CHAR_WIDTH = 6.4  # of the 12px label font, on average
 LABEL_CHARS = 30
 MAX_MARKERS = 40
+MIN_GAP = 18.0  # pixels between two marks in one lane
 TICK_STEPS = (
     (timedelta(hours=1), "%H:%M"), (timedelta(hours=6), "%d %b %H:%M"),
     (timedelta(days=1), "%d %b"), (timedelta(days=7), "%d %b"),
@@ -138,10 +139,15 @@ def _markers(shown: Sequence[tuple[tuple[datetime, bool], Decision]], lanes: dic
              to_x: Callable[[datetime], float], out_of_mandate: Collection[str]
              ) -> list[Marker]:
     rows: dict[tuple[str, int], float] = {}  # (lane, label row): right edge of last label
+    last_x: dict[str, float] = {}  # lane: x of its last mark
     markers = []
     for (moment, uncertain), decision in shown:
         lane = lanes[decision.domain_id]
-        x = to_x(moment)
+        # marks closer than MIN_GAP in one lane (decisions taken the same day) are set
+        # apart, so each stays visible and clickable; the axis stays true to a few pixels
+        x = min(max(to_x(moment), last_x.get(decision.domain_id, -MIN_GAP) + MIN_GAP),
+                WIDTH - 8.0)
+        last_x[decision.domain_id] = x
         markers.append(Marker(
             decision=decision, x=x, y=lane.y, moment=moment,
             implicit=decision.origin is DecisionOrigin.IMPLICIT,
@@ -219,10 +225,13 @@ def _next_tick(tick: datetime, step: timedelta) -> datetime:
 
 
 def _curve(start: Marker, end: Marker) -> str:
-    """A curve from a superseding mark to the one it superseded, arching above them."""
-    lift = 26 if start.y == end.y else 0
+    """A curve from a superseding mark to the one it superseded, arching above them
+    (in one lane, above the labels too: a quadratic curve peaks halfway to its control
+    point, so the control sits at twice the height the curve should reach)."""
+    top = min(start.y, end.y) - (LANE_HEIGHT / 2 - 4 if start.y == end.y else 9)
+    control_y = 2 * top - (start.y - 9 + end.y - 9) / 2
     middle_x = (start.x + end.x) / 2
-    return (f"M{start.x:.1f},{start.y - 9:.1f} Q{middle_x:.1f},{min(start.y, end.y) - lift - 9:.1f}"
+    return (f"M{start.x:.1f},{start.y - 9:.1f} Q{middle_x:.1f},{control_y:.1f}"
             f" {end.x + 4:.1f},{end.y - 9:.1f}")
 
 

@@ -7,15 +7,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from decisionlog.domain.values import DecisionOrigin, DecisionStatus, TrajectoryStatus
+from decisionlog.domain.values import (
+    DecisionOrigin,
+    DecisionStatus,
+    RightKind,
+    TrajectoryStatus,
+)
 from decisionlog.web import board, forms_catalogue
+from decisionlog.web.render import when
 from decisionlog.web.site import PageNotFoundError, url
 from decisionlog.web.timetravel import as_of
 
 if TYPE_CHECKING:
     from starlette.responses import Response
 
-    from decisionlog.domain.entities import Decision
+    from decisionlog.domain.entities import Decision, DecisionRight
     from decisionlog.domain.events import TrajectoryEvent
     from decisionlog.domain.trajectory import Trajectory
     from decisionlog.web.site import Page
@@ -83,23 +89,37 @@ async def decisions_page(page: Page) -> Response:
 
 @dataclass(frozen=True)
 class MandateJudgement:
-    """Whether a decision was taken within someone's mandate, and why, in words."""
+    """Whether a decision was taken within someone's mandate, why, and the rights to
+    decide on its domain over time (so a reader sees what the judgement rests on)."""
 
     within: bool | None  # None: nobody has decided it yet (surfaced, or rejected)
     reason: str
+    rights: list[str]
 
 
 def judgement(trajectory: Trajectory, decision: Decision) -> MandateJudgement:
     domain = trajectory.domains[decision.domain_id].name
+    rights = [_right_in_words(trajectory, r) for r in trajectory.rights.values()
+              if r.domain_id == decision.domain_id and r.kind is RightKind.DECIDES]
     if decision.origin is DecisionOrigin.IMPLICIT and decision.ratified_at is None:
-        return MandateJudgement(None, "Not judged: nobody has ratified it.")
-    within = trajectory.is_within_mandate(decision)
-    who = "ratifiers, when they ratified it" \
-        if decision.origin is DecisionOrigin.IMPLICIT else "deciders, when it was decided"
-    if within:
-        return MandateJudgement(True, f"One of its {who}, held a right to decide on "
-                                      f"{domain}.")
-    return MandateJudgement(False, f"None of its {who}, held a right to decide on {domain}.")
+        return MandateJudgement(None, "Not judged yet: nobody has ratified it.", rights)
+    implicit = decision.origin is DecisionOrigin.IMPLICIT
+    who = "ratified it" if implicit else "decided it"
+    moment = decision.ratified_at if implicit else decision.decided_at
+    if trajectory.is_within_mandate(decision):
+        return MandateJudgement(True, f"When they {who} ({when(moment)}), one of them held "
+                                      f"a right to decide on {domain}.", rights)
+    return MandateJudgement(False, f"When they {who} ({when(moment)}), none of them held "
+                                   f"a right to decide on {domain}.", rights)
+
+
+def _right_in_words(trajectory: Trajectory, right: DecisionRight) -> str:
+    holder = (trajectory.members[right.member_id].name if right.member_id is not None
+              else f"every {right.role}")
+    text = f"{holder}, from {when(right.effective_from)}"
+    if right.ended_at is not None:
+        text += f" until {when(right.ended_at)}"
+    return text + (f" ({right.condition})" if right.condition else "")
 
 
 async def decision_page(page: Page) -> Response:
