@@ -91,9 +91,10 @@ async def _post(page: Page, spec: FormSpec, trajectory: Trajectory | None) -> Re
             "This form was already sent once, with other values, so nothing was recorded "
             "now. If you mean to record this as another change, check it and send it "
             "again.")
-        current = None if trajectory is None else page.trajectory(str(trajectory.id))
-        return _show(page, spec, state, current, None if current is None else current.version,
-                     _new_key(), status=400)
+        if trajectory is None:
+            return _show(page, spec, state, None, None, _new_key(), status=400)
+        now = page.trajectory(str(trajectory.id))
+        return _show(page, spec, state, now, now.version, _new_key(), status=400)
     except DecisionLogError as error:
         state.problems.append(error.message)
         return _show(page, spec, state, trajectory, expected, key, status=400)
