@@ -101,12 +101,24 @@ def _decision(verb: str) -> Callable[[Trajectory, CommandResult], Done]:
     return done
 
 
-def _has(what: Callable[[Trajectory], list[Choice]]) -> Callable[[Trajectory], bool]:
-    return lambda t: bool(what(t))
+def _has_members(t: Trajectory) -> bool:
+    return any(m.active for m in t.members.values())
+
+
+def _has_domains(t: Trajectory) -> bool:
+    return any(d.active for d in t.domains.values())
+
+
+def _has_rights(t: Trajectory) -> bool:
+    return any(r.in_force for r in t.rights.values())
+
+
+def _has_decisions(*statuses: DecisionStatus) -> Callable[[Trajectory], bool]:
+    return lambda t: any(d.status in statuses for d in t.decisions.values())
 
 
 def _ready_for_decisions(t: Trajectory) -> bool:
-    return bool(members(t)) and bool(domains(t))
+    return _has_members(t) and _has_domains(t)
 
 
 def _member_name(t: Trajectory, r: CommandResult) -> str:
@@ -168,7 +180,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
     FormSpec(
         "ratify-decision", "Ratify a surfaced decision", "Ratify", c.RatifyDecision,
         intro="The team takes the implicit decision as its own: it comes into force.",
-        group=DECISIONS, available=_has(surfaced),
+        group=DECISIONS, available=_has_decisions(DecisionStatus.PROPOSED_IMPLICIT),
         fields=(
             Field("decision_id", "Decision", "select", required=True, choices=surfaced,
                   blank="Choose a surfaced decision…"),
@@ -180,7 +192,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
     FormSpec(
         "reject-decision", "Reject a surfaced decision", "Reject", c.RejectDecision,
         intro="The team does not take the implicit decision as its own: it is reopened.",
-        group=DECISIONS, available=_has(surfaced),
+        group=DECISIONS, available=_has_decisions(DecisionStatus.PROPOSED_IMPLICIT),
         fields=(
             Field("decision_id", "Decision", "select", required=True, choices=surfaced,
                   blank="Choose a surfaced decision…"),
@@ -193,7 +205,8 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
         "withdraw-decision", "Withdraw a decision", "Withdraw", c.WithdrawDecision,
         intro="The decision no longer holds. Nothing is deleted: the withdrawal is kept "
               "in its history.",
-        group=DECISIONS, available=_has(withdrawable),
+        group=DECISIONS, available=_has_decisions(DecisionStatus.IN_FORCE,
+                                             DecisionStatus.PROPOSED_IMPLICIT),
         fields=(
             Field("decision_id", "Decision", "select", required=True, choices=withdrawable,
                   blank="Choose a decision…"),
@@ -216,7 +229,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
         done=_board("team", lambda t, r: f"Added to the team: {_member_name(t, r)}")),
     FormSpec(
         "change-member", "Change a member", "Save the change", c.ChangeMember, group=TEAM,
-        available=_has(members),
+        available=_has_members,
         fields=(
             Field("member_id", "Member", "select", required=True, choices=members,
                   blank="Choose a member…"),
@@ -228,7 +241,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
         done=_board("team", lambda t, r: f"Changed: {_member_name(t, r)}")),
     FormSpec(
         "remove-member", "Remove a member", "Remove from the team", c.RemoveMember,
-        group=TEAM, available=_has(members),
+        group=TEAM, available=_has_members,
         intro="The member leaves the team; the rights granted to them by name end with "
               "it. Their past decisions keep their names.",
         fields=(
@@ -249,7 +262,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
                     lambda t, r: f"Domain defined: {_domain_name(t, r)}")),
     FormSpec(
         "grant-right", "Grant a right", "Grant the right", c.GrantRight, group=DOMAINS,
-        available=lambda t: bool(domains(t)) and bool(members(t)),
+        available=_ready_for_decisions,
         intro="Who decides, advises or is informed about a domain: one member by name, or "
               "everyone with a role.",
         fields=(
@@ -269,13 +282,13 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
         done=_board("who-decides-what", lambda t, r: "Right granted.")),
     FormSpec(
         "revoke-right", "Revoke a right", "Revoke the right", c.RevokeRight,
-        group=DOMAINS, available=_has(rights),
+        group=DOMAINS, available=_has_rights,
         fields=(Field("right_id", "Right", "select", required=True, choices=rights,
                       blank="Choose a right…"), REASON),
         done=_board("who-decides-what", lambda t, r: "Right revoked.")),
     FormSpec(
         "retire-domain", "Retire a domain", "Retire the domain", c.RetireDomain,
-        group=DOMAINS, available=_has(domains),
+        group=DOMAINS, available=_has_domains,
         intro="The domain leaves the who-decides-what view; its decisions and history "
               "stay.",
         fields=(Field("domain_id", "Domain", "select", required=True, choices=domains,

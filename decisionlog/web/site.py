@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from decisionlog.auth.authenticator import NOT_CACHED
 from decisionlog.auth.principal import ANONYMOUS_READER, Principal
+from decisionlog.web.fragments import FragmentCache
 from decisionlog.web.sessions import FLASH_COOKIE, SESSION_COOKIE, Session, SessionSigner
 
 if TYPE_CHECKING:
@@ -119,6 +120,11 @@ class Page:
             **context)
         return HTMLResponse(html, status_code=code)
 
+    def fragment(self, template: str, **context: Any) -> str:
+        """A part of a page that is the same for every visitor it is shown to: rendered
+        without the visitor, the session's CSRF token or a flash message."""
+        return self.site.templates.get_template(template).render(**context)
+
     def redirect(self, url: str, *, flash: str | None = None) -> Response:
         """See other (after a POST, so that reloading does not post again)."""
         response = RedirectResponse(url, status_code=303)
@@ -145,6 +151,7 @@ class Site:
     templates: jinja2.Environment
     writes: GroupCommit | None = None
     allow_anonymous_read: bool = False
+    fragments: FragmentCache = field(default_factory=FragmentCache)
 
     def view(self, function: ViewFunction, *, sign_in: bool = True
              ) -> Callable[[Request], Awaitable[Response]]:

@@ -11,6 +11,7 @@ geometry out.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -112,9 +113,10 @@ def moment_of(decision: Decision) -> tuple[datetime, bool]:
 def timeline(trajectory: Trajectory, *, out_of_mandate: Collection[str],
              in_force_at: datetime | None = None, limit: int = MAX_MARKERS) -> Timeline:
     """The latest `limit` decisions of the trajectory, placed."""
-    dated = sorted(((moment_of(d), d) for d in trajectory.decisions.values()),
-                   key=lambda item: item[0][0])
-    shown = dated[-limit:] if limit else []
+    decisions = trajectory.decisions.values()
+    latest = heapq.nlargest(limit, ((moment_of(d), d) for d in decisions),
+                            key=lambda item: (item[0][0], item[1].recorded_at))
+    shown = latest[::-1]  # oldest first
     lane_ids = [i for i in trajectory.domains if any(d.domain_id == i for _, d in shown)]
     lanes = {domain_id: Lane(_cut(trajectory.domains[domain_id].name, 26),
                              TOP + LANE_HEIGHT * (n + 0.5))
@@ -132,7 +134,7 @@ def timeline(trajectory: Trajectory, *, out_of_mandate: Collection[str],
         width=WIDTH, height=int(axis_y + AXIS_HEIGHT), lanes=list(lanes.values()),
         markers=markers, links=links, ticks=[Tick(to_x(t), text) for t, text in ticks],
         axis_y=axis_y, in_force_x=None if in_force_at is None or not moments
-        else to_x(in_force_at), shown=len(shown), total=len(dated))
+        else to_x(in_force_at), shown=len(shown), total=len(decisions))
 
 
 def _markers(shown: Sequence[tuple[tuple[datetime, bool], Decision]], lanes: dict[str, Lane],

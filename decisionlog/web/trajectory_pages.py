@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
 from decisionlog.domain.values import (
     DecisionOrigin,
     DecisionStatus,
@@ -42,7 +44,7 @@ async def board_page(page: Page) -> Response:
     current = page.trajectory(trajectory_id)
     error = view.error
     if view.version is not None and view.version > current.version:
-        error = (f"The trajectory has {current.version} events; showing it now.")
+        error = f"The trajectory has {current.version} events; showing it now."
         view = type(view)(None, None, view.in_force_at, error)
     shown = current
     if view.travelling:
@@ -51,16 +53,22 @@ async def board_page(page: Page) -> Response:
             return page.render("board_before_start.html", trajectory=current, as_of=view,
                                tid=str(current.id))
         shown = found
-    state = board.board_state(shown, view)
-    params = view.params()
-    return page.render(
-        "board.html", trajectory=shown, current=current, as_of=view, error=error,
-        clear_in_force_url=url(f"/trajectories/{current.id}", version=params.get("version"),
-                               at=params.get("at")),
-        sections=board.sections(state), tid=str(current.id),
-        may_change=may_change(page, current) and not view.travelling,
-        may_audit=page.who.may_audit(str(current.id)),
-        actions=forms_catalogue.trajectory_actions(current))
+    changes = may_change(page, current) and not view.travelling
+    # Everything below the site's header depends only on these: kept while they hold.
+    key = ("board", str(current.id), current.version, current.head_digest, shown.version,
+           tuple(sorted(view.params().items())), error, changes)
+    main = page.site.fragments.get(key)
+    if main is None:
+        params = view.params()
+        main = page.fragment(
+            "board_main.html", trajectory=shown, current=current, as_of=view, error=error,
+            clear_in_force_url=url(f"/trajectories/{current.id}",
+                                   version=params.get("version"), at=params.get("at")),
+            sections=board.sections(board.board_state(shown, view)), tid=str(current.id),
+            may_change=changes,
+            actions=forms_catalogue.trajectory_actions(current) if changes else [])
+        page.site.fragments.put(key, main)
+    return page.render("board.html", trajectory=shown, main=Markup(main))
 
 
 async def decisions_page(page: Page) -> Response:

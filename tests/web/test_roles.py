@@ -96,3 +96,14 @@ def test_an_unknown_trajectory_or_decision_is_not_found(
                  f"/trajectories/{demo_id}/forms/no-such-form"):
         page = someone.get(path)
         assert page.status == 404 and "Not found" in page.text, path
+
+
+def test_a_board_kept_for_one_role_is_not_shown_to_another(
+        visitor: MakeVisitor, demo_id: str) -> None:
+    facilitator, reader = visitor("facilitator"), visitor("reader")
+    for _ in range(2):
+        assert facilitator.get(f"/trajectories/{demo_id}").document.find(
+            "section", class_="actions")
+        board = reader.get(f"/trajectories/{demo_id}")
+        assert not board.document.find("section", class_="actions")
+        assert reader.name in board.text and facilitator.name not in board.text
