@@ -94,7 +94,7 @@ def run(*, quick: bool) -> list[Row]:
             cookie = {"Cookie": session_cookie(server.url, token)}
             figures: dict[str, list[Load]] = {}
             targets = (("demo", demo_id), (f"{LONG_EVENTS // 1000}k events", long_id))
-            for name, trajectory_id in targets:  # warm up, and check both answer
+            for _, trajectory_id in targets:  # warm up, and check both answer
                 _check(server, trajectory_id, cookie)
             for round_ in range(repeats):
                 log(f"pages: round {round_ + 1} of {repeats}")
