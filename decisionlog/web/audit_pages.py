@@ -8,7 +8,7 @@ nothing its history does not show).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
@@ -48,7 +48,7 @@ async def trajectory_audit(page: Page) -> Response:
             outcome = report.get(tid)
     return page.render("audit.html", trajectory=trajectory, tid=tid, may_audit=may_audit,
                        outcome=outcome, problem=problem, expected=expected,
-                       snapshots=snapshots)
+                       snapshots=snapshots, verified_at=datetime.now(UTC))
 
 
 async def download(page: Page) -> Response:
