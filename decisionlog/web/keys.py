@@ -15,8 +15,9 @@ import weakref
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
+
+from decisionlog.infrastructure.pgsetup import advisory_lock_key
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -52,12 +53,8 @@ class SQLSecretSource:
         return statement.replace("{table}", self.table).replace("?", self.placeholder)
 
     def _create_table(self) -> None:
-        statement = self._sql("CREATE TABLE IF NOT EXISTS {table} ("
-                              " name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        try:
-            self._execute(statement)
-        except IntegrityError:  # PostgreSQL: another process created it at the same moment
-            self._execute(statement)
+        self._execute(self._sql("CREATE TABLE IF NOT EXISTS {table} ("
+                                " name TEXT PRIMARY KEY, value TEXT NOT NULL)"))
 
     def _execute(self, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self.datastore.transaction(commit=True) as cursor:
@@ -83,7 +80,16 @@ class PostgresSecretSource(SQLSecretSource):
 
     def __init__(self, datastore: _Datastore, *, schema: str = "public") -> None:
         quoted = '"' + schema.replace('"', '""') + '"'
+        self._lock_key = advisory_lock_key(f"decisionlog.web_secrets:{schema}")
         super().__init__(datastore, table=f"{quoted}.dl_web_secrets")
+
+    def _create_table(self) -> None:
+        # Two sessions creating the same table at once make the slower one fail in the
+        # catalogue: they take turns on a lock held until the creating transaction ends.
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
+            cursor.execute(self._sql("CREATE TABLE IF NOT EXISTS {table} ("
+                                     " name TEXT PRIMARY KEY, value TEXT NOT NULL)"))
 
 
 class MemorySecretSource:

@@ -9,6 +9,7 @@ checks the CSRF token of every POST, and turns page errors into error pages.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from decisionlog.api.masking import new_request_id
 from decisionlog.auth.authenticator import NOT_CACHED
 from decisionlog.auth.principal import ANONYMOUS_READER, Principal
 from decisionlog.web.fragments import FragmentCache
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from decisionlog.domain.trajectory import Trajectory
 
 MAX_FORM_BYTES = 256 * 1024
+logger = logging.getLogger("decisionlog.web")
 
 
 class PageError(Exception):
@@ -57,6 +60,13 @@ class NotAllowedError(PageError):
 
     status = 403
     title = "Not allowed"
+
+
+class InternalPageError(PageError):
+    """The page for an unexpected failure (its details are in the server's log)."""
+
+    status = 500
+    title = "Something went wrong"
 
 
 class SignInNeededError(Exception):
@@ -175,6 +185,15 @@ class Site:
                 response = _to_sign_in(request, error.message)
             except PageError as error:
                 response = page.render("error.html", code=error.status, error=error)
+            except Exception:  # a bug or a failing database: logged, never shown
+                request_id = new_request_id()
+                logger.exception("Internal error on page %s (request id %s)",
+                                 request.url.path, request_id)
+                response = page.render("error.html", code=500, error=InternalPageError(
+                    "Something went wrong on the server. Go back and try again (a form "
+                    "sent again is recorded once); if it happens again, give this to "
+                    f"whoever runs the service: request id {request_id}."))
+                response.headers["X-Request-ID"] = request_id
             return self._finish(page, response)
         return endpoint
 

@@ -11,6 +11,7 @@ geometry out.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -123,7 +124,9 @@ def timeline(trajectory: Trajectory, *, out_of_mandate: Collection[str],
              for n, domain_id in enumerate(lane_ids)}
     axis_y = TOP + LANE_HEIGHT * len(lanes) + 6
     moments = [m for (m, _), _ in shown]
-    if in_force_at is not None and moments:
+    if in_force_at is not None and not _near(in_force_at, moments):
+        in_force_at = None  # years away from every decision shown: no line to draw
+    if in_force_at is not None:
         moments.append(in_force_at)
     to_x, ticks = _scale(moments)
     markers = _markers(shown, lanes, to_x, out_of_mandate)
@@ -176,6 +179,19 @@ def _label(lane_id: str, lane: Lane, x: float, title: str,
     return None
 
 
+def _near(moment: datetime, moments: Sequence[datetime]) -> bool:
+    """Whether `moment` lies within the span of `moments` or one such span beyond (at
+    least a month), so that a line drawn there leaves the decisions readable."""
+    if not moments:
+        return False
+    low, high = min(moments), max(moments)
+    reach = max(high - low, timedelta(days=30))
+    try:
+        return low - reach <= moment <= high + reach
+    except OverflowError:  # at the ends of the calendar
+        return low <= moment <= high
+
+
 def _scale(moments: Sequence[datetime]
            ) -> tuple[Callable[[datetime], float], list[tuple[datetime, str]]]:
     """The x of a moment, and the axis' ticks."""
@@ -184,16 +200,22 @@ def _scale(moments: Sequence[datetime]
     low, high = min(moments), max(moments)
     span = high - low
     if span < timedelta(hours=2):
-        low, high = low - timedelta(hours=1), high + timedelta(hours=1)
+        with contextlib.suppress(OverflowError):
+            low, high = low - timedelta(hours=1), high + timedelta(hours=1)
     pad = (high - low) * 0.04
-    low, high = low - pad, high + pad
-    seconds = (high - low).total_seconds()
+    with contextlib.suppress(OverflowError):  # decisions at the ends of the calendar
+        low, high = low - pad, high + pad
+    seconds = (high - low).total_seconds() or 1.0
     inner = WIDTH - LEFT - RIGHT
 
     def to_x(moment: datetime) -> float:
         return round(LEFT + inner * (moment - low).total_seconds() / seconds, 1)
 
-    return to_x, _ticks(low, high)
+    try:
+        ticks = _ticks(low, high)
+    except (OverflowError, ValueError):  # the calendar ends
+        ticks = []
+    return to_x, ticks
 
 
 def _ticks(low: datetime, high: datetime) -> list[tuple[datetime, str]]:
@@ -210,9 +232,12 @@ def _ticks(low: datetime, high: datetime) -> list[tuple[datetime, str]]:
     else:
         tick = start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     ticks: list[tuple[datetime, str]] = []
-    while tick < high and len(ticks) < 12:
-        ticks.append((tick, tick.strftime(pattern).lstrip("0")))
-        tick = _next_tick(tick, step)
+    try:
+        while tick < high and len(ticks) < 12:
+            ticks.append((tick, tick.strftime(pattern).lstrip("0")))
+            tick = _next_tick(tick, step)
+    except (OverflowError, ValueError):  # the calendar ends
+        pass
     return ticks
 
 
