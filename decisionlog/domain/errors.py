@@ -200,3 +200,27 @@ class IdempotencyKeyReusedError(RuleViolationError):
         super().__init__(
             f"Idempotency key {key!r} was already used with a different input."
         )
+
+
+class DuplicateMemberNameError(RuleViolationError):
+    """Raised when an active member of the design team already has the name."""
+
+    code = "DUPLICATE_MEMBER_NAME"
+
+    def __init__(self, name: str, member_id: str) -> None:
+        super().__init__(f"An active member is already named {name!r} ({member_id}).")
+        self.member_id = member_id
+
+
+class ConfusableNameError(RuleViolationError):
+    """Raised when a new name looks like the name of an active domain or member of the
+    same trajectory (their Unicode confusable skeletons are equal) without being it."""
+
+    code = "CONFUSABLE_NAME"
+
+    def __init__(self, *, kind: str, name: str, existing_id: str, existing_name: str) -> None:
+        super().__init__(
+            f"{name!r} looks like the name of the active {kind} {existing_name!r} "
+            f"({existing_id}); choose a name that cannot be mistaken for it.")
+        self.existing_id = existing_id
+        self.existing_name = existing_name
