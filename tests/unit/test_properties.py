@@ -36,6 +36,7 @@ from hypothesis.stateful import (
 )
 
 from decisionlog.application import CommandResult, DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.domain import chain, events
 from decisionlog.domain.errors import (
     DecisionLogError,
@@ -46,6 +47,7 @@ from decisionlog.domain.errors import (
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH
 from decisionlog.infrastructure.config import parse_database_url
+from tests.commands import command
 from tests.unit.helpers import replay, stored
 
 # (examples, steps per example) for the in-memory and the SQLite machine.
@@ -258,12 +260,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
 
     def execute(self, tid: UUID, name: str, inputs: dict[str, Any], *,
                 expected: int | None, key: str | None) -> CommandResult:
-        def call(t: Trajectory, provenance: Any) -> str | None:
-            result: str | None = getattr(t, name)(provenance=provenance, **inputs)
-            return result
-
-        return self.app.execute(tid, call, recorded_by="prop", name=name, inputs=inputs,
-                                expected_version=expected, idempotency_key=key)
+        return self.app.handle(command(name, tid, **inputs), recorded_by="prop",
+                               expected_version=expected, idempotency_key=key)
 
     def remember(self, tid: UUID, name: str, result: CommandResult) -> None:
         kind = {"add_member": "member", "define_domain": "domain", "grant_right": "right",
@@ -285,8 +283,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
     def start_trajectory(self, name: str, by: str, key: str | None) -> None:
         before = self.app.readmodels.trajectories(first=100).total_count
         try:
-            result = self.app.start_trajectory(name=name, client=None, description=None,
-                                               recorded_by=by, idempotency_key=key)
+            result = self.app.handle(c.StartTrajectory(name=name), recorded_by=by,
+                                     idempotency_key=key)
         except DecisionLogError as error:
             first = self.started.get((by, key or ""))
             assert isinstance(error, IdempotencyKeyReusedError) == (
