@@ -202,16 +202,6 @@ class IdempotencyKeyReusedError(RuleViolationError):
         )
 
 
-class DuplicateMemberNameError(RuleViolationError):
-    """Raised when an active member of the design team already has the name."""
-
-    code = "DUPLICATE_MEMBER_NAME"
-
-    def __init__(self, name: str, member_id: str) -> None:
-        super().__init__(f"An active member is already named {name!r} ({member_id}).")
-        self.member_id = member_id
-
-
 class ConfusableNameError(RuleViolationError):
     """Raised when a new name looks like the name of an active domain or member of the
     same trajectory (their Unicode confusable skeletons are equal) without being it."""

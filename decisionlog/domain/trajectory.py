@@ -27,7 +27,6 @@ from decisionlog.domain.errors import (
     DecisionNotFoundError,
     DomainNotFoundError,
     DuplicateDomainNameError,
-    DuplicateMemberNameError,
     DuplicateRightError,
     MemberNotFoundError,
     RightNotFoundError,
@@ -396,17 +395,17 @@ class Trajectory(RecordedAggregate):
 
     def _check_name_free(self, kind: str, name: str,
                          records: dict[str, Member] | dict[str, DecisionDomain]) -> None:
-        """No two active domains (or members) with names that look alike: the same name,
-        or one whose confusable skeleton (UTS #39) is the same ("Вudget", "Budget")."""
+        """No name that looks like an active one's without being it: the same confusable
+        skeleton (UTS #39) but another spelling ("Вudget", "Budget"). The same name twice
+        is refused for domains; two members may share a name, as two people may."""
         key, spelled = name_key(name), plain_name_key(name)
         for record in records.values():
             if record.active and name_key(record.name) == key:
                 if plain_name_key(record.name) != spelled:
                     raise ConfusableNameError(kind=kind, name=name, existing_id=record.id,
                                               existing_name=record.name)
-                if isinstance(record, Member):
-                    raise DuplicateMemberNameError(name, record.id)
-                raise DuplicateDomainNameError(name)
+                if isinstance(record, DecisionDomain):
+                    raise DuplicateDomainNameError(name)
 
     def _check_right_not_granted(self, *, domain_id: str, member_id: str | None,
                                  role: str | None, kind: RightKind, condition: str | None

@@ -47,11 +47,11 @@ _IGNORABLE = re.compile(
 
 def name_text(field: str, value: str, max_length: int) -> str:
     """A name as people read it: NFKC, white space as single spaces, nothing invisible."""
-    text = required_text(field, value, max_length)
-    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    text = unicodedata.normalize("NFKC", required_text(field, value, max_length))
     if any(unicodedata.category(c) in _NOT_IN_NAMES for c in text) or _IGNORABLE.search(text):
         raise ValidationError(
             field, f"{field} must not contain invisible, control or direction characters.")
+    text = " ".join(text.split())
     if not text or len(text) > max_length:
         return required_text(field, text, max_length)  # raises, with the usual message
     return text

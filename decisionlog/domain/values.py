@@ -84,9 +84,12 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def name_key(name: str) -> str:
-    """How names are compared: NFKC, case-folded, runs of white space as one space, and
-    then by their confusable skeleton (UTS #39), so that names that look alike match."""
-    return skeleton(plain_name_key(name))
+    """How names are compared: NFKC, runs of white space as one space, by their
+    confusable skeleton (UTS #39) and case-folded, so that names that look alike match
+    ("Вudget" with a Cyrillic В, "Budget", "budget"). The skeleton is taken before
+    case-folding too: a capital may look like a Latin letter its small letter does not."""
+    normal = " ".join(unicodedata.normalize("NFKC", name).split())
+    return skeleton(skeleton(normal).casefold())
 
 
 def plain_name_key(name: str) -> str:
