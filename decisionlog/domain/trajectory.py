@@ -69,6 +69,10 @@ def new_id() -> str:
 class Trajectory(RecordedAggregate):
     """One programme: its design team, decision domains, decision rights and decisions."""
 
+    # The snapshot format: bump it when the state gains, loses or changes an attribute,
+    # with an `upcast_vN_vM(state)` that brings an older snapshot's state up to date.
+    class_version = 2
+
     def __init__(self, name: str, client: str | None, description: str | None) -> None:
         self.name = name
         self.client = client
@@ -80,6 +84,10 @@ class Trajectory(RecordedAggregate):
         self.rights: dict[str, DecisionRight] = {}
         self.decisions: dict[str, Decision] = {}
         super().__init__()  # idempotency and head_digest, last: as snapshots store them
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, object]) -> None:
+        """Snapshots written before the format had a version: the same state."""
 
     # Starting and closing
 
