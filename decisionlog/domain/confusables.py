@@ -62,3 +62,18 @@ def skeleton(text: str) -> str:
     """The UTS #39 skeleton of `text`: equal for texts that look alike."""
     mapped = unicodedata.normalize("NFD", text).translate(_prototypes())
     return unicodedata.normalize("NFD", mapped)
+
+
+@cache
+def _foreign_prototypes() -> dict[int, str]:
+    """`_prototypes` for the characters outside ASCII only."""
+    return {code: prototype for code, prototype in _prototypes().items() if code > 127}
+
+
+@lru_cache(maxsize=8192)
+def caseless_skeleton(text: str) -> str:
+    """The skeleton of `text` case-folded, so that "Вudget" (Cyrillic capital В, whose
+    small letter looks like no Latin one) and "budget" match, while ASCII letters keep
+    their case-folding ("DESIGN" is "design", not "deslgn": a capital I looks like l)."""
+    foreign = unicodedata.normalize("NFD", text).translate(_foreign_prototypes())
+    return skeleton(foreign.casefold())

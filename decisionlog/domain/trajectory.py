@@ -14,25 +14,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from decisionlog.domain import events, mandate
-from decisionlog.domain.entities import (
-    Decision,
-    DecisionDomain,
-    DecisionRight,
-    Member,
-    RoleChange,
-)
-from decisionlog.domain.errors import (
-    ConfusableNameError,
-    DecisionNotFoundError,
-    DomainNotFoundError,
-    DuplicateDomainNameError,
-    DuplicateRightError,
-    MemberNotFoundError,
-    RightNotFoundError,
-    TrajectoryClosedError,
-    ValidationError,
-)
+from decisionlog.domain import errors, events, mandate
+from decisionlog.domain.entities import Decision, DecisionDomain, DecisionRight, Member, RoleChange
 from decisionlog.domain.recorded import RecordedAggregate
 from decisionlog.domain.validation import (
     aware,
@@ -92,15 +75,9 @@ class Trajectory(RecordedAggregate):
     # Starting and closing
 
     @classmethod
-    def start(
-        cls,
-        *,
-        name: str,
-        client: str | None,
-        description: str | None,
-        provenance: Provenance,
-        trajectory_id: UUID | None = None,
-        now: datetime | None = None,
+    def start(cls, *, name: str, client: str | None, description: str | None,
+            provenance: Provenance, trajectory_id: UUID | None = None,
+            now: datetime | None = None
     ) -> Trajectory:
         """Start a new trajectory."""
         return cls._create_recorded(
@@ -122,15 +99,8 @@ class Trajectory(RecordedAggregate):
 
     # The design team
 
-    def add_member(
-        self,
-        *,
-        name: str,
-        role: str,
-        side: Side | str,
-        membership: Membership | str,
-        provenance: Provenance,
-        now: datetime | None = None,
+    def add_member(self, *, name: str, role: str, side: Side | str,
+            membership: Membership | str, provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Add a person to the design team; returns the member's id."""
         self._check_open()
@@ -146,14 +116,9 @@ class Trajectory(RecordedAggregate):
         )
         return member_id
 
-    def change_member(
-        self,
-        *,
-        member_id: str,
-        role: str | None,
-        membership: Membership | str | None,
-        provenance: Provenance,
-        now: datetime | None = None,
+    def change_member(self, *, member_id: str, role: str | None,
+            membership: Membership | str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """Change a member's role or membership; returns the member's id."""
         self._check_open()
@@ -164,16 +129,15 @@ class Trajectory(RecordedAggregate):
             None if membership is None else enum_value("membership", Membership, membership)
         )
         if new_role is None and new_membership is None:
-            raise ValidationError("role", "Give a new role, a new membership, or both.")
+            raise errors.ValidationError("role", "Give a new role, a new membership, or both.")
         self._trigger(
             events.MemberChanged, provenance, now,
             member_id=member.id, role=new_role, membership=new_membership,
         )
         return member.id
 
-    def remove_member(
-        self, *, member_id: str, reason: str | None, provenance: Provenance,
-        now: datetime | None = None,
+    def remove_member(self, *, member_id: str, reason: str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """Remove a member; the rights granted to that member directly end with it."""
         self._check_open()
@@ -186,9 +150,8 @@ class Trajectory(RecordedAggregate):
 
     # Decision domains and rights
 
-    def define_domain(
-        self, *, name: str, description: str | None, provenance: Provenance,
-        now: datetime | None = None,
+    def define_domain(self, *, name: str, description: str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """Define a decision domain ("about what"); returns its id."""
         self._check_open()
@@ -202,9 +165,8 @@ class Trajectory(RecordedAggregate):
         )
         return domain_id
 
-    def retire_domain(
-        self, *, domain_id: str, reason: str | None, provenance: Provenance,
-        now: datetime | None = None,
+    def retire_domain(self, *, domain_id: str, reason: str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """Retire a decision domain; its history stays."""
         self._check_open()
@@ -215,17 +177,9 @@ class Trajectory(RecordedAggregate):
         )
         return domain.id
 
-    def grant_right(
-        self,
-        *,
-        domain_id: str,
-        member_id: str | None,
-        role: str | None,
-        right: RightKind | str,
-        condition: str | None,
-        provenance: Provenance,
-        effective_from: datetime | None = None,
-        now: datetime | None = None,
+    def grant_right(self, *, domain_id: str, member_id: str | None, role: str | None,
+            right: RightKind | str, condition: str | None, provenance: Provenance,
+            effective_from: datetime | None = None, now: datetime | None = None
     ) -> str:
         """Grant a member or a role a right on a domain; returns the right's id."""
         self._check_open()
@@ -233,7 +187,7 @@ class Trajectory(RecordedAggregate):
         clean_role = (None if role is None or not optional_text("role", role, MAX_NAME_LENGTH)
                       else name_text("role", role, MAX_NAME_LENGTH))
         if (member_id is None) == (clean_role is None):
-            raise ValidationError("memberId", "Give either memberId or role, not both.")
+            raise errors.ValidationError("memberId", "Give either memberId or role, not both.")
         domain = self._active_domain(domain_id)
         holder_id = None if member_id is None else self._active_member(member_id).id
         clean_condition = optional_text("condition", condition, MAX_NOTE_LENGTH)
@@ -248,9 +202,8 @@ class Trajectory(RecordedAggregate):
         )
         return right_id
 
-    def revoke_right(
-        self, *, right_id: str, reason: str | None, provenance: Provenance,
-        now: datetime | None = None,
+    def revoke_right(self, *, right_id: str, reason: str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """End a decision right."""
         self._check_open()
@@ -263,22 +216,13 @@ class Trajectory(RecordedAggregate):
 
     # Decisions
 
-    def record_decision(
-        self,
-        *,
-        domain_id: str,
-        title: str,
-        statement: str,
-        decided_by: Iterable[str],
-        provenance: Provenance,
-        rationale: str | None = None,
-        options_considered: Iterable[str] | None = None,
-        consulted: Iterable[str] | None = None,
-        scale: Scale | str = Scale.SMALL,
-        kind: DecisionKind | str = DecisionKind.DECISION,
-        decided_at: datetime | None = None,
-        supersedes: Iterable[str] | None = None,
-        now: datetime | None = None,
+    def record_decision(self, *, domain_id: str, title: str, statement: str,
+            decided_by: Iterable[str], provenance: Provenance, rationale: str | None = None,
+            options_considered: Iterable[str] | None = None,
+            consulted: Iterable[str] | None = None, scale: Scale | str = Scale.SMALL,
+            kind: DecisionKind | str = DecisionKind.DECISION,
+            decided_at: datetime | None = None, supersedes: Iterable[str] | None = None,
+            now: datetime | None = None
     ) -> str:
         """Record an explicit decision, possibly superseding decisions in force."""
         self._check_open()
@@ -307,19 +251,10 @@ class Trajectory(RecordedAggregate):
         )
         return decision_id
 
-    def surface_implicit_decision(
-        self,
-        *,
-        domain_id: str,
-        title: str,
-        statement: str,
-        surfaced_by: str,
-        provenance: Provenance,
-        since: datetime | None = None,
-        evidence: str | None = None,
-        scale: Scale | str = Scale.SMALL,
-        kind: DecisionKind | str = DecisionKind.DECISION,
-        now: datetime | None = None,
+    def surface_implicit_decision(self, *, domain_id: str, title: str, statement: str,
+            surfaced_by: str, provenance: Provenance, since: datetime | None = None,
+            evidence: str | None = None, scale: Scale | str = Scale.SMALL,
+            kind: DecisionKind | str = DecisionKind.DECISION, now: datetime | None = None
     ) -> str:
         """Name a decision that was taken without anyone naming it; it awaits ratification."""
         self._check_open()
@@ -341,9 +276,8 @@ class Trajectory(RecordedAggregate):
         )
         return decision_id
 
-    def ratify_decision(
-        self, *, decision_id: str, ratified_by: Iterable[str], rationale: str | None,
-        provenance: Provenance, now: datetime | None = None,
+    def ratify_decision(self, *, decision_id: str, ratified_by: Iterable[str],
+            rationale: str | None, provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Make a surfaced implicit decision explicit: it comes into force."""
         return self._close_surfaced(
@@ -351,9 +285,8 @@ class Trajectory(RecordedAggregate):
             "rationale", rationale, provenance, now,
         )
 
-    def reject_decision(
-        self, *, decision_id: str, rejected_by: Iterable[str], reason: str | None,
-        provenance: Provenance, now: datetime | None = None,
+    def reject_decision(self, *, decision_id: str, rejected_by: Iterable[str],
+            reason: str | None, provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Reject a surfaced implicit decision: it is reopened."""
         return self._close_surfaced(
@@ -361,9 +294,8 @@ class Trajectory(RecordedAggregate):
             "reason", reason, provenance, now,
         )
 
-    def withdraw_decision(
-        self, *, decision_id: str, withdrawn_by: Iterable[str], reason: str | None,
-        provenance: Provenance, now: datetime | None = None,
+    def withdraw_decision(self, *, decision_id: str, withdrawn_by: Iterable[str],
+            reason: str | None, provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Withdraw a decision in force or a surfaced one."""
         self._check_open()
@@ -399,7 +331,7 @@ class Trajectory(RecordedAggregate):
     def _check_open(self) -> None:
         # `==`, not `is`: a trajectory restored from a snapshot has `status` as plain text.
         if self.status == TrajectoryStatus.CLOSED:
-            raise TrajectoryClosedError(str(self.id))
+            raise errors.TrajectoryClosedError(str(self.id))
 
     def _check_name_free(self, kind: str, name: str,
                          records: dict[str, Member] | dict[str, DecisionDomain]) -> None:
@@ -410,10 +342,10 @@ class Trajectory(RecordedAggregate):
         for record in records.values():
             if record.active and name_key(record.name) == key:
                 if plain_name_key(record.name) != spelled:
-                    raise ConfusableNameError(kind=kind, name=name, existing_id=record.id,
+                    raise errors.ConfusableNameError(kind=kind, name=name, existing_id=record.id,
                                               existing_name=record.name)
                 if isinstance(record, DecisionDomain):
-                    raise DuplicateDomainNameError(name)
+                    raise errors.DuplicateDomainNameError(name)
 
     def _check_right_not_granted(self, *, domain_id: str, member_id: str | None,
                                  role: str | None, kind: RightKind, condition: str | None
@@ -422,12 +354,12 @@ class Trajectory(RecordedAggregate):
             if (existing.in_force and existing.domain_id == domain_id
                     and existing.member_id == member_id and existing.role == role
                     and existing.kind is kind and existing.condition == condition):
-                raise DuplicateRightError(existing.id)
+                raise errors.DuplicateRightError(existing.id)
 
     def _active_member(self, member_id: str, field: str = "memberId") -> Member:
         member = self.members.get(identifier(field, member_id, "member"))
         if member is None:
-            raise MemberNotFoundError(member_id)
+            raise errors.MemberNotFoundError(member_id)
         return member.check_active()
 
     def _active_members(self, field: str, ids: Iterable[str] | None, *, required: bool
@@ -437,25 +369,24 @@ class Trajectory(RecordedAggregate):
     def _active_domain(self, domain_id: str) -> DecisionDomain:
         domain = self.domains.get(identifier("domainId", domain_id, "decision domain"))
         if domain is None:
-            raise DomainNotFoundError(domain_id)
+            raise errors.DomainNotFoundError(domain_id)
         return domain.check_active()
 
     def _right(self, right_id: str) -> DecisionRight:
         right = self.rights.get(identifier("rightId", right_id, "decision right"))
         if right is None:
-            raise RightNotFoundError(right_id)
+            raise errors.RightNotFoundError(right_id)
         return right
 
     def _decision(self, decision_id: str, field: str = "decisionId") -> Decision:
         decision = self.decisions.get(identifier(field, decision_id, "decision"))
         if decision is None:
-            raise DecisionNotFoundError(decision_id)
+            raise errors.DecisionNotFoundError(decision_id)
         return decision
 
-    def _close_surfaced(
-        self, event_class: type[events.TrajectoryEvent], decision_id: str, field: str,
-        member_ids: Iterable[str], note_field: str, note: str | None,
-        provenance: Provenance, now: datetime | None,
+    def _close_surfaced(self, event_class: type[events.TrajectoryEvent], decision_id: str,
+            field: str, member_ids: Iterable[str], note_field: str, note: str | None,
+            provenance: Provenance, now: datetime | None
     ) -> str:
         """Ratify or reject a surfaced implicit decision (the event class says which)."""
         self._check_open()

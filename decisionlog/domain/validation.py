@@ -46,9 +46,11 @@ _IGNORABLE = re.compile(
 
 
 def name_text(field: str, value: str, max_length: int) -> str:
-    """A name as people read it: NFKC, white space as single spaces, nothing invisible."""
+    """A name as people read it: NFKC, any white space (tabs, line breaks) as single
+    spaces, nothing invisible."""
     text = unicodedata.normalize("NFKC", required_text(field, value, max_length))
-    if any(unicodedata.category(c) in _NOT_IN_NAMES for c in text) or _IGNORABLE.search(text):
+    if (any(unicodedata.category(c) in _NOT_IN_NAMES and not c.isspace() for c in text)
+            or _IGNORABLE.search(text)):
         raise ValidationError(
             field, f"{field} must not contain invisible, control or direction characters.")
     text = " ".join(text.split())

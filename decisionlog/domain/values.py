@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from decisionlog.domain.confusables import skeleton
+from decisionlog.domain.confusables import caseless_skeleton
 from decisionlog.domain.errors import ValidationError
 
 
@@ -84,12 +84,10 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def name_key(name: str) -> str:
-    """How names are compared: NFKC, runs of white space as one space, by their
-    confusable skeleton (UTS #39) and case-folded, so that names that look alike match
-    ("Вudget" with a Cyrillic В, "Budget", "budget"). The skeleton is taken before
-    case-folding too: a capital may look like a Latin letter its small letter does not."""
-    normal = " ".join(unicodedata.normalize("NFKC", name).split())
-    return skeleton(skeleton(normal).casefold())
+    """How names are compared: NFKC, runs of white space as one space, case-folded and
+    by their confusable skeleton (UTS #39), so that names that look alike match ("Вudget"
+    with a Cyrillic В, "Budget", "budget"; see `caseless_skeleton`)."""
+    return caseless_skeleton(" ".join(unicodedata.normalize("NFKC", name).split()))
 
 
 def plain_name_key(name: str) -> str:

@@ -28,7 +28,7 @@ from decisionlog.infrastructure.config import parse_database_url
 
 BY = "facilitator"
 INVISIBLE = ["A\u200bnna", "\ufeffAnna", "An\u202ena", "Anna\u2066", "An\u200dna", "Anna\x00",
-             "An\u00adna", "\u115fAnna", "Ann\ufe0fa", "An\u2028na"]
+             "An\u00adna", "\u115fAnna", "Ann\ufe0fa", "An\u0007na"]
 
 
 @pytest.fixture
