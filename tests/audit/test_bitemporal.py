@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from decisionlog.application import commands as c
-from decisionlog.audit.bitemporal import in_force_at
+from decisionlog.domain.bitemporal import in_force_at
 from tests.audit.helpers import open_app, run
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
