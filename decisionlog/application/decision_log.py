@@ -180,8 +180,8 @@ class DecisionLog(DecisionLogStorage):
         except DecisionLogError as error:
             return error
         loaded[uuid] = trajectory  # evicted if the batch fails, whatever changed it
-        earlier = live.get(uuid)
-        if earlier is not None:
+        earlier = live.pop(uuid, None)
+        if earlier is not None:  # it holds the trajectory this request may change
             outcome = outcomes[earlier]
             assert isinstance(outcome, CommandResult)
             outcomes[earlier] = replace(outcome, trajectory=trajectory.state_copy())
@@ -191,12 +191,11 @@ class DecisionLog(DecisionLogStorage):
         except DecisionLogError as error:
             if len(trajectory.pending_events) != pending:
                 raise _BatchFailed from error  # changed state, then failed: a bug
-            if earlier is not None:
-                live[uuid] = earlier  # unchanged: the copy would have done
             return error
         except Exception as error:
             raise _BatchFailed from error
-        live[uuid] = len(outcomes)
+        if not result.repeated:  # (a repeat is shown as of its first change's version)
+            live[uuid] = len(outcomes)
         return result
 
     def _start_in_batch(self, command: StartTrajectory, request: CommandRequest,

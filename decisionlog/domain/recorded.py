@@ -9,7 +9,6 @@ and keeps, per idempotency slot, the first result (the events' `apply` fills
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
@@ -41,10 +40,9 @@ class RecordedAggregate(Aggregate):
 
         Dicts and lists of the state are copied; the records in them are shared, which
         is safe because events replace a record instead of changing it in place."""
-        twin = copy.copy(self)
-        for name, value in vars(self).items():
-            if isinstance(value, dict | list):
-                setattr(twin, name, copy.copy(value))
+        twin = object.__new__(type(self))
+        twin.__dict__.update({name: value.copy() if type(value) in (dict, list) else value
+                              for name, value in vars(self).items()})
         twin.collect_events()  # the pending events are this one's alone
         return twin
 

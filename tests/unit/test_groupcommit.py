@@ -1,5 +1,5 @@
 """`GroupCommit`: the requests that arrive in one turn of the event loop are stored by one
-`execute_many` call, and each caller still gets its own result or its own domain error.
+`handle_many` call, and each caller still gets its own result or its own domain error.
 
 The log under test is a real `DecisionLog` that only notes the size of every batch it
 is given.
@@ -37,7 +37,7 @@ T = TypeVar("T")
 
 
 class BatchRecordingLog(DecisionLog):
-    """A `DecisionLog` that notes how many requests each `execute_many` call got."""
+    """A `DecisionLog` that notes how many requests each `handle_many` call got."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.batches: list[int] = []
@@ -94,7 +94,7 @@ def names(app: DecisionLog, tid: UUID) -> list[str]:
     return [m.name for m in trajectory.members.values()]
 
 
-def test_requests_submitted_together_are_stored_by_one_execute_many(tmp_path: Path) -> None:
+def test_requests_submitted_together_are_stored_by_one_handle_many(tmp_path: Path) -> None:
     env = parse_database_url(f"sqlite:///{tmp_path}/decisionlog.db").env
     app, reader = BatchRecordingLog(env=env), DecisionLog(env=env)
     tid = start(app)
