@@ -22,7 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from decisionlog.application import handlers
+import decisionlog.application.handlers as handlers
 from decisionlog.application.commands import Command, StartTrajectory, TrajectoryCommand
 from decisionlog.application.idempotency import check_repeat
 from decisionlog.application.requests import CommandRequest, CommandResult

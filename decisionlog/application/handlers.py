@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
-from decisionlog.application import commands as c
+import decisionlog.application.commands as c
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 

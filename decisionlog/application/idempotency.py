@@ -26,7 +26,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from decisionlog.application import commands as c
+import decisionlog.application.commands as c
 from decisionlog.domain.errors import IdempotencyKeyReusedError
 
 DIGEST_PREFIX = "cmd1:"
