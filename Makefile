@@ -1,4 +1,4 @@
-# decisionlog: make serve | make test | make lint | make schema | make bench | make clean
+# decisionlog: make serve | make test | make lint | make schema | make audit | make bench | make clean
 PY ?= python3
 VENV = .venv
 PYTHON = $(VENV)/bin/python
@@ -8,13 +8,14 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv serve test lint schema bench clean distclean
+.PHONY: help venv serve test lint schema audit bench clean distclean
 
 help:
 	@echo "make serve   create $(VENV), install what serving needs, start the service with a demo trajectory (ARGS=...)"
 	@echo "make test    install the test tools too, then ruff, mypy and pytest (PYTEST_ARGS=...)"
 	@echo "make lint    ruff and mypy only"
 	@echo "make schema  write schema.graphql from the code"
+	@echo "make audit   the GraphQL-over-HTTP spec's audit (graphql-http; needs node, npm) on a demo server"
 	@echo "make bench   run the benchmarks (ARGS=--quick: under 3 minutes; see BENCHMARKS.md)"
 	@echo "make clean   remove caches and build leftovers (distclean also removes $(VENV))"
 
@@ -49,6 +50,9 @@ test: lint
 schema: $(DEV_STAMP)
 	$(VENV)/bin/python -m decisionlog.api.schema > schema.graphql.tmp
 	mv schema.graphql.tmp schema.graphql
+
+audit: $(SERVE_STAMP)
+	scripts/graphql-http-audit.sh $(ARGS)
 
 bench: $(DEV_STAMP)
 	$(VENV)/bin/python -m bench $(ARGS)
