@@ -222,6 +222,10 @@ class Event:
     type: str
     recorded_at: datetime
     recorded_by: str
+    summary: str = strawberry.field(resolver=lambda root: root.describe(), description=(
+        "The event in words, with the names of the members (and their role at the time), "
+        "domains and decisions it concerns. For people: its wording may change between "
+        "versions; read `type` and `data` in programs."))
     data: JSON
     digest: str = strawberry.field(description=(
         "SHA-256 over the event's canonical content and previousDigest (see the README)."))
@@ -230,11 +234,7 @@ class Event:
     _event: strawberry.Private[TrajectoryEvent]
     _names: strawberry.Private[Callable[[], TrajectoryAggregate | None]]
 
-    @strawberry.field(description=(
-        "The event in words, with the names of the members (and their role at the time), "
-        "domains and decisions it concerns. For people: its wording may change between "
-        "versions; read `type` and `data` in programs."))
-    def summary(self) -> str:
+    def describe(self) -> str:
         return describe(self._event, self._names())
 
     @classmethod
