@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 from strawberry.types.unset import UNSET
 
 from decisionlog.api.authentication import AuthenticatingGraphQL
+from decisionlog.api.graphiql import graphiql_assets, graphiql_page
 from decisionlog.api.limits import MAX_BODY_BYTES, BodySizeLimit
 from decisionlog.api.media import (
     GRAPHQL_RESPONSE_JSON,
@@ -44,6 +45,9 @@ class GraphQLApp(AuthenticatingGraphQL):
 
     def encode_json(self, data: object) -> str:
         return encode_json(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page(allow_anonymous_read=self.allow_anonymous_read)
 
     @overload
     async def run(self, request: Request, context: Context = UNSET,
@@ -125,6 +129,7 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/health", health),
+            graphiql_assets(),
             Route("/", home),
         ],
         lifespan=lifespan,

@@ -11,7 +11,6 @@ from typing import Literal
 
 from decisionlog.cli.audit import add_audit_commands
 from decisionlog.cli.ports import browser_host, listen_problem
-from decisionlog.cli.program import program
 from decisionlog.cli.rebuild import add_rebuild_command
 from decisionlog.cli.stores import CommandError, log_exists
 from decisionlog.cli.tokens import add_token_commands
@@ -23,6 +22,7 @@ from decisionlog.infrastructure.config import (
     parse_database_url,
     redact,
 )
+from decisionlog.infrastructure.program import program
 
 
 def _serve(args: argparse.Namespace) -> int:

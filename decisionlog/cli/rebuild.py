@@ -8,9 +8,9 @@ import time
 from typing import Any, TextIO
 
 from decisionlog.cli.audit import clock
-from decisionlog.cli.program import program
 from decisionlog.cli.stores import CommandError, require_log
 from decisionlog.infrastructure.config import DATABASE_HELP, database_url, parse_database_url
+from decisionlog.infrastructure.program import program
 
 BAR_WIDTH = 30
 PLAIN_INTERVAL = 5.0  # seconds between progress lines when not on a terminal

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from decisionlog.cli.program import program
 from decisionlog.infrastructure.config import redact
+from decisionlog.infrastructure.program import program
 
 if TYPE_CHECKING:
     from decisionlog.infrastructure.config import Database
