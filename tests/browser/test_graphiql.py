@@ -4,58 +4,25 @@ works only if everything it needs comes from the service itself."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.e2e.client import free_port
+from tests.e2e.demo import DemoServer
 
-LINK = re.compile(r"^\s+(http://127\.0\.0\.1:\d+/graphql#token=(dl_\w+))$", re.MULTILINE)
 EDITOR_TEXT = """
 const editor = document.querySelector(arguments[0] + ' .CodeMirror');
 return editor && editor.CodeMirror ? editor.CodeMirror.getValue() : null;
 """
 
 
-class Demo:
-    """`decisionlog serve --demo` in a child process, and the link it printed."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.out = folder / "serve.out"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "decisionlog.cli", "serve", "--demo", "--port",
-             str(self.port)], cwd=folder, stdout=self.out.open("w"),
-            stderr=subprocess.STDOUT)
-        self.origin = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.out.read_text()
-            try:
-                if httpx.get(f"{self.origin}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        match = LINK.search(self.out.read_text())
-        assert match, self.out.read_text()
-        self.link, self.token = match[1], match[2]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Demo]:
-    running = Demo(tmp_path)
+def demo(tmp_path: Path) -> Iterator[DemoServer]:
+    running = DemoServer(tmp_path)
     try:
         yield running
     finally:
@@ -80,7 +47,7 @@ def problems_in_console(driver: Any) -> list[str]:
 
 
 def test_the_printed_link_opens_graphiql_on_the_project_and_runs_its_query(
-        browser: Any, demo: Demo) -> None:
+        browser: Any, demo: DemoServer) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(demo.link)
@@ -117,7 +84,7 @@ def test_the_printed_link_opens_graphiql_on_the_project_and_runs_its_query(
     assert problems_in_console(browser) == []
 
 
-def test_without_a_token_the_page_says_how_to_get_one(browser: Any, demo: Demo) -> None:
+def test_without_a_token_the_page_says_how_to_get_one(browser: Any, demo: DemoServer) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(f"{demo.origin}/graphql")
