@@ -22,6 +22,7 @@ from decisionlog.infrastructure.config import (
     database_url,
     parse_database_url,
 )
+from decisionlog.infrastructure.program import program
 
 if TYPE_CHECKING:
     from decisionlog.audit.reader import AuditReader
@@ -113,11 +114,14 @@ def _export(args: argparse.Namespace) -> int:
             os.replace(partial, target)
     except TrajectoryNotFoundError:
         return _fail(f"no trajectory {args.trajectory} in the store.")
+    except BrokenPipeError:  # `export … | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as error:  # writing the file: a full disk, a permission
-        return _fail(f"cannot write {target}: {error.strerror or error}.")
+        return _fail(f"cannot write {target or 'the export'}: {error.strerror or error}.")
     except Exception as error:  # a damaged store: say so instead of a traceback
         return _fail(f"cannot export trajectory {args.trajectory}: "
-                     f"{type(error).__name__}: {error}. Run `decisionlog verify`.")
+                     f"{type(error).__name__}: {error}. Run `{program()} verify`.")
     finally:
         reader.close()
         if partial is not None and partial.exists():
