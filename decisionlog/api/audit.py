@@ -8,7 +8,8 @@ arguments and the caller, and convert the results.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from functools import partial
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -19,6 +20,10 @@ from decisionlog.api.types import Event
 from decisionlog.audit import log, verify
 from decisionlog.audit.diagnose import Problem
 from decisionlog.auth.principal import canonical_trajectory_id
+
+if TYPE_CHECKING:
+    from decisionlog.application import DecisionLog
+    from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 
 strawberry.enum(Problem, name="IntegrityProblem",
                 description="Why a stored event breaks its trajectory's hash chain.")
@@ -88,10 +93,12 @@ class AuditLogConnection:
     page_info: PageInfo
 
     @classmethod
-    def of(cls, page: log.AuditPage) -> AuditLogConnection:
+    def of(cls, page: log.AuditPage, app: DecisionLog) -> AuditLogConnection:
+        names = TrajectoryNames(app)
         edges = [AuditLogEdge(cursor=entry.cursor, node=AuditLogEntry(
             trajectory_id=strawberry.ID(entry.trajectory_id), version=entry.version,
-            event=None if entry.event is None else Event.of(entry.event),
+            event=None if entry.event is None else Event.of(
+                entry.event, partial(names.get, entry.trajectory_id)),
             problem=entry.problem)) for entry in page.entries]
         return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next_page,
                                                    end_cursor=page.end_cursor))
@@ -146,4 +153,22 @@ class AuditQuery:
                 from_=from_, to=to)
         except ValueError as error:  # a bad cursor or an unknown event type
             raise QueryError(str(error)) from None
-        return AuditLogConnection.of(page)
+        return AuditLogConnection.of(page, info.context.app)
+
+
+class TrajectoryNames:
+    """The trajectories whose names a page of the audit log needs, each read once, and
+    only when a summary is asked for. A trajectory that cannot be read (a damaged store)
+    gives None: its summaries fall back to ids."""
+
+    def __init__(self, app: DecisionLog) -> None:
+        self.app = app
+        self.read: dict[str, TrajectoryAggregate | None] = {}
+
+    def get(self, trajectory_id: str) -> TrajectoryAggregate | None:
+        if trajectory_id not in self.read:
+            try:
+                self.read[trajectory_id] = self.app.get_trajectory(trajectory_id)
+            except Exception:  # damage is shown by the entries themselves
+                self.read[trajectory_id] = None
+        return self.read[trajectory_id]
