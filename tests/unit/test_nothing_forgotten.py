@@ -12,7 +12,7 @@ from pathlib import Path
 
 from decisionlog.application import DecisionLog
 from decisionlog.application import commands as c
-from decisionlog.audit import register
+from decisionlog.audit import register, summaries
 from decisionlog.audit.export import export_jsonl
 from decisionlog.domain import events
 from decisionlog.domain.trajectory import Trajectory
@@ -51,6 +51,8 @@ def test_every_event_type_has_a_place_in_the_register() -> None:
 def test_every_event_type_has_a_summary_of_its_own() -> None:
     base = events.TrajectoryEvent.summary
     assert [t.__name__ for t in event_types() if t.summary is base] == []
+    # and one in words, naming people and domains, for histories and the register
+    assert [t.__name__ for t in event_types() if t not in summaries._RENDERERS] == []
 
 
 def story(tmp_path: Path) -> tuple[DecisionLog, Trajectory]:
