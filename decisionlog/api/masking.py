@@ -15,7 +15,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from decisionlog.api.pagination import QueryError
+from decisionlog.api.arguments import QueryError
 from decisionlog.domain.errors import DecisionLogError
 
 logger = logging.getLogger("decisionlog.api")

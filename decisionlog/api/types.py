@@ -29,9 +29,9 @@ from decisionlog.api.pagination import (
     page_size,
     require_offset,
 )
-from decisionlog.audit.bitemporal import in_force_at
 from decisionlog.audit.summaries import describe
 from decisionlog.domain import entities
+from decisionlog.domain.bitemporal import in_force_at
 from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.mandate import DomainMandate as DomainMandateRow
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate

@@ -20,8 +20,18 @@ if TYPE_CHECKING:
     from decisionlog.domain.entities import Decision, DecisionRight
     from decisionlog.domain.trajectory import Trajectory
 
-MANDATE_EVENTS = (ev.DomainDefined, ev.DomainRetired, ev.RightGranted, ev.RightRevoked,
-                  ev.MemberRemoved, ev.MemberChanged)
+# Where each event shows in the register (a test checks that every event type has a
+# place): in the heading, the team table, the decisions, or the mandate history.
+SECTIONS: dict[type[ev.TrajectoryEvent], str] = {
+    ev.TrajectoryStarted: "heading", ev.TrajectoryClosed: "heading",
+    ev.MemberAdded: "team", ev.MemberChanged: "mandates", ev.MemberRemoved: "mandates",
+    ev.DomainDefined: "mandates", ev.DomainRetired: "mandates",
+    ev.RightGranted: "mandates", ev.RightRevoked: "mandates",
+    ev.DecisionRecorded: "decisions", ev.ImplicitDecisionSurfaced: "decisions",
+    ev.DecisionRatified: "decisions", ev.DecisionRejected: "decisions",
+    ev.DecisionWithdrawn: "decisions",
+}
+MANDATE_EVENTS = tuple(t for t, section in SECTIONS.items() if section == "mandates")
 STATUS_TEXT = {
     DecisionStatus.PROPOSED_IMPLICIT: "Proposed (surfaced, awaiting ratification)",
     DecisionStatus.IN_FORCE: "Accepted (in force)",

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from decisionlog.readmodels.dialect import Dialect, Executor
 
-SCHEMA_VERSION = 2
+# 3: name keys (`name_key`, `client_key`, `domain_key`) are confusable skeletons (UTS #39)
+SCHEMA_VERSION = 3
 VIEW_SET = "views"
 
 PROJECTION_TABLE = """

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.auth import token_store
 from decisionlog.auth.tokens import TOKEN_PATTERN
 from decisionlog.cli.demotoken import DEMO_TOKEN_NAME, announce_demo_token, demo_token
@@ -53,8 +54,7 @@ def test_create_refuses_a_taken_name_and_an_unknown_trajectory(
 def test_create_scopes_to_existing_trajectories(url: str,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     log = DecisionLog(env=parse_database_url(url).env)
-    tid = str(log.start_trajectory(name="T", client=None, description=None,
-                                   recorded_by="test").trajectory_id)
+    tid = str(log.handle(c.StartTrajectory(name="T"), recorded_by="test").trajectory_id)
     log.close()
 
     assert main(["token", "create", "--role", "reader", "--name", "yara", "--trajectory",
