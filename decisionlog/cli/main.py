@@ -30,6 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
     from decisionlog.application import DecisionLog
     from decisionlog.cli.tokens import announce_demo_token
     from decisionlog.demo import seed_demo
+    from decisionlog.infrastructure.filelock import AlreadyServingError, hold_serve_lock
 
     url = database_url(args.database)
     database = parse_database_url(url)
@@ -40,6 +41,12 @@ def _serve(args: argparse.Namespace) -> int:
         print("decisionlog: --workers > 1 needs PostgreSQL; a SQLite file (or memory) "
               "serves one worker.", file=sys.stderr)
         return 2
+    if database.is_sqlite and "mode=memory" not in database.env["SQLITE_DBNAME"]:
+        try:  # held until this process ends; the app's start-up finds it held here
+            hold_serve_lock(database.env["SQLITE_DBNAME"])
+        except AlreadyServingError as error:
+            print(f"decisionlog: {error}", file=sys.stderr)
+            return 1
     if args.demo:
         log = DecisionLog(env=database.env)
         trajectory_id = seed_demo(log)

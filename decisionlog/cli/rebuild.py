@@ -30,17 +30,24 @@ def add_rebuild_command(commands: Any) -> None:
 
 def _rebuild(args: argparse.Namespace) -> int:
     from decisionlog.application import DecisionLog
-    from decisionlog.readmodels import rebuild
+    from decisionlog.readmodels import RebuildRunningError, rebuild
 
+    if args.batch_size < 1:
+        print("decisionlog: --batch-size must be at least 1.", file=sys.stderr)
+        return 2
     env = dict(parse_database_url(database_url(args.database)).env)
     env["READMODELS_CATCH_UP"] = "n"  # resume here, with progress, not silently at start
     log = DecisionLog(env=env)
+    bar = ProgressBar(sys.stderr)
     try:
-        bar = ProgressBar(sys.stderr)
         report = rebuild(log, progress=bar, batch_size=args.batch_size,
                          restart=args.restart)
-        bar.finish()
+    except RebuildRunningError as error:
+        print(f"decisionlog: {error}; it finishes on its own (run `decisionlog rebuild` "
+              "again afterwards to rebuild once more).", file=sys.stderr)
+        return 1
     finally:
+        bar.finish()
         log.close()
     verb = "Resumed and finished" if report.resumed else "Rebuilt"
     print(f"{verb} the read models: {report.events_applied:,} events in "
