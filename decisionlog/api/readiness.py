@@ -58,7 +58,7 @@ def check_readiness(log: DecisionLog, keeper: ViewsKeeper) -> Readiness:
         return readiness
     readiness.checks["database"] = {"status": "ok"}
     _check_storage(log, readiness)
-    _check_read_models(freshness, keeper, readiness)
+    _check_read_models(log, freshness, keeper, readiness)
     return readiness
 
 
@@ -74,9 +74,12 @@ def _check_storage(log: DecisionLog, readiness: Readiness) -> None:
         readiness.checks["storage"] = {"status": "ok"}
 
 
-def _check_read_models(freshness: Freshness, keeper: ViewsKeeper,
+def _check_read_models(log: DecisionLog, freshness: Freshness, keeper: ViewsKeeper,
                        readiness: Readiness) -> None:
     status = keeper.status()
+    by = status.by
+    if not freshness.current and by != "this process":  # the keeper looks once a second
+        by = log.readmodels.store.lease().holder()
     entry: dict[str, Any] = {"position": freshness.position, "lastEvent": freshness.last,
                              "behind": freshness.behind}
     if status.state == UNKNOWN and status.starting:
@@ -91,8 +94,8 @@ def _check_read_models(freshness: Freshness, keeper: ViewsKeeper,
         entry["status"] = REBUILDING if status.state != BEHIND else BEHIND
     if not freshness.current:
         entry["rebuilding"] = freshness.rebuilding
-        entry["by"] = status.by
-        if status.by == "this process" and status.events_per_second:
+        entry["by"] = by
+        if by == "this process" and status.events_per_second:
             entry["eventsPerSecond"] = round(status.events_per_second, 1)
             if status.eta_seconds is not None:
                 entry["etaSeconds"] = round(status.eta_seconds, 1)
