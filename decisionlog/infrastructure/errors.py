@@ -13,6 +13,8 @@ class StorageFullError(Exception):
     """Raised when the database has no space left for a write: nothing was stored, and
     writes work again once space is freed."""
 
+    extensions = {"code": "STORAGE_FULL"}  # graphql-core copies these into the error
+
     def __init__(self) -> None:
         super().__init__("Storage full: the database has no space left, so this change "
                          "was not stored. Changes work again once space is freed.")
