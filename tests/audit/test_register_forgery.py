@@ -132,6 +132,7 @@ def test_tables_lists_and_html_are_the_registers_own(register: str) -> None:
     team, matrix, history = tables
     assert team[1][:4] == ["Eve | Board", "lead - extra item", "CLIENT", "CORE"]
     assert matrix[1] == ["Budget ## x", f"Eve | Board ({IMAGE})", "—", "—"]
+    assert [row[2] for row in history[1:]] == ["fac", "fac"]
     assert all(len(row) == len(table[0]) for table in tables for row in table)
 
     # The options are one ordered list of three, as written
