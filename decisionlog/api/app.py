@@ -24,6 +24,7 @@ from decisionlog.api.schema import build_schema, schema
 from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog
 from decisionlog.auth import Authenticator, token_store
+from decisionlog.auth.cursors import cursor_sealer
 from decisionlog.infrastructure.config import database_url, parse_database_url
 from decisionlog.infrastructure.filelock import hold_serve_lock
 from decisionlog.readmodels import ViewsKeeper
@@ -58,6 +59,7 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     log = decision_log or DecisionLog(env={**parse_database_url(database_url(url)).env,
                                            "READMODELS_CATCH_UP": "n"})
     keeper = ViewsKeeper(log.readmodels.store, catch_up=catches_up)
+    cursor_sealer(log)  # made on the first start, kept in the database for every worker
     settings = settings or Settings.from_env()
     authenticator = Authenticator(token_store(log), ttl=settings.token_cache_seconds)
     graphql = GraphQLApp(
