@@ -107,7 +107,8 @@ def disk_and_server(request: pytest.FixtureRequest,
         server = Server(url, log_path=tmp_path / "server.log")
         try:
             server.facilitator_token = server.create_token("facilitator", name="fac")
-            server.close()  # the tables exist now; the test's connection is closed
+            server.start()  # a first start makes every table and key it keeps
+            server.close()  # ... and the test's own connection is closed too
             disk = Disk(request.param, url)
             server.extra_env = disk.prepare()
             server.start()
