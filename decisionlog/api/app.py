@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, overload
 
 import orjson
 from eventsourcing.utils import strtobool
@@ -16,9 +17,18 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.types.unset import UNSET
 
 from decisionlog.api.authentication import AuthenticatingGraphQL
+from decisionlog.api.graphiql import graphiql_assets, graphiql_page
 from decisionlog.api.limits import MAX_BODY_BYTES, BodySizeLimit
+from decisionlog.api.media import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    request_error_status,
+    response_media_type,
+)
 from decisionlog.api.readiness import check_readiness
 from decisionlog.api.schema import build_schema, schema
 from decisionlog.api.settings import Settings
@@ -29,12 +39,53 @@ from decisionlog.infrastructure.config import database_url, parse_database_url
 from decisionlog.infrastructure.filelock import hold_serve_lock
 from decisionlog.readmodels import ViewsKeeper
 
+if TYPE_CHECKING:
+    from strawberry.http import GraphQLHTTPResponse
+    from strawberry.types import ExecutionResult
+
+    from decisionlog.api.context import Context
+
 
 class GraphQLApp(AuthenticatingGraphQL):
-    """Strawberry's ASGI app, with our request context and authentication."""
+    """Strawberry's ASGI app, with our request context and authentication, answering in
+    the media type the client accepts (`api/media.py`)."""
 
     def encode_json(self, data: object) -> str:
         return encode_json(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page(allow_anonymous_read=self.allow_anonymous_read)
+
+    @overload
+    async def run(self, request: Request, context: Context = UNSET,
+                  root_value: None = UNSET) -> Response: ...
+
+    @overload
+    async def run(self, request: WebSocket, context: Context = UNSET,
+                  root_value: None = UNSET) -> WebSocket: ...
+
+    async def run(self, request: Request | WebSocket, context: Context = UNSET,
+                  root_value: None = UNSET) -> Response | WebSocket:
+        response = await super().run(request, context, root_value)
+        if (isinstance(response, Response) and isinstance(request, Request)
+                and response.media_type == JSON and _answers_in(request) != JSON):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+            response.status_code = getattr(request.state, "request_error_status", None) \
+                or response.status_code
+        return response
+
+    async def process_result(self, request: Request,
+                             result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        status = request_error_status(result.data, result.errors)
+        if status is not None and _answers_in(request) == GRAPHQL_RESPONSE_JSON:
+            processed.pop("data", None)  # the spec: no data entry for a request error
+            request.state.request_error_status = status
+        return processed
+
+
+def _answers_in(request: Request) -> str:
+    return response_media_type(request.headers.get("accept"))
 
 
 def encode_json(data: object) -> str:
@@ -103,6 +154,7 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
             WebSocketRoute("/graphql", graphql),
             Route("/health", health),
             Route("/ready", ready),
+            graphiql_assets(),
             Route("/", home),
         ],
         lifespan=lifespan,

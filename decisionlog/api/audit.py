@@ -8,7 +8,8 @@ arguments and the caller, and convert the results.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from functools import partial
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -20,6 +21,10 @@ from decisionlog.audit import log, verify
 from decisionlog.audit.diagnose import Problem
 from decisionlog.auth.cursors import CursorSealer, InvalidCursorError, cursor_sealer
 from decisionlog.auth.principal import canonical_trajectory_id
+
+if TYPE_CHECKING:
+    from decisionlog.application import DecisionLog
+    from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 
 AUDIT_LOG = "auditlog"  # the kind of its cursors (as before sealing: old ones still open)
 
@@ -91,11 +96,14 @@ class AuditLogConnection:
     page_info: PageInfo
 
     @classmethod
-    def of(cls, page: log.AuditPage, sealer: CursorSealer) -> AuditLogConnection:
+    def of(cls, page: log.AuditPage, app: DecisionLog, sealer: CursorSealer
+           ) -> AuditLogConnection:
+        names = TrajectoryNames(app)
         edges = [AuditLogEdge(cursor=sealer.seal(AUDIT_LOG, entry.position),
                               node=AuditLogEntry(
             trajectory_id=strawberry.ID(entry.trajectory_id), version=entry.version,
-            event=None if entry.event is None else Event.of(entry.event),
+            event=None if entry.event is None else Event.of(
+                entry.event, partial(names.get, entry.trajectory_id)),
             problem=entry.problem)) for entry in page.entries]
         return cls(edges=edges, page_info=PageInfo(
             has_next_page=page.has_next_page,
@@ -154,4 +162,22 @@ class AuditQuery:
             raise QueryError(f"{after!r} is not an audit log cursor.") from None
         except ValueError as error:  # an unknown event type
             raise QueryError(str(error)) from None
-        return AuditLogConnection.of(page, sealer)
+        return AuditLogConnection.of(page, info.context.app, sealer)
+
+
+class TrajectoryNames:
+    """The trajectories whose names a page of the audit log needs, each read once, and
+    only when a summary is asked for. A trajectory that cannot be read (a damaged store)
+    gives None: its summaries fall back to ids."""
+
+    def __init__(self, app: DecisionLog) -> None:
+        self.app = app
+        self.read: dict[str, TrajectoryAggregate | None] = {}
+
+    def get(self, trajectory_id: str) -> TrajectoryAggregate | None:
+        if trajectory_id not in self.read:
+            try:
+                self.read[trajectory_id] = self.app.get_trajectory(trajectory_id)
+            except Exception:  # damage is shown by the entries themselves
+                self.read[trajectory_id] = None
+        return self.read[trajectory_id]

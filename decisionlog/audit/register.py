@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from decisionlog.audit.markdown import block, inline
+from decisionlog.audit.summaries import describe
 from decisionlog.domain import events as ev
 from decisionlog.domain.values import DecisionOrigin, DecisionStatus, RightKind
 
@@ -142,26 +143,9 @@ def _mandate_history(t: Trajectory, history: Iterable[ev.TrajectoryEvent]) -> st
     for e in history:
         if isinstance(e, MANDATE_EVENTS):
             lines.append(f"| {e.originator_version} | {_when(e.timestamp)} "
-                         f"| {inline(e.recorded_by)} | {inline(_change(t, e))} "
+                         f"| {inline(e.recorded_by)} | {inline(describe(e, t))} "
                          f"| `{e.digest[:12]}` |")
     return "\n".join(lines) + "\n"
-
-
-def _change(t: Trajectory, e: ev.TrajectoryEvent) -> str:
-    """The event's summary, with member and domain names in place of ids."""
-    text = e.summary()
-    for member in t.members.values():
-        text = text.replace(f"member {member.id}", member.name)
-        text = text.replace(f"Member {member.id}", member.name)
-    for domain in t.domains.values():
-        text = text.replace(f"domain {domain.id}", f"domain {domain.name!r}")
-    if isinstance(e, ev.RightRevoked) and e.right_id in t.rights:
-        right = t.rights[e.right_id]
-        on = t.domains.get(right.domain_id)
-        text = (f"{_holder(t, right)} no longer {right.kind} on "
-                f"{on.name if on else right.domain_id}"
-                + (f": {e.reason}" if e.reason else ""))
-    return text
 
 
 def _holder(t: Trajectory, right: DecisionRight) -> str:
