@@ -44,14 +44,14 @@ def _serve(args: argparse.Namespace) -> int:
                            "serves one worker.")
     # Before anything is printed or written: a store it can open, a port it can take.
     log_exists(database)
+    problem = listen_problem(args.host, args.port)
+    if problem is not None:
+        raise CommandError(problem)
     if database.is_sqlite and "mode=memory" not in database.env["SQLITE_DBNAME"]:
         try:  # held until this process ends; the app's start-up finds it held here
             hold_serve_lock(database.env["SQLITE_DBNAME"])
         except AlreadyServingError as error:
             raise CommandError(str(error), status=1) from None
-    problem = listen_problem(args.host, args.port)
-    if problem is not None:
-        raise CommandError(problem)
     endpoint = f"http://{browser_host(args.host)}:{args.port}/graphql"
     if args.demo:
         log = DecisionLog(env=database.env)

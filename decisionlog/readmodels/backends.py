@@ -62,6 +62,7 @@ class SQLiteViewStore(ViewStore):
         self.writers = (None if self.in_memory
                         else SharedPresence(lock_path(self.path, "writers")))
         self.sqlite_file = None if self.in_memory else self.path
+        self.last_notification_sql = f"SELECT MAX(rowid) FROM {events_table}"
 
     def lease(self) -> Lease:
         return ProcessLease(f"sqlite:{self.path}") if self.in_memory else FileLease(self.path)

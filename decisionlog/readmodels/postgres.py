@@ -40,6 +40,7 @@ class PostgresViewStore(ViewStore):
         self.events_table = PostgresDialect.quote(datastore.schema, events_table)
         self.lock_key = advisory_lock_key(f"decisionlog.readmodels:{datastore.schema}")
         self.lease_key = advisory_lock_key(f"decisionlog.rebuild:{datastore.schema}")
+        self.last_notification_sql = f"SELECT MAX(notification_id) FROM {self.events_table}"
 
     def lease(self) -> Lease:
         return PostgresLease(self.datastore, self.lease_key)

@@ -62,6 +62,8 @@ class ViewStore(ABC):
 
     dialect: Dialect
     sqlite_file: str | None = None  # the database file, when the views live in one
+    # A subquery giving the last notification id, when the log is a table beside the views
+    last_notification_sql: str | None = None
 
     def __init__(self, mapper: Mapper[UUID]) -> None:
         self.mapper = mapper
@@ -123,9 +125,17 @@ class ViewStore(ABC):
 
 
 def read_freshness(store: ViewStore, ex: Executor) -> Freshness:
-    """The views' `Freshness`, read inside `ex` (beside a query, in its snapshot)."""
-    state = read_state(ex)
-    return Freshness(state.position, store.max_notification_id(ex), state.rebuilding)
+    """The views' `Freshness`, read inside `ex` (beside a query, in its snapshot): one
+    statement where the log is a table beside the views."""
+    if store.last_notification_sql is None:
+        state = read_state(ex)
+        return Freshness(state.position, store.max_notification_id(ex), state.rebuilding)
+    row = ex.fetchone(
+        f"SELECT position, rebuilding, ({store.last_notification_sql}) FROM dl_projection "
+        "WHERE name = ?", (VIEW_SET,))
+    if row is None:
+        raise LookupError("The read models have no tracking row: their schema is missing.")
+    return Freshness(int(row[0]), int(row[2] or 0), bool(row[1]))
 
 
 def read_state(ex: Executor, *, lock: bool = False) -> ProjectionState:
