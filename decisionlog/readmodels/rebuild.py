@@ -14,9 +14,12 @@ Sharing the database with writers: each batch is sized to take about `BATCH_SECO
 and between batches, while writers are waiting for the write lock (SQLite tells through
 `ViewStore.writers_waiting`), the replay pauses until they are through (at most
 `MAX_WRITER_PAUSE`). Without that, SQLite writers in another process, which poll for
-the lock at growing intervals, found it taken by the next batch nearly every time:
-writes stalled for up to 3.9 s during a rebuild of 200,000 events, and at 7.5 s they
-would fail with "database is locked".
+the lock at growing intervals, found it taken by the next batch nearly every time. Measured
+on a 200,000-event file, one client writing in a loop, interleaved runs: before, about
+42 writes got through in the rebuild's 32 s, the slowest took 5.0 s and one or two
+failed with "database is locked"; after, about 1,050 writes, the slowest 0.14-0.20 s
+(p99 65 ms), and the rebuild took 42-48 s while writes went on (32 s without writers,
+as before).
 """
 
 from __future__ import annotations
