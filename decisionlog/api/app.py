@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, overload
 
 import orjson
+from eventsourcing.utils import strtobool
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -26,11 +29,15 @@ from decisionlog.api.media import (
     request_error_status,
     response_media_type,
 )
+from decisionlog.api.readiness import check_readiness
 from decisionlog.api.schema import build_schema, schema
 from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog
 from decisionlog.auth import Authenticator, token_store
+from decisionlog.auth.cursors import cursor_sealer
 from decisionlog.infrastructure.config import database_url, parse_database_url
+from decisionlog.infrastructure.filelock import hold_serve_lock
+from decisionlog.readmodels import ViewsKeeper
 
 if TYPE_CHECKING:
     from strawberry.http import GraphQLHTTPResponse
@@ -95,7 +102,15 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     """The service on the database at `url` (default: DECISIONLOG_DATABASE_URL or
     sqlite:///decisionlog.db), or on a given `DecisionLog`; `settings` default to the
     DECISIONLOG_* environment variables (see `api/settings.py`)."""
-    log = decision_log or DecisionLog(env=parse_database_url(database_url(url)).env)
+    catches_up = decision_log.catches_up if decision_log is not None else strtobool(
+        os.environ.get("DECISIONLOG_READMODELS_CATCH_UP")
+        or os.environ.get("READMODELS_CATCH_UP") or "y")
+    # Lagging read models are caught up by the keeper, in the background: the worker
+    # answers meanwhile (/ready says 503 until it is done).
+    log = decision_log or DecisionLog(env={**parse_database_url(database_url(url)).env,
+                                           "READMODELS_CATCH_UP": "n"})
+    keeper = ViewsKeeper(log.readmodels.store, catch_up=catches_up)
+    cursor_sealer(log)  # made on the first start, kept in the database for every worker
     settings = settings or Settings.from_env()
     authenticator = Authenticator(token_store(log), ttl=settings.token_cache_seconds)
     graphql = GraphQLApp(
@@ -111,6 +126,10 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
                                 status_code=503)
         return JSONResponse({"status": "ok"})
 
+    async def ready(request: Request) -> Response:
+        readiness = await run_in_threadpool(check_readiness, log, keeper)
+        return JSONResponse(readiness.body(), status_code=200 if readiness.ready else 503)
+
     async def home(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
@@ -118,9 +137,14 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # What start-up made lives as long as the process: keep it out of every later
         # collection (full collections over it made the p99 tail).
+        sqlite_file = log.readmodels.store.sqlite_file
+        if sqlite_file is not None:
+            hold_serve_lock(sqlite_file)  # one process per SQLite file
+        keeper.start()
         gc.collect()
         gc.freeze()
         yield
+        keeper.stop()
         if decision_log is None:
             log.close()
 
@@ -129,6 +153,7 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/health", health),
+            Route("/ready", ready),
             graphiql_assets(),
             Route("/", home),
         ],
@@ -137,4 +162,5 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     )
     app.state.decision_log = log
     app.state.authenticator = authenticator
+    app.state.views_keeper = keeper
     return app

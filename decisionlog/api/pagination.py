@@ -76,9 +76,12 @@ def connection(
     total_count: int,
     has_next_page: bool,
     node: Callable[[S], T],
+    cursor: Callable[[int], str] | None = None,
 ) -> Connection[T]:
-    """A connection from (position, row) pairs already cut to the page."""
-    edges = [Edge(cursor=encode_cursor(kind, position), node=node(row)) for position, row in rows]
+    """A connection from (position, row) pairs already cut to the page; `cursor` makes a
+    position's cursor (default: `encode_cursor(kind, position)`)."""
+    make = cursor or (lambda position: encode_cursor(kind, position))
+    edges = [Edge(cursor=make(position), node=node(row)) for position, row in rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(

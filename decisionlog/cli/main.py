@@ -33,6 +33,7 @@ def _serve(args: argparse.Namespace) -> int:
     from decisionlog.application import DecisionLog
     from decisionlog.cli.demotoken import announce_demo_token, demo_token
     from decisionlog.demo import seed_demo
+    from decisionlog.infrastructure.filelock import AlreadyServingError, hold_serve_lock
 
     url = database_url(args.database)
     database = parse_database_url(url)
@@ -46,6 +47,11 @@ def _serve(args: argparse.Namespace) -> int:
     problem = listen_problem(args.host, args.port)
     if problem is not None:
         raise CommandError(problem)
+    if database.is_sqlite and "mode=memory" not in database.env["SQLITE_DBNAME"]:
+        try:  # held until this process ends; the app's start-up finds it held here
+            hold_serve_lock(database.env["SQLITE_DBNAME"])
+        except AlreadyServingError as error:
+            raise CommandError(str(error), status=1) from None
     endpoint = f"http://{browser_host(args.host)}:{args.port}/graphql"
     if args.demo:
         log = DecisionLog(env=database.env)

@@ -32,8 +32,10 @@ def add_rebuild_command(commands: Any) -> None:
 
 def _rebuild(args: argparse.Namespace) -> int:
     from decisionlog.application import DecisionLog
-    from decisionlog.readmodels import rebuild
+    from decisionlog.readmodels import RebuildRunningError, rebuild
 
+    if args.batch_size < 1:
+        raise CommandError("--batch-size must be at least 1.")
     database = parse_database_url(database_url(args.database))
     require_log(database)
     env = dict(database.env)
@@ -43,6 +45,10 @@ def _rebuild(args: argparse.Namespace) -> int:
     try:
         report = rebuild(log, progress=bar, batch_size=args.batch_size,
                          restart=args.restart)
+    except RebuildRunningError as error:
+        bar.finish()
+        raise CommandError(f"{error}; it finishes on its own (run `{program()} rebuild` "
+                           "again afterwards to rebuild once more).", status=1) from None
     except KeyboardInterrupt:
         bar.finish()
         raise CommandError(interrupted(bar.last), status=130) from None
