@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.extensions import ParserCache
 
+from decisionlog.api.freshnessnote import ReadModelFreshness
 from decisionlog.api.limits import limit_extensions
 from decisionlog.api.masking import MaskInternalErrors, log_expected
 from decisionlog.api.mutations import Mutation
@@ -35,7 +36,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         extensions=[
             *limit_extensions(introspection=introspection),
             lambda: ParserCache(maxsize=1024), DocumentValidationCache,
-            MaskInternalErrors, StateResultCache,
+            MaskInternalErrors, StateResultCache, ReadModelFreshness,
         ],
     )
 

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from decisionlog.api.audit import AUDIT_LOG, TrajectoryNames
 from decisionlog.audit import export, log, verify
 from decisionlog.audit.stored import event_classes_by_name
+from decisionlog.audit.summaries import describe
+from decisionlog.auth.cursors import InvalidCursorError, cursor_sealer
 from decisionlog.web.site import NotAllowedError, PageError, url
 from decisionlog.web.timetravel import MomentError, parse_moment
 
@@ -90,25 +93,32 @@ async def audit_log(page: Page) -> Response:
         except MomentError as error:
             problems.append(str(error))
             moments[name] = None
+    sealer = cursor_sealer(page.site.log)
     after = None
-    if page.query("after"):
+    if page.query("after"):  # a sealed cursor, as the API's: it reveals no position
         try:
-            after = log.decode_cursor(page.query("after"))
-        except ValueError:
+            after = sealer.open(AUDIT_LOG, page.query("after"))
+        except InvalidCursorError:
             problems.append("That page of the log does not exist: starting from the "
                             "beginning.")
     result = log.audit_log(
         page.site.log, first=AUDIT_PAGE, after=after, trajectory_id=trajectory_id,
         trajectory_ids=who.trajectories if who.is_scoped else None, types=types or None,
         recorded_by=people or None, from_=moments["from"], to=moments["to"])
+    trajectories = TrajectoryNames(page.site.log)
     names = _trajectory_names(page, {e.trajectory_id for e in result.entries})
+    summaries = [None if e.event is None
+                 else describe(e.event, trajectories.get(e.trajectory_id))
+                 for e in result.entries]
     filters = {"trajectory": trajectory_id or "", "recorded_by": page.query("recorded_by"),
                "from": page.query("from"), "to": page.query("to")}
     next_url = None
     if result.has_next_page:
-        next_url = url("/audit", **filters, after=result.end_cursor) + "".join(
+        next_url = url("/audit", **filters,
+                       after=sealer.seal(AUDIT_LOG, result.end_position)) + "".join(
             f"&type={t}" for t in types)
-    return page.render("audit_log.html", entries=result.entries, names=names,
+    return page.render("audit_log.html", entries=zip(result.entries, summaries, strict=True),
+                       names=names, has_entries=bool(result.entries),
                        known_types=known_types, types=types, filters=filters,
                        problems=problems, next_url=next_url, started=after is not None)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from decisionlog.api.memo import out_of_mandate_ids
-from decisionlog.audit.bitemporal import in_force_at
+from decisionlog.domain.bitemporal import in_force_at
 from decisionlog.domain.values import DecisionStatus, Membership, Side
 from decisionlog.web import timeline
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
+from decisionlog.audit.summaries import describe
 from decisionlog.domain.errors import (
     DecisionLogError,
     IdempotencyKeyReusedError,
@@ -98,9 +99,7 @@ async def _post(page: Page, spec: FormSpec, trajectory: Trajectory | None) -> Re
     except DecisionLogError as error:
         state.problems.append(error.message)
         return _show(page, spec, state, trajectory, expected, key, status=400)
-    after = result.trajectory
-    assert after is not None
-    done = spec.done(after, result)
+    done = spec.done(page.site.log.trajectory_after(result), result)
     message = done.message if not result.repeated else (
         done.message + " (This form had been sent already: it was recorded once.)")
     return page.redirect(done.url, flash=message)
@@ -117,7 +116,7 @@ def _place(spec: FormSpec, state: FormState, error: ValidationError) -> None:
 
 def _changes(page: Page, current: Trajectory, since: int) -> list[str]:
     events = page.site.log.history(current.id, after=since, limit=20)
-    return [f"{e.summary()} (by {e.recorded_by}, event {e.originator_version})"
+    return [f"{describe(e, current)} (by {e.recorded_by}, event {e.originator_version})"
             for e in events]
 
 

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
+from decisionlog.api.readmodel_queries import TRAJECTORIES
+from decisionlog.auth.cursors import InvalidCursorError, cursor_sealer
 from decisionlog.domain.values import TrajectoryStatus
 from decisionlog.web.site import url
 
@@ -21,8 +24,11 @@ async def trajectories(page: Page) -> Response:
     search = page.query("search")[:200]
     status_text = page.query("status").upper()
     status = TrajectoryStatus(status_text) if status_text in TrajectoryStatus.__members__ else None
-    after_text = page.query("after")
-    after = int(after_text) if after_text.isdigit() and len(after_text) < 18 else 0
+    sealer = cursor_sealer(page.site.log)
+    after = 0
+    if page.query("after"):  # a sealed cursor, as the API's: it reveals no position
+        with contextlib.suppress(InvalidCursorError):
+            after = sealer.open(TRAJECTORIES, page.query("after"))
     result = page.site.log.readmodels.trajectories(
         status=status, search=search or None,
         trajectory_ids=who.trajectories if who.is_scoped else None,
@@ -30,7 +36,7 @@ async def trajectories(page: Page) -> Response:
     next_url = None
     if result.has_next_page and result.rows:
         next_url = url("/trajectories", search=search, status=status_text.lower(),
-                       after=result.rows[-1].position)
+                       after=sealer.seal(TRAJECTORIES, result.rows[-1].position))
     first_url = url("/trajectories", search=search, status=status_text.lower()) \
         if after else None
     return page.render(

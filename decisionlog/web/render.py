@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import jinja2
 
+from decisionlog.audit.summaries import describe
 from decisionlog.domain.values import (
     DecisionKind,
     DecisionOrigin,
@@ -93,5 +94,5 @@ def environment() -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters.update(label=label, when=when, day=day, local_input=local_input, iso=iso,
-                       short_id=short_id)
+                       short_id=short_id, describe=describe)
     return env

@@ -26,6 +26,7 @@ from tests.e2e.client import free_port
 
 if browser_available():
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.browser.person import Person
 
@@ -37,8 +38,7 @@ class Served:
     """`decisionlog serve --demo`, and what it printed."""
 
     database: str
-    pages_url: str
-    demo_token: str
+    link: str  # the printed link to the pages, signed in
     output: str
 
 
@@ -60,10 +60,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
             except httpx.HTTPError:
                 time.sleep(0.1)
         output = (tmp_path / "serve.log").read_text()
-        pages = re.search(r"Pages: (http://\S+)", output)
-        token = re.search(r"^\s+(dl_[0-9a-f]{16}_[0-9a-f]{64})$", output, re.M)
-        assert pages and token, output
-        yield Served(database, pages[1], token[1], output)
+        link = re.search(r"The pages, signed in as the demo facilitator:\n\s+(\S+)", output)
+        assert link, output
+        yield Served(database, link[1], output)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -80,13 +79,13 @@ def _auditor_token(database: str) -> str:
 
 def test_a_first_session_through_the_pages(browser: Any, served: Served,
                                            tmp_path: Path) -> None:
-    person = Person(browser, served.pages_url)
+    person = Person(browser, served.link.split("/sign-in")[0])
 
-    # Follow the printed link and sign in with the printed token
-    person.open(served.pages_url)
-    person.type("Token", served.demo_token)
-    person.press("Sign in")
+    # Follow the printed link: it signs in (the token stays in the address' fragment)
+    person.open(served.link)
+    WebDriverWait(browser, 20).until(lambda d: "/trajectories" in d.current_url)
     assert "Signed in as demo-facilitator" in person.text
+    assert "token=" not in browser.current_url
 
     # Start the trajectory and its design team
     person.follow("Start a trajectory")

@@ -54,14 +54,19 @@ def without_summaries(answer: Any) -> Any:
     return answer
 
 
-def without_audit_cursors(answer: Any) -> Any:
-    """The audit log's cursors are opaque and may change form between versions; every
-    other field must be equal."""
+SEALED_LISTS = ("auditLog", "trajectories", "decisions")
+
+
+def without_log_cursors(answer: Any, field: str) -> Any:
+    """The cursors of the lists over the whole log (the audit log's, and those of
+    trajectories and decisions across trajectories) are opaque and changed form: they
+    are sealed now, and the old ones still resume (tested below). Every other field must
+    be equal."""
     answer = copy.deepcopy(answer)
-    log = answer["data"]["auditLog"]
-    for edge in log["edges"]:
+    connection = answer["data"][field]
+    for edge in connection["edges"]:
         edge.pop("cursor")
-    log["pageInfo"].pop("endCursor")
+    connection["pageInfo"].pop("endCursor")
     return answer
 
 
@@ -80,8 +85,10 @@ def test_every_recorded_query_answers_the_same(server: Server, case: dict[str, A
     answer = client(server, case["token"]).post(case["query"], case["variables"])
     expected = without_summaries(case["answer"])
     answer = without_summaries(answer)
-    if "auditLog" in case["query"]:
-        assert without_audit_cursors(answer) == without_audit_cursors(expected)
+    field = case["name"].split(" as ")[0]
+    field = {"audit_log": "auditLog"}.get(field, field)
+    if field in SEALED_LISTS:
+        assert without_log_cursors(answer, field) == without_log_cursors(expected, field)
     else:
         assert answer == expected
 
@@ -96,6 +103,18 @@ def test_an_audit_log_cursor_of_the_previous_version_still_resumes(server: Serve
     first_fifty = auditor.execute(
         "{ auditLog(first: 55) { edges { node { trajectoryId version } } } }")
     assert resumed == first_fifty["auditLog"]["edges"][50:55]
+
+
+@pytest.mark.parametrize("field", ["trajectories", "decisions"])
+def test_a_list_cursor_of_the_previous_version_still_resumes(server: Server,
+                                                             field: str) -> None:
+    case = next(q for q in EXPECTED["queries"] if q["name"] == f"{field} as auditor")
+    old = case["answer"]["data"][field]["edges"]
+    page = (f"query ($after: String) {{ {field}(first: 3, after: $after) "
+            "{ edges { node { id } } } }")
+    resumed = client(server, "auditor").execute(page, {"after": old[1]["cursor"]})
+    assert [e["node"]["id"] for e in resumed[field]["edges"]] == \
+        [e["node"]["id"] for e in old[2:5]]
 
 
 @pytest.mark.parametrize("request_", EXPECTED["requests"],

@@ -39,7 +39,7 @@ def test_the_audit_log_filters_and_pages(server: Server, visitor: MakeVisitor,
     assert len(started.document.find("td", class_="num")) == 1
     by_demo = auditor.get("/audit", recorded_by="demo", type="DecisionRecorded")
     text = by_demo.document.find("tbody")[0].text
-    assert "Decision recorded: Start with a Gideon's band" in text
+    assert "decided on Programme design: Start with a Gideon's band" in text
     assert "Audited programme" not in text
     nobody = auditor.get("/audit", recorded_by="nobody-at-all")
     assert "No event matches" in nobody.text

@@ -125,7 +125,8 @@ def test_a_decision_page_has_its_whole_record_and_history(
     for expected in ("superseded", "Programme design", "Decided by Sara Jansen",
                      "Consulted Tom Visser", "Scale large",
                      "It was superseded by: Second module from the band's patterns",
-                     "Decision recorded: Start with a Gideon's band",
+                     "Sara Jansen (programme manager) decided on Programme design: "
+                     "Start with a Gideon's band",
                      "recorded by demo"):
         assert expected in text, expected
     events = page.document.find("ol", class_="events")[0]
@@ -143,7 +144,7 @@ def test_history_pages_through_the_events(visitor: MakeVisitor, demo_id: str) ->
     someone = visitor("auditor")
     first = someone.get(f"/trajectories/{demo_id}/history")
     rows = first.document.find("tbody")[0]
-    assert "Trajectory 'Leadership programme after the merger' started" in rows.text
+    assert "Trajectory “Leadership programme after the merger” started" in rows.text
     assert first.document.find("a", href=f"/trajectories/{demo_id}?version=1")
     after = someone.get(f"/trajectories/{demo_id}/history", after="24")
     assert after.document.find("td", class_="num")[0].text == "25"

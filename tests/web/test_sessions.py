@@ -10,7 +10,7 @@ import pytest
 
 from decisionlog.application import DecisionLog
 from decisionlog.infrastructure.config import parse_database_url
-from decisionlog.web.keys import SQLSecretSource, page_signing_key
+from decisionlog.web.keys import page_signing_key
 from decisionlog.web.sessions import SESSION_SECONDS, SessionSigner
 from tests.backends import BACKENDS, fresh_database
 
@@ -67,12 +67,7 @@ def test_the_signing_key_is_made_once_and_shared(backend: str, tmp_path: Path) -
             keys: list[bytes] = []
 
             def read(log: DecisionLog) -> None:
-                # a fresh source for each, as in another process
-                datastore = log.recorder.datastore  # type: ignore[attr-defined]
-                if backend == "sqlite":
-                    keys.append(SQLSecretSource(datastore).secret("pages-signing-key"))
-                else:
-                    keys.append(page_signing_key(log))
+                keys.append(page_signing_key(log))
 
             threads = [threading.Thread(target=read, args=(log,)) for log in logs]
             for thread in threads:

@@ -4,6 +4,9 @@
 // - Forms that record a change: the submit button is disabled once sent, so a double
 //   click sends one request (the server records a form once anyway: its idempotency key).
 // - After an error, focus moves to the list of problems.
+// - The sign-in link `make serve` prints (/sign-in#token=...) signs in: the token is read
+//   from the address' fragment, which never reaches the server or its logs, taken out of
+//   the address bar, and sent with the form as if pasted.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
@@ -23,6 +26,13 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   });
+  var token = document.getElementById("token");
+  var match = /^#token=(dl_[0-9a-f_]+)$/.exec(window.location.hash);
+  if (token && match) {
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    token.value = match[1];
+    token.form.submit();
+  }
   var problems = document.getElementById("problems");
   if (problems) { problems.focus(); }
 });
