@@ -14,7 +14,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.audit.export import export_markdown
+from decisionlog.domain.values import RightKind, Side
 from tests.audit.helpers import run
 
 FAKE_ENTRY = "Real title\n\n## Decision 99\n\n- Status: IN_FORCE\n- Decided by: Board"
@@ -49,28 +51,27 @@ def plain(token: Token) -> str:
 
 def forged_trajectory(app: DecisionLog) -> UUID:
     """A trajectory whose every text tries to be structure."""
-    tid = app.start_trajectory(name="Programme <b>X</b>\n# Fake heading", client="*Acme*",
-                               description=FAKE_TABLE, recorded_by="fac").trajectory_id
-    eve = str(run(app, tid, lambda t, p: t.add_member(
-        name="Eve | Board", role="lead\n- extra item", side="CLIENT", membership="CORE",
-        provenance=p), by="fac"))
-    budget = str(run(app, tid, lambda t, p: t.define_domain(
-        name="Budget ## x", description="    indented code\n> quote\n1. list item",
-        provenance=p), by="fac"))
-    run(app, tid, lambda t, p: t.grant_right(
-        domain_id=budget, member_id=eve, role=None, right="DECIDES", condition=IMAGE,
-        provenance=p), by="fac")
-    run(app, tid, lambda t, p: t.record_decision(
-        domain_id=budget, title=FAKE_ENTRY, statement=FAKE_TABLE + "\n" + SCRIPT,
-        rationale="```\nfenced\n```\n---", options_considered=OPTIONS, decided_by=[eve],
-        provenance=p), by="fac")
-    surfaced = str(run(app, tid, lambda t, p: t.surface_implicit_decision(
-        domain_id=budget, title="Quietly *dropped* the council", statement="> Board",
-        surfaced_by=eve, evidence="&lt;script&gt; &amp; [x]: http://evil.example/",
-        provenance=p), by="fac"))
-    run(app, tid, lambda t, p: t.withdraw_decision(
-        decision_id=surfaced, withdrawn_by=[eve], reason="---\n# Withdrawn by the Board",
-        provenance=p), by="fac")
+    tid = app.handle(c.StartTrajectory(name="Programme <b>X</b>\n# Fake heading",
+                                       client="*Acme*", description=FAKE_TABLE),
+                     recorded_by="fac").trajectory_id
+    t = str(tid)
+    eve = str(run(app, c.AddMember(trajectory_id=t, name="Eve | Board",
+                                   role="lead\n- extra item", side=Side.CLIENT), by="fac"))
+    budget = str(run(app, c.DefineDomain(
+        trajectory_id=t, name="Budget ## x",
+        description="    indented code\n> quote\n1. list item"), by="fac"))
+    run(app, c.GrantRight(trajectory_id=t, domain_id=budget, member_id=eve,
+                          right=RightKind.DECIDES, condition=IMAGE), by="fac")
+    run(app, c.RecordDecision(
+        trajectory_id=t, domain_id=budget, title=FAKE_ENTRY,
+        statement=FAKE_TABLE + "\n" + SCRIPT, rationale="```\nfenced\n```\n---",
+        options_considered=tuple(OPTIONS), decided_by=(eve,)), by="fac")
+    surfaced = str(run(app, c.SurfaceImplicitDecision(
+        trajectory_id=t, domain_id=budget, title="Quietly *dropped* the council",
+        statement="> Board", surfaced_by=eve,
+        evidence="&lt;script&gt; &amp; [x]: http://evil.example/"), by="fac"))
+    run(app, c.WithdrawDecision(trajectory_id=t, decision_id=surfaced, withdrawn_by=(eve,),
+                                reason="---\n# Withdrawn by the Board"), by="fac")
     return tid
 
 
@@ -155,8 +156,8 @@ def test_tables_lists_and_html_are_the_registers_own(register: str) -> None:
 
 
 def test_ordinary_text_reads_as_written(app: DecisionLog) -> None:
-    tid = app.start_trajectory(name="Merger (2026): unity & difference", client=None,
-                               description=None, recorded_by="fac").trajectory_id
+    tid = app.handle(c.StartTrajectory(name="Merger (2026): unity & difference"),
+                     recorded_by="fac").trajectory_id
     text = export_markdown(app, tid)
     assert text.startswith("# Decision register: Merger (2026): unity &amp; difference\n")
     tokens = MarkdownIt("commonmark").parse(text)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from decisionlog.application import DecisionLog
+from decisionlog.application.commands import StartTrajectory
 from decisionlog.auth.cursors import cursor_sealer
 from decisionlog.infrastructure.config import parse_database_url
 from tests.backends import BACKENDS, fresh_database
@@ -128,8 +129,7 @@ def test_cursors_issued_before_sealing_still_resume(make_server: Any) -> None:
         log = DecisionLog(env=parse_database_url(url).env)
         try:
             for n in range(3):
-                log.start_trajectory(name=f"Older {n}", client=None, description=None,
-                                     recorded_by="fac")
+                log.handle(StartTrajectory(name=f"Older {n}"), recorded_by="fac")
             made["positions"] = log.recorder.max_notification_id()
         finally:
             log.close()
