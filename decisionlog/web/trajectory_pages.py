@@ -112,13 +112,13 @@ def judgement(trajectory: Trajectory, decision: Decision) -> MandateJudgement:
     if decision.origin is DecisionOrigin.IMPLICIT and decision.ratified_at is None:
         return MandateJudgement(None, "Not judged yet: nobody has ratified it.", rights)
     implicit = decision.origin is DecisionOrigin.IMPLICIT
-    who = "ratified it" if implicit else "decided it"
+    when_done = "ratified" if implicit else "decided"
+    people = "ratifiers" if implicit else "deciders"
     moment = decision.ratified_at if implicit else decision.decided_at
-    if trajectory.is_within_mandate(decision):
-        return MandateJudgement(True, f"When they {who} ({when(moment)}), one of them held "
-                                      f"a right to decide on {domain}.", rights)
-    return MandateJudgement(False, f"When they {who} ({when(moment)}), none of them held "
-                                   f"a right to decide on {domain}.", rights)
+    within = trajectory.is_within_mandate(decision)
+    held = "one of its" if within else "none of its"
+    return MandateJudgement(within, f"When it was {when_done} ({when(moment)}), {held} "
+                                    f"{people} held a right to decide on {domain}.", rights)
 
 
 def _right_in_words(trajectory: Trajectory, right: DecisionRight) -> str:

@@ -181,7 +181,7 @@ def test_a_first_session_through_the_pages(browser: Any, served: Served,
     person.tick("Decided by", "Daan Mulder")
     person.press("Record the decision")
     assert "outside mandate" in person.text
-    assert "none of them held a right to decide on Process design" in person.text
+    assert "none of its deciders held a right to decide on Process design" in person.text
     person.shot("13-decision-out-of-mandate")
     person.open(board_path)
     out = person.section("out-of-mandate")

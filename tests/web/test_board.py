@@ -136,7 +136,7 @@ def test_a_decision_page_has_its_whole_record_and_history(
     implicit = someone.get(surfaced.attrs["href"])
     assert "Surfaced by Henk Bakker" in implicit.text
     assert "Evidence Invitation lists of sessions two to four." in implicit.text
-    assert "one of them held a right to decide on Participant selection" in implicit.text
+    assert "one of its ratifiers held a right to decide on Participant selection" in implicit.text
     assert "Rights to decide on Participant selection: Henk Bakker, from" in implicit.text
 
 
