@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from decisionlog.api.memo import out_of_mandate_ids
 from decisionlog.domain.bitemporal import in_force_at
 from decisionlog.domain.values import DecisionStatus, Membership, Side
 from decisionlog.web import timeline
 
 if TYPE_CHECKING:
+    from decisionlog.api.memo import StateMemo
     from decisionlog.domain.entities import Decision, DecisionDomain, DecisionRight, Member
     from decisionlog.domain.trajectory import Trajectory
     from decisionlog.web.timetravel import AsOf
@@ -143,8 +143,12 @@ SECTIONS: list[Section] = [
 ]
 
 
-def board_state(trajectory: Trajectory, as_of: AsOf) -> BoardState:
-    return BoardState(trajectory, as_of, out_of_mandate_ids(trajectory))
+def board_state(trajectory: Trajectory, as_of: AsOf, memo: StateMemo) -> BoardState:
+    """The state the sections are built from; the decisions out of mandate are found
+    once per state of the trajectory (`memo`)."""
+    return BoardState(trajectory, as_of, memo.get(
+        trajectory, "out_of_mandate_ids",
+        lambda: frozenset(d.id for d in trajectory.out_of_mandate())))
 
 
 def sections(state: BoardState) -> list[tuple[Section, Any]]:

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from decisionlog.api.masking import new_request_id
+from decisionlog.api.memo import StateMemo
 from decisionlog.auth.authenticator import NOT_CACHED
 from decisionlog.auth.principal import ANONYMOUS_READER, Principal
 from decisionlog.web.fragments import FragmentCache
@@ -162,6 +163,7 @@ class Site:
     writes: GroupCommit | None = None
     allow_anonymous_read: bool = False
     fragments: FragmentCache = field(default_factory=FragmentCache)
+    derived: StateMemo = field(default_factory=StateMemo)  # values derived from states
 
     def view(self, function: ViewFunction, *, sign_in: bool = True
              ) -> Callable[[Request], Awaitable[Response]]:

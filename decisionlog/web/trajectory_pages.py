@@ -64,7 +64,8 @@ async def board_page(page: Page) -> Response:
             "board_main.html", trajectory=shown, current=current, as_of=view, error=error,
             clear_in_force_url=url(f"/trajectories/{current.id}",
                                    version=params.get("version"), at=params.get("at")),
-            sections=board.sections(board.board_state(shown, view)), tid=str(current.id),
+            sections=board.sections(board.board_state(shown, view, page.site.derived)),
+            tid=str(current.id),
             may_change=changes,
             actions=forms_catalogue.trajectory_actions(current) if changes else [])
         page.site.fragments.put(key, main)
@@ -89,7 +90,8 @@ async def decisions_page(page: Page) -> Response:
     return page.render(
         "decisions.html", trajectory=trajectory, tid=str(trajectory.id), rows=rows,
         total=len(chosen), status=status, domain_id=domain_id, statuses=list(DecisionStatus),
-        out_of_mandate=board.board_state(trajectory, as_of(page)).out_of_mandate,
+        out_of_mandate=board.board_state(trajectory, as_of(page),
+                                        page.site.derived).out_of_mandate,
         previous_url=url(base, **filters, page=current - 1) if current > 1 else None,
         next_url=url(base, **filters, page=current + 1)
         if start + DECISIONS_PAGE < len(chosen) else None)
