@@ -37,7 +37,7 @@ def test_every_command_has_a_handler() -> None:
     missing = [t.__name__ for t in command_types()
                if t not in handlers.HANDLERS and t is not c.StartTrajectory]
     assert missing == []
-    assert len(command_types()) == 14
+    assert len(command_types()) == 18
 
 
 def test_every_command_is_frozen_and_takes_keywords_only() -> None:
