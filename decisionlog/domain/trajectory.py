@@ -210,12 +210,12 @@ class Trajectory(PhaseCommands, ConsultationCommands, MandateViews, RecordedAggr
         self._check_right_not_granted(domain_id=domain.id, member_id=holder_id, role=clean_role,
                                       kind=kind, condition=clean_condition, phase_ids=phase_ids)
         right_id = new_id()
-        in_phases = {"phase_ids": phase_ids} if phase_ids else {}  # old events: unchanged
         self._trigger(
             events.RightGranted, provenance, now,
             right_id=right_id, domain_id=domain.id, member_id=holder_id, role=clean_role,
             right=kind, condition=clean_condition,
-            effective_from=aware("effectiveFrom", effective_from), **in_phases,
+            effective_from=aware("effectiveFrom", effective_from),
+            phase_ids=phase_ids or None,  # events before phases have no such field
         )
         return right_id
 
