@@ -28,7 +28,7 @@ from uuid import uuid4
 
 from decisionlog.domain import errors
 from decisionlog.domain.events import TrajectoryEvent
-from decisionlog.domain.validation import identifier, id_list, moment, name_text, optional_text
+from decisionlog.domain.validation import id_list, identifier, moment, name_text, optional_text
 from decisionlog.domain.values import (
     MAX_NAME_LENGTH,
     MAX_NOTE_LENGTH,

@@ -82,7 +82,8 @@ def rejudge(ex: Executor, events: Iterable[Positioned]) -> None:
 
 
 def _rejudge_trajectory(ex: Executor, tid: str, mark: _Touched) -> None:
-    conditions, params = [], []
+    conditions: list[str] = []
+    params: list[object] = []
     if mark.decision_ids:
         ids = sorted(mark.decision_ids)
         conditions.append(f"decision_id IN ({', '.join('?' * len(ids))})")

@@ -105,12 +105,12 @@ def _right_phases(ex: Executor, rights: list[tuple[str, str]]
     tids = sorted({t for t, _ in rights})
     rids = sorted({r for _, r in rights})
     found: dict[tuple[str, str], list[PhaseRef]] = {}
+    in_tids, in_rids = ", ".join("?" * len(tids)), ", ".join("?" * len(rids))
     for tid, right_id, phase_id, name in ex.fetchall(
             "SELECT rp.trajectory_id, rp.right_id, rp.phase_id, p.name FROM dl_right_phases rp "
             "JOIN dl_phases p ON p.trajectory_id = rp.trajectory_id "
-            f"AND p.phase_id = rp.phase_id WHERE rp.trajectory_id IN ({', '.join('?' * len(tids))}) "
-            f"AND rp.right_id IN ({', '.join('?' * len(rids))}) ORDER BY rp.ordinal",
-            (*tids, *rids)):
+            f"AND p.phase_id = rp.phase_id WHERE rp.trajectory_id IN ({in_tids}) "
+            f"AND rp.right_id IN ({in_rids}) ORDER BY rp.ordinal", (*tids, *rids)):
         found.setdefault((tid, right_id), []).append(PhaseRef(phase_id, name))
     return {key: tuple(value) for key, value in found.items()}
 
