@@ -32,6 +32,12 @@ def make_scene(client: GraphQLClient) -> Scene:
     s["right"] = payload_of(client, "grantRight", {
         "trajectoryId": tid, "domainId": s["domain"], "memberId": s["member"],
         "right": "DECIDES"}, "right")
+    payload_of(client, "grantRight", {  # so that "other" can be marked informed
+        "trajectoryId": tid, "domainId": s["domain"], "memberId": s["other"],
+        "right": "INFORMED"}, "right")
+    for key in ("phase", "spare_phase"):
+        s[key] = payload_of(client, "definePhase", {"trajectoryId": tid, "name": key},
+                            "phase")
     s["decision"] = payload_of(client, "recordDecision", {
         "trajectoryId": tid, "domainId": s["domain"], "title": "Kick-off",
         "statement": "We start.", "decidedBy": [s["member"]]}, "decision")

@@ -55,6 +55,11 @@ MUTATIONS: dict[str, Inputs] = {
                                  "rejectedBy": [s["member"]]},
     "withdrawDecision": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
                                    "withdrawnBy": [s["member"]]},
+    "definePhase": lambda s: {"trajectoryId": s["tid"], "name": f"P {uuid4().hex[:6]}"},
+    "startPhase": lambda s: {"trajectoryId": s["tid"], "phaseId": s["phase"]},
+    "retirePhase": lambda s: {"trajectoryId": s["tid"], "phaseId": s["spare_phase"]},
+    "markInformed": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
+                               "memberIds": [s["other"]]},
 }
 
 QUERY_FIELDS = {"trajectory", "trajectories", "verifyTrajectory", "auditLog", "decisions",
