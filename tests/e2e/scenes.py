@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -32,16 +33,24 @@ def make_scene(client: GraphQLClient) -> Scene:
     s["right"] = payload_of(client, "grantRight", {
         "trajectoryId": tid, "domainId": s["domain"], "memberId": s["member"],
         "right": "DECIDES"}, "right")
-    payload_of(client, "grantRight", {  # so that "other" can be marked informed
-        "trajectoryId": tid, "domainId": s["domain"], "memberId": s["other"],
-        "right": "INFORMED"}, "right")
-    for key in ("phase", "spare_phase"):
-        s[key] = payload_of(client, "definePhase", {"trajectoryId": tid, "name": key},
-                            "phase")
     s["decision"] = payload_of(client, "recordDecision", {
         "trajectoryId": tid, "domainId": s["domain"], "title": "Kick-off",
         "statement": "We start.", "decidedBy": [s["member"]]}, "decision")
     s["surfaced"] = payload_of(client, "surfaceImplicitDecision", {
         "trajectoryId": tid, "domainId": s["domain"], "title": "No homework",
         "statement": "Nobody gives homework.", "surfacedBy": s["member"]}, "decision")
+    return s
+
+
+def make_phase_scene(client: GraphQLClient) -> Scene:
+    """A scene with two phases (not started), and an INFORMED right of "other" that held
+    when the decision was taken: for the phase and informing mutations."""
+    s = make_scene(client)
+    payload_of(client, "grantRight", {
+        "trajectoryId": s["tid"], "domainId": s["domain"], "memberId": s["other"],
+        "right": "INFORMED",
+        "effectiveFrom": (datetime.now(UTC) - timedelta(days=1)).isoformat()}, "right")
+    for key in ("phase", "spare_phase"):
+        s[key] = payload_of(client, "definePhase", {"trajectoryId": s["tid"], "name": key},
+                            "phase")
     return s
