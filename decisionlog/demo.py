@@ -1,7 +1,11 @@
 """A demo trajectory built from the situations in the source text (seed/), so a new
 user sees real data at once: a merger that must decide how much difference to keep, a
-Gideon's band that builds the programme by doing, and a new facilitator who wants to do
-only the front end."""
+Gideon's band that builds the programme by doing, a new facilitator who wants to do
+only the front end, and the process design of the design process: an intake, a design
+phase in which the design team holds the process design, and a phase in which the
+client's line managers take over. One decision is taken in a phase where its decider
+has no right ("Module three ..."), one skipped advisers who had to be heard ("The design
+team meets every two weeks")."""
 
 from __future__ import annotations
 
@@ -42,6 +46,8 @@ def seed_demo(app: DecisionLog) -> str:
     run(c.AddMember(trajectory_id=tid, name="Yara El Amrani",
                     role="team lead, former organisation B", side=Side.CLIENT,
                     membership=Membership.SPECIALIST))
+    marco = run(c.AddMember(trajectory_id=tid, name="Marco Peters", role="line manager",
+                            side=Side.CLIENT))
 
     design = run(c.DefineDomain(
         trajectory_id=tid, name="Programme design",
@@ -54,23 +60,46 @@ def seed_demo(app: DecisionLog) -> str:
                                    description="Who takes part, in which groups."))
     process = run(c.DefineDomain(
         trajectory_id=tid, name="Process design",
-        description="Who decides when about what in the design team itself."))
+        description="The process design of the design process: who decides when about "
+                    "what, with whom the programme is designed."))
     run(c.DefineDomain(trajectory_id=tid, name="Budget",
                        description="Spending above the agreed frame."))
+
+    # The phases: who decides when (wie besluit wanneer waarover)
+    intake = run(c.DefinePhase(
+        trajectory_id=tid, name="Intake",
+        description="Getting to know the system: how it really works here, not the formal "
+                    "story."))
+    designing = run(c.DefinePhase(
+        trajectory_id=tid, name="Design",
+        description="The design team sets the long lines and frames and designs the "
+                    "programme, by doing as much as on paper."))
+    line = run(c.DefinePhase(
+        trajectory_id=tid, name="Line takes over",
+        description="The client's line managers lead the programme; the design team "
+                    "steers alongside."))
 
     run(c.GrantRight(trajectory_id=tid, domain_id=balance, member_id=ines,
                      right=RightKind.DECIDES, effective_from=weeks_ago))
     run(c.GrantRight(trajectory_id=tid, domain_id=balance, role="HR lead",
                      right=RightKind.ADVISES))
     run(c.GrantRight(trajectory_id=tid, domain_id=design, role="programme manager",
-                     right=RightKind.DECIDES, condition="during the design phase",
-                     effective_from=weeks_ago))
+                     right=RightKind.DECIDES, phases=(designing,), effective_from=weeks_ago))
+    run(c.GrantRight(trajectory_id=tid, domain_id=design, role="line manager",
+                     right=RightKind.DECIDES, phases=(line,)))
     run(c.GrantRight(trajectory_id=tid, domain_id=design, member_id=tom,
                      right=RightKind.ADVISES))
     run(c.GrantRight(trajectory_id=tid, domain_id=selection, member_id=henk,
                      right=RightKind.DECIDES))
     run(c.GrantRight(trajectory_id=tid, domain_id=process, member_id=sara,
-                     right=RightKind.DECIDES, effective_from=weeks_ago))
+                     right=RightKind.DECIDES, phases=(intake, designing),
+                     effective_from=weeks_ago))
+    run(c.GrantRight(trajectory_id=tid, domain_id=process, role="line manager",
+                     right=RightKind.DECIDES, phases=(line,)))
+    run(c.GrantRight(trajectory_id=tid, domain_id=process, member_id=tom,
+                     right=RightKind.ADVISES, phases=(designing,)))
+    run(c.GrantRight(trajectory_id=tid, domain_id=process, role="HR lead",
+                     right=RightKind.ADVISES))
     run(c.GrantRight(trajectory_id=tid, domain_id=process, role="client sponsor",
                      right=RightKind.INFORMED))
 
@@ -84,21 +113,29 @@ def seed_demo(app: DecisionLog) -> str:
         options_considered=("Full uniformity", "Keep both cultures apart",
                             "Common frame, local practice"),
         decided_by=(ines,), consulted=(henk, sara), decided_at=weeks_ago + timedelta(days=2)))
-    band = run(c.RecordDecision(
-        trajectory_id=tid, domain_id=design, title="Start with a Gideon's band",
-        statement="A small ad-hoc group builds the first module by doing, not on paper.",
-        decided_by=(sara,), consulted=(tom,), scale=Scale.LARGE,
-        decided_at=weeks_ago + timedelta(days=9)))
-    run(c.RecordDecision(
-        trajectory_id=tid, domain_id=design, title="Second module from the band's patterns",
-        statement="The patterns the Gideon's band made visible shape module two.",
-        decided_by=(sara,), supersedes=(band,)))
+
+    run(c.StartPhase(trajectory_id=tid, phase_id=intake))
     run(c.RecordDecision(
         trajectory_id=tid, domain_id=process, scale=Scale.SMALL,
         title="Tom does the front end only, for now",
         statement="Tom facilitates the sessions; programme management stays with Sara. "
                   "Revisit after module one.",
-        decided_by=(tom,), consulted=(sara,)))
+        decided_by=(tom,), consulted=(sara, henk)))
+
+    run(c.StartPhase(trajectory_id=tid, phase_id=designing))
+    band = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=design, title="Start with a Gideon's band",
+        statement="A small ad-hoc group builds the first module by doing, not on paper.",
+        decided_by=(sara,), consulted=(tom,), scale=Scale.LARGE))
+    rhythm = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=process, title="The design team meets every two weeks",
+        statement="The core team meets every two weeks; specialists join when their "
+                  "part is on the agenda.",
+        decided_by=(sara,), consulted=(ines,)))
+    run(c.RecordDecision(
+        trajectory_id=tid, domain_id=design, title="Second module from the band's patterns",
+        statement="The patterns the Gideon's band made visible shape module two.",
+        decided_by=(sara,), consulted=(tom,), supersedes=(band,)))
     implicit = run(c.SurfaceImplicitDecision(
         trajectory_id=tid, domain_id=selection, title="The works council is no longer invited",
         statement="Since the second session nobody invited the works council.",
@@ -106,9 +143,22 @@ def seed_demo(app: DecisionLog) -> str:
         evidence="Invitation lists of sessions two to four."))
     run(c.RatifyDecision(trajectory_id=tid, decision_id=implicit, ratified_by=(henk,),
                          rationale="The works council asked to be informed, not to attend."))
+
+    run(c.StartPhase(trajectory_id=tid, phase_id=line))
+    run(c.RecordDecision(
+        trajectory_id=tid, domain_id=design, title="Module three on leading across sites",
+        statement="Module three is about leading teams spread over both former sites.",
+        decided_by=(sara,), consulted=(tom, marco)))
+    intervision = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=process, title="Line managers run the intervision groups",
+        statement="From now on the line managers convene the intervision groups; the "
+                  "design team joins twice a year.",
+        decided_by=(marco,), consulted=(henk,)))
+    run(c.MarkInformed(trajectory_id=tid, decision_id=intervision, member_ids=(ines,)))
     run(c.SurfaceImplicitDecision(
         trajectory_id=tid, domain_id=balance,
         title="Organisation B's intake form became the standard",
         statement="Everyone now uses the intake form of former organisation B.",
         surfaced_by=sara, scale=Scale.SMALL))
+    del rhythm  # skipped Tom and the HR lead, who advise on the process design: see docs
     return tid

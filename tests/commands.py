@@ -22,6 +22,10 @@ BY_NAME: dict[str, type[c.TrajectoryCommand]] = {
     "ratify_decision": c.RatifyDecision,
     "reject_decision": c.RejectDecision,
     "withdraw_decision": c.WithdrawDecision,
+    "define_phase": c.DefinePhase,
+    "retire_phase": c.RetirePhase,
+    "start_phase": c.StartPhase,
+    "mark_informed": c.MarkInformed,
 }
 
 

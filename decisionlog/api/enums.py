@@ -8,7 +8,7 @@ from decisionlog.domain import values
 
 for _enum in (values.Side, values.Membership, values.RightKind, values.DecisionKind,
               values.DecisionOrigin, values.DecisionStatus, values.Scale,
-              values.TrajectoryStatus):
+              values.TrajectoryStatus, values.OutOfMandateReason):
     strawberry.enum(_enum)
 
 Side = values.Side
@@ -19,3 +19,4 @@ DecisionOrigin = values.DecisionOrigin
 DecisionStatus = values.DecisionStatus
 Scale = values.Scale
 TrajectoryStatus = values.TrajectoryStatus
+OutOfMandateReason = values.OutOfMandateReason

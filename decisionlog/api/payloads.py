@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from decisionlog.api.errors import ErrorResult
+from decisionlog.api.phase_types import Phase
 from decisionlog.api.types import (
     Decision,
     DecisionDomain,
@@ -54,11 +55,17 @@ class DecisionPayload(TrajectoryPayload):
     decision: Decision
 
 
+@strawberry.type
+class PhasePayload(TrajectoryPayload):
+    phase: Phase
+
+
 TrajectoryResult = Annotated[TrajectoryPayload | ErrorResult, strawberry.union("TrajectoryResult")]
 MemberResult = Annotated[MemberPayload | ErrorResult, strawberry.union("MemberResult")]
 DomainResult = Annotated[DomainPayload | ErrorResult, strawberry.union("DomainResult")]
 RightResult = Annotated[RightPayload | ErrorResult, strawberry.union("RightResult")]
 DecisionResult = Annotated[DecisionPayload | ErrorResult, strawberry.union("DecisionResult")]
+PhaseResult = Annotated[PhasePayload | ErrorResult, strawberry.union("PhaseResult")]
 
 
 def trajectory_payload(t: TrajectoryAggregate, r: CommandResult) -> TrajectoryPayload:
@@ -83,3 +90,8 @@ def right_payload(t: TrajectoryAggregate, r: CommandResult) -> RightPayload:
 def decision_payload(t: TrajectoryAggregate, r: CommandResult) -> DecisionPayload:
     return DecisionPayload(trajectory=trajectory_type(t), version=r.version,
                            decision=Decision.of(t, t.decisions[r.result_id or ""]))
+
+
+def phase_payload(t: TrajectoryAggregate, r: CommandResult) -> PhasePayload:
+    return PhasePayload(trajectory=trajectory_type(t), version=r.version,
+                        phase=Phase.of(t, t.phases[r.result_id or ""]))

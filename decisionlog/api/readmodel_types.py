@@ -110,6 +110,12 @@ class MemberRef:
     name: str
 
 
+@strawberry.type(description="A phase named by a list across trajectories.")
+class PhaseRef:
+    id: strawberry.ID
+    name: str
+
+
 @strawberry.type(description=(
     "A decision in a list across trajectories, served from the read models. `decision` "
     "gives the full decision (withinMandate, options, members) from its trajectory."))
@@ -140,6 +146,10 @@ class DecisionSummary:
     closed_reason: str | None
     supersedes_ids: list[strawberry.ID]
     superseded_by_ids: list[strawberry.ID]
+    phase: PhaseRef | None = strawberry.field(
+        description="The phase current when it was taken; null before any phase started.")
+    not_consulted_count: int = strawberry.field(description=(
+        "How many who had to be heard were not (see Decision.notConsulted)."))
 
     @classmethod
     def of(cls, row: DecisionRow) -> DecisionSummary:
@@ -156,6 +166,9 @@ class DecisionSummary:
             closed_reason=row.closed_reason,
             supersedes_ids=[strawberry.ID(i) for i in row.supersedes],
             superseded_by_ids=[strawberry.ID(i) for i in row.superseded_by],
+            phase=None if row.phase_id is None else PhaseRef(
+                id=strawberry.ID(row.phase_id), name=row.phase_name or ""),
+            not_consulted_count=row.not_consulted,
         )
 
     @strawberry.field(description="Its trajectory, now (loaded only for fields other "
@@ -188,6 +201,8 @@ class Mandate:
         description="The role the right is granted to; null when granted to the member.")
     granted_at: datetime
     effective_from: datetime
+    phases: list[PhaseRef] = strawberry.field(
+        description="The phases the right holds in; empty: every phase.")
 
     @classmethod
     def of(cls, row: MandateRow) -> Mandate:
@@ -198,6 +213,7 @@ class Mandate:
             member=MemberRef(id=strawberry.ID(row.member_id), name=row.member_name),
             role=row.member_role, via_role=row.via_role, granted_at=row.granted_at,
             effective_from=row.effective_from,
+            phases=[PhaseRef(id=strawberry.ID(p.id), name=p.name) for p in row.phases],
         )
 
     @strawberry.field(description="The trajectory (id, name and status without loading it).")

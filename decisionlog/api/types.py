@@ -21,13 +21,22 @@ from decisionlog.api.enums import (
     TrajectoryStatus,
 )
 from decisionlog.api.jsonable import jsonable
-from decisionlog.api.memo import is_within_mandate, memo, out_of_mandate_ids
+from decisionlog.api.memo import is_within_mandate
 from decisionlog.api.pagination import (
     Connection,
     connection,
     decode_cursor,
     page_size,
     require_offset,
+)
+from decisionlog.api.phase_types import (
+    DecisionPhaseFields,
+    Phase,
+    TrajectoryPhaseFields,
+    gaps,
+    out_of_mandate,
+    phase_id_arg,
+    who_decides_what,
 )
 from decisionlog.audit.summaries import describe
 from decisionlog.domain import entities
@@ -93,6 +102,8 @@ class DecisionDomain:
 class DecisionRight:
     """Who DECIDES, ADVISES or is INFORMED about a domain, and optionally when."""
 
+    _trajectory: strawberry.Private[TrajectoryAggregate]
+    _right: strawberry.Private[entities.DecisionRight]
     id: strawberry.ID
     domain: DecisionDomain
     holder: RightHolder
@@ -110,12 +121,18 @@ class DecisionRight:
             else Role(name=right.role or "")
         )
         return cls(
-            id=strawberry.ID(right.id),
+            _trajectory=trajectory, _right=right, id=strawberry.ID(right.id),
             domain=DecisionDomain.of(trajectory.domains[right.domain_id]),
             holder=holder, right=right.kind, condition=right.condition,
             in_force=right.in_force, granted_at=right.granted_at,
             effective_from=right.effective_from, ended_at=right.ended_at,
         )
+
+    @strawberry.field(description="The phases it holds in; empty: every phase (and before "
+                                  "any phase started).")
+    def phases(self) -> list[Phase]:
+        t = self._trajectory
+        return [Phase.of(t, t.phases[p]) for p in self._right.phase_ids]
 
 
 @strawberry.type
@@ -138,7 +155,7 @@ class DomainMandate:
 
 
 @strawberry.type
-class Decision:
+class Decision(DecisionPhaseFields):
     """An explicit decision, or an implicit one someone surfaced."""
 
     _trajectory: strawberry.Private[TrajectoryAggregate]
@@ -251,7 +268,7 @@ class Event:
 
 
 @strawberry.type
-class Trajectory:
+class Trajectory(TrajectoryPhaseFields):
     """One programme's decision process, now or as of a moment in its history."""
 
     _trajectory: strawberry.Private[TrajectoryAggregate]
@@ -307,24 +324,30 @@ class Trajectory:
         return [DecisionRight.of(self._trajectory, r) for r in self._trajectory.rights.values()
                 if include_revoked or r.in_force]
 
-    @strawberry.field(description="One row per active domain.")
-    def who_decides_what(self) -> list[DomainMandate]:
+    @strawberry.field(description=(
+        "One row per active domain (domainName: that one only, case-insensitive), with "
+        "the rights that hold in a phase (default: the phase current at `at`, or now), "
+        "in force now (as of asOf) or, with `at`, at that moment of valid time."))
+    def who_decides_what(self, phase: strawberry.ID | None = None, at: datetime | None = None,
+                         domain_name: str | None = None) -> list[DomainMandate]:
         t = self._trajectory
-        return memo.get(t, "who_decides_what",
-                        lambda: [DomainMandate.of(t, row) for row in t.who_decides_what()])
-
-    @strawberry.field(description="Active domains nobody holds DECIDES on.")
-    def gaps(self) -> list[DecisionDomain]:
-        t = self._trajectory
-        return memo.get(t, "gaps", lambda: [DecisionDomain.of(d) for d in t.gaps()])
+        return who_decides_what(t, phase_id_arg(t, phase), at, domain_name)
 
     @strawberry.field(description=(
-        "Decisions whose deciders held no DECIDES right on that domain at decidedAt."))
-    def out_of_mandate(self) -> list[Decision]:
+        "Active domains nobody holds DECIDES on in a phase (default: the phase current "
+        "at `at`, or now), now (as of asOf) or at `at` (valid time)."))
+    def gaps(self, phase: strawberry.ID | None = None, at: datetime | None = None
+             ) -> list[DecisionDomain]:
         t = self._trajectory
-        out = out_of_mandate_ids(t)
-        return memo.get(t, "out_of_mandate", lambda: [
-            Decision.of(t, d) for d in t.decisions.values() if d.id in out])
+        return gaps(t, phase_id_arg(t, phase), at)
+
+    @strawberry.field(description=(
+        "Decisions whose deciders held no DECIDES right on that domain at decidedAt, in "
+        "the phase current then (phase: taken in that phase only); "
+        "Decision.outOfMandateReason says why."))
+    def out_of_mandate(self, phase: strawberry.ID | None = None) -> list[Decision]:
+        t = self._trajectory
+        return out_of_mandate(t, phase_id_arg(t, phase))
 
     @strawberry.field
     def decisions(

@@ -14,8 +14,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from decisionlog.domain import errors, events, mandate
+from decisionlog.domain import errors, events
+from decisionlog.domain.consultation import ConsultationCommands
 from decisionlog.domain.entities import Decision, DecisionDomain, DecisionRight, Member, RoleChange
+from decisionlog.domain.mandate import MandateViews
+from decisionlog.domain.phases import Phase, PhaseCommands, PhaseStart
 from decisionlog.domain.recorded import RecordedAggregate
 from decisionlog.domain.validation import (
     aware,
@@ -49,12 +52,15 @@ def new_id() -> str:
     return str(uuid4())
 
 
-class Trajectory(RecordedAggregate):
-    """One programme: its design team, decision domains, decision rights and decisions."""
+class Trajectory(PhaseCommands, ConsultationCommands, MandateViews, RecordedAggregate):
+    """One programme: its design team, decision domains, phases, decision rights and
+    decisions. The commands of an area live beside its records and rules: phases in
+    `domain/phases.py`, who was told in `domain/consultation.py`, and the views of who
+    decides what in `domain/mandate.py`."""
 
     # The snapshot format: bump it when the state gains, loses or changes an attribute,
     # with an `upcast_vN_vM(state)` that brings an older snapshot's state up to date.
-    class_version = 2
+    class_version = 3
 
     def __init__(self, name: str, client: str | None, description: str | None) -> None:
         self.name = name
@@ -66,11 +72,18 @@ class Trajectory(RecordedAggregate):
         self.domains: dict[str, DecisionDomain] = {}
         self.rights: dict[str, DecisionRight] = {}
         self.decisions: dict[str, Decision] = {}
+        self.phases: dict[str, Phase] = {}
+        self.phase_starts: list[PhaseStart] = []
         super().__init__()  # idempotency and head_digest, last: as snapshots store them
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, object]) -> None:
         """Snapshots written before the format had a version: the same state."""
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, object]) -> None:
+        """Snapshots written before phases: none defined, none started."""
+        state.update(phases={}, phase_starts=[])
 
     # Starting and closing
 
@@ -179,9 +192,11 @@ class Trajectory(RecordedAggregate):
 
     def grant_right(self, *, domain_id: str, member_id: str | None, role: str | None,
             right: RightKind | str, condition: str | None, provenance: Provenance,
-            effective_from: datetime | None = None, now: datetime | None = None
+            effective_from: datetime | None = None, phases: Iterable[str] | None = None,
+            now: datetime | None = None
     ) -> str:
-        """Grant a member or a role a right on a domain; returns the right's id."""
+        """Grant a member or a role a right on a domain, in some phases only or (none
+        given) in every phase; returns the right's id."""
         self._check_open()
         kind = enum_value("right", RightKind, right)
         clean_role = (None if role is None or not optional_text("role", role, MAX_NAME_LENGTH)
@@ -191,14 +206,16 @@ class Trajectory(RecordedAggregate):
         domain = self._active_domain(domain_id)
         holder_id = None if member_id is None else self._active_member(member_id).id
         clean_condition = optional_text("condition", condition, MAX_NOTE_LENGTH)
+        phase_ids = self._active_phases("phases", phases)
         self._check_right_not_granted(domain_id=domain.id, member_id=holder_id, role=clean_role,
-                                      kind=kind, condition=clean_condition)
+                                      kind=kind, condition=clean_condition, phase_ids=phase_ids)
         right_id = new_id()
         self._trigger(
             events.RightGranted, provenance, now,
             right_id=right_id, domain_id=domain.id, member_id=holder_id, role=clean_role,
             right=kind, condition=clean_condition,
             effective_from=aware("effectiveFrom", effective_from),
+            phase_ids=phase_ids or None,  # events before phases have no such field
         )
         return right_id
 
@@ -308,24 +325,6 @@ class Trajectory(RecordedAggregate):
         )
         return decision.id
 
-    # Who decides what
-
-    def who_decides_what(self) -> list[mandate.DomainMandate]:
-        """One row per active domain: the rights in force, by kind."""
-        return mandate.who_decides_what(self)
-
-    def gaps(self) -> list[DecisionDomain]:
-        """Active domains on which no active member holds a DECIDES right now."""
-        return mandate.gaps(self)
-
-    def out_of_mandate(self) -> list[Decision]:
-        """Decisions taken by people who held no DECIDES right on the domain then."""
-        return mandate.out_of_mandate(self)
-
-    def is_within_mandate(self, decision: Decision) -> bool:
-        """Whether a decider held a DECIDES right on the decision's domain when it counted."""
-        return mandate.is_within_mandate(self, decision)
-
     # Rules and lookups the commands share
 
     def _check_open(self) -> None:
@@ -333,11 +332,12 @@ class Trajectory(RecordedAggregate):
         if self.status == TrajectoryStatus.CLOSED:
             raise errors.TrajectoryClosedError(str(self.id))
 
-    def _check_name_free(self, kind: str, name: str,
-                         records: dict[str, Member] | dict[str, DecisionDomain]) -> None:
+    def _check_name_free(self, kind: str, name: str, records: dict[str, Member]
+                         | dict[str, DecisionDomain] | dict[str, Phase]) -> None:
         """No name that looks like an active one's without being it: the same confusable
         skeleton (UTS #39) but another spelling ("Вudget", "Budget"). The same name twice
-        is refused for domains; two members may share a name, as two people may."""
+        is refused for domains and phases; two members may share a name, as two people
+        may."""
         key, spelled = name_key(name), plain_name_key(name)
         for record in records.values():
             if record.active and name_key(record.name) == key:
@@ -346,14 +346,17 @@ class Trajectory(RecordedAggregate):
                                               existing_name=record.name)
                 if isinstance(record, DecisionDomain):
                     raise errors.DuplicateDomainNameError(name)
+                if isinstance(record, Phase):
+                    raise errors.DuplicatePhaseNameError(name)
 
     def _check_right_not_granted(self, *, domain_id: str, member_id: str | None,
-                                 role: str | None, kind: RightKind, condition: str | None
-                                 ) -> None:
+                                 role: str | None, kind: RightKind, condition: str | None,
+                                 phase_ids: list[str]) -> None:
         for existing in self.rights.values():
             if (existing.in_force and existing.domain_id == domain_id
                     and existing.member_id == member_id and existing.role == role
-                    and existing.kind is kind and existing.condition == condition):
+                    and existing.kind is kind and existing.condition == condition
+                    and set(existing.phase_ids) == set(phase_ids)):
                 raise errors.DuplicateRightError(existing.id)
 
     def _active_member(self, member_id: str, field: str = "memberId") -> Member:

@@ -64,6 +64,17 @@ class Scale(StrEnum):
     LARGE = "LARGE"
 
 
+class OutOfMandateReason(StrEnum):
+    """Why a decision lies outside its deciders' mandate (stable values; most telling
+    first when deciders differ)."""
+
+    RIGHT_ONLY_IN_OTHER_PHASES = "RIGHT_ONLY_IN_OTHER_PHASES"
+    RIGHT_GRANTED_LATER = "RIGHT_GRANTED_LATER"
+    RIGHT_ENDED = "RIGHT_ENDED"
+    DECIDER_REMOVED = "DECIDER_REMOVED"
+    NO_RIGHT_ON_DOMAIN = "NO_RIGHT_ON_DOMAIN"
+
+
 class TrajectoryStatus(StrEnum):
     """An active trajectory accepts changes; a closed one does not."""
 
@@ -77,6 +88,7 @@ MAX_TEXT_LENGTH = 10_000
 MAX_NOTE_LENGTH = 2_000
 MAX_LIST_LENGTH = 50
 MAX_KEY_LENGTH = 200
+MAX_PHASE_ORDER = 1_000_000
 
 # What no stored text may hold: NUL (PostgreSQL text refuses it) and lone surrogates
 # (they cannot be encoded as UTF-8).

@@ -35,12 +35,15 @@ from decisionlog.domain.entities import (
     DecisionDomain,
     DecisionRight,
     IdempotencyRecord,
+    InformedMark,
     Member,
     RoleChange,
 )
+from decisionlog.domain.phases import Phase, PhaseStart
 
 ENTITY_CLASSES: tuple[type[Any], ...] = (
     Decision, DecisionDomain, DecisionRight, IdempotencyRecord, Member, RoleChange,
+    Phase, PhaseStart, InformedMark,
 )
 
 # Strings that name other records (a decision's domain, the members who decided it) repeat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -38,4 +39,18 @@ def make_scene(client: GraphQLClient) -> Scene:
     s["surfaced"] = payload_of(client, "surfaceImplicitDecision", {
         "trajectoryId": tid, "domainId": s["domain"], "title": "No homework",
         "statement": "Nobody gives homework.", "surfacedBy": s["member"]}, "decision")
+    return s
+
+
+def make_phase_scene(client: GraphQLClient) -> Scene:
+    """A scene with two phases (not started), and an INFORMED right of "other" that held
+    when the decision was taken: for the phase and informing mutations."""
+    s = make_scene(client)
+    payload_of(client, "grantRight", {
+        "trajectoryId": s["tid"], "domainId": s["domain"], "memberId": s["other"],
+        "right": "INFORMED",
+        "effectiveFrom": (datetime.now(UTC) - timedelta(days=1)).isoformat()}, "right")
+    for key in ("phase", "spare_phase"):
+        s[key] = payload_of(client, "definePhase", {"trajectoryId": s["tid"], "name": key},
+                            "phase")
     return s

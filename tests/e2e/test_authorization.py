@@ -14,7 +14,7 @@ import pytest
 
 from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.conftest import MakeClient
-from tests.e2e.scenes import Scene, make_scene, payload_of
+from tests.e2e.scenes import Scene, make_phase_scene, make_scene, payload_of
 
 Inputs = Callable[[Scene], dict[str, Any]]
 
@@ -55,6 +55,11 @@ MUTATIONS: dict[str, Inputs] = {
                                  "rejectedBy": [s["member"]]},
     "withdrawDecision": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
                                    "withdrawnBy": [s["member"]]},
+    "definePhase": lambda s: {"trajectoryId": s["tid"], "name": f"P {uuid4().hex[:6]}"},
+    "startPhase": lambda s: {"trajectoryId": s["tid"], "phaseId": s["phase"]},
+    "retirePhase": lambda s: {"trajectoryId": s["tid"], "phaseId": s["spare_phase"]},
+    "markInformed": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
+                               "memberIds": [s["other"]]},
 }
 
 QUERY_FIELDS = {"trajectory", "trajectories", "verifyTrajectory", "auditLog", "decisions",
@@ -97,7 +102,7 @@ def shared(server: Server) -> tuple[Scene, Scene]:
     """Two scenes that denied calls must leave as they are: one in a scoped caller's
     scope, one outside it."""
     client = server.client(server.facilitator_token)
-    return make_scene(client), make_scene(client)
+    return make_phase_scene(client), make_phase_scene(client)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +138,7 @@ def test_mutation_matrix(client: GraphQLClient, make_client: MakeClient,
     outcome = expected(who, mutation, target == "in scope")
     home, away = shared
     if outcome == "allowed":  # on a fresh scene, in the caller's scope if it has one
-        scene = make_scene(client)
+        scene = make_phase_scene(client)
         me = caller(make_client, who, scene["tid"])
     else:
         scene = home if target == "in scope" else away
