@@ -1,50 +1,30 @@
-"""Limits on what one request may ask: body size, query depth, aliases and tokens.
+"""Limits on what one request may ask and what one worker holds, in one place.
 
-The validation rules are built once, at import: the validation cache
-(`validationcache.py`) reuses a result only for the same rule classes, and
-`QueryDepthLimiter`/`MaxAliasesLimiter` make a new class per instance, so limiter
-instances made per request would miss the cache every time.
+The README's "Limits and errors" lists them for users. Where each is enforced:
+- body size: `BodySizeLimit` below (413); header size and time, connections: `serving.py`;
+- tokens (comments count too): the parser (`documents.py`); depth and aliases:
+  `document_rules.py`, linear in the document; cost: `cost.py`, before execution;
+- response size: `app.encode_json`; websockets: `websocket.py`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Final
 
-from graphql import ASTValidationRule
-from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 MAX_DEPTH: Final = 12
 MAX_ALIASES: Final = 30
 MAX_TOKENS: Final = 2000
-
-LIMIT_RULES: Final[tuple[type[ASTValidationRule], ...]] = (
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-)
-NO_INTROSPECTION_RULES: Final[tuple[type[ASTValidationRule], ...]] = (
-    *LIMIT_RULES, NoSchemaIntrospectionCustomRule,
-)
-
-
-def limit_extensions(*, introspection: bool = True) -> list[Callable[[], SchemaExtension]]:
-    """Extension factories for the limits; each request gets new extension objects
-    around the same rule classes (and the same token count, which `ParserCache` keys on)."""
-    rules = list(LIMIT_RULES if introspection else NO_INTROSPECTION_RULES)
-    return [
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules(rules),
-    ]
+MAX_COST: Final = 50_000
+"""Operations that cost more are refused before they run (see `cost.py`)."""
+OFF_LOOP_COST: Final = 5_000
+"""Queries that cost more run in a worker thread, off the event loop."""
+MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
+"""A response larger than this is replaced by an error saying so."""
 
 
 class BodySizeLimit:

@@ -20,7 +20,7 @@ from decisionlog.api.enums import (
     TrajectoryStatus,
 )
 from decisionlog.api.jsonable import jsonable
-from decisionlog.api.memo import is_within_mandate, memo, out_of_mandate_ids
+from decisionlog.api.memo import is_within_mandate, out_of_mandate_ids
 from decisionlog.api.pagination import (
     Connection,
     connection,
@@ -204,8 +204,8 @@ class Decision:
         return self._decisions(self._decision.superseded_by)
 
     @strawberry.field
-    def within_mandate(self) -> bool:
-        return is_within_mandate(self._trajectory, self._decision)
+    def within_mandate(self, info: Info) -> bool:
+        return is_within_mandate(info.context.memo, self._trajectory, self._decision)
 
     def _members(self, ids: list[str]) -> list[Member]:
         return [Member.of(self._trajectory.members[i]) for i in ids]
@@ -297,21 +297,22 @@ class Trajectory:
                 if include_revoked or r.in_force]
 
     @strawberry.field(description="One row per active domain.")
-    def who_decides_what(self) -> list[DomainMandate]:
+    def who_decides_what(self, info: Info) -> list[DomainMandate]:
         t = self._trajectory
-        return memo.get(t, "who_decides_what",
+        return info.context.memo.get(t, "who_decides_what",
                         lambda: [DomainMandate.of(t, row) for row in t.who_decides_what()])
 
     @strawberry.field(description="Active domains nobody holds DECIDES on.")
-    def gaps(self) -> list[DecisionDomain]:
+    def gaps(self, info: Info) -> list[DecisionDomain]:
         t = self._trajectory
-        return memo.get(t, "gaps", lambda: [DecisionDomain.of(d) for d in t.gaps()])
+        return info.context.memo.get(t, "gaps", lambda: [DecisionDomain.of(d) for d in t.gaps()])
 
     @strawberry.field(description=(
         "Decisions whose deciders held no DECIDES right on that domain at decidedAt."))
-    def out_of_mandate(self) -> list[Decision]:
+    def out_of_mandate(self, info: Info) -> list[Decision]:
         t = self._trajectory
-        out = out_of_mandate_ids(t)
+        memo = info.context.memo
+        out = out_of_mandate_ids(memo, t)
         return memo.get(t, "out_of_mandate", lambda: [
             Decision.of(t, d) for d in t.decisions.values() if d.id in out])
 

@@ -10,9 +10,11 @@ import pytest
 
 from decisionlog.api.context import Context
 from decisionlog.api.readmodel_types import TrajectoryStandIn
-from decisionlog.api.schema import schema
+from decisionlog.api.schema import build_schema
 from decisionlog.application import DecisionLog
 from decisionlog.auth import Principal
+
+schema = build_schema()
 
 
 @pytest.fixture

@@ -1,0 +1,123 @@
+"""Validation rules on the shape of a document, each linear in the document's size.
+
+strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter` expand every fragment spread
+again where it occurs: a document whose fragments each spread the previous one twice
+(`fragment F1 on Query { ...F0 ...F0 }` ... `query { ...F23 }`, 1.6 KB) took 2^23 steps,
+96 s on the event loop. `OperationShapeRule` measures each fragment once (its depth and
+its aliases, counted as if expanded) and adds the measures up wherever it is spread.
+
+graphql-core's `OverlappingFieldsCanBeMergedRule` compares fields pairwise: 395 copies of
+`trajectories { totalCount }` took 0.5 s within its own budget of 500,000 comparisons.
+`BoundedOverlappingFieldsRule` gives it `OVERLAP_BUDGET` instead (about 50 ms).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+)
+from graphql.validation import OverlappingFieldsCanBeMergedRule
+
+from decisionlog.api.limits import MAX_ALIASES, MAX_DEPTH
+
+OVERLAP_BUDGET: Final = 50_000
+ABORTED: Final = "Validation aborted."
+ABORTED_READABLE: Final = (
+    "The query is too complex to validate: its fields and fragments overlap in too many "
+    "ways. Send fewer repeated fields or fragment spreads.")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How deep a selection set nests fields, and how many aliases it holds, with every
+    fragment spread counted as if expanded."""
+
+    depth: int = 0
+    aliases: int = 0
+
+
+NOTHING = Shape()
+
+
+class OperationShapeRule(ValidationRule):
+    """Refuses operations deeper than `MAX_DEPTH` and documents with more than
+    `MAX_ALIASES` aliases (the messages of strawberry's limiters), in linear time."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self._fragments = {d.name.value: d for d in context.document.definitions
+                           if isinstance(d, FragmentDefinitionNode)}
+        self._measured: dict[str, Shape] = {}
+        self._measuring: set[str] = set()
+        self._aliases = 0
+
+    def enter_operation_definition(self, node: OperationDefinitionNode,
+                                   *_args: Any) -> None:
+        shape = self._shape(node.selection_set)
+        self._aliases += shape.aliases
+        if shape.depth > MAX_DEPTH:
+            name = node.name.value if node.name else "anonymous"
+            self.report_error(GraphQLError(
+                f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}", [node]))
+
+    def leave_document(self, *_args: Any) -> None:
+        if self._aliases > MAX_ALIASES:
+            self.report_error(GraphQLError(
+                f"{self._aliases} aliases found. Allowed: {MAX_ALIASES}"))
+
+    def _shape(self, selection_set: SelectionSetNode | None) -> Shape:
+        if selection_set is None:
+            return NOTHING
+        depth = aliases = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                aliases += selection.alias is not None
+                if selection.name.value.startswith("__") or selection.selection_set is None:
+                    continue  # introspection and leaves add no depth
+                inner = self._shape(selection.selection_set)
+                depth, aliases = max(depth, inner.depth + 1), aliases + inner.aliases
+            else:
+                inner = self._fragment(selection.name.value) \
+                    if isinstance(selection, FragmentSpreadNode) \
+                    else self._shape(selection.selection_set) \
+                    if isinstance(selection, InlineFragmentNode) else NOTHING
+                depth, aliases = max(depth, inner.depth), aliases + inner.aliases
+        return Shape(depth, aliases)
+
+    def _fragment(self, name: str) -> Shape:
+        shape = self._measured.get(name)
+        if shape is not None:
+            return shape
+        fragment = self._fragments.get(name)
+        if fragment is None or name in self._measuring:
+            return NOTHING  # unknown or cyclic: other rules report it
+        self._measuring.add(name)
+        shape = self._measured[name] = self._shape(fragment.selection_set)
+        self._measuring.discard(name)
+        return shape
+
+
+class BoundedOverlappingFieldsRule(OverlappingFieldsCanBeMergedRule):
+    """graphql-core's field-merging rule with a smaller budget of comparisons; over it,
+    validation stops with `ABORTED` (made readable by `readable_validation_errors`)."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.rule_context.remaining_complexity_budget = OVERLAP_BUDGET
+
+
+def readable_validation_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """graphql-core's bare "Validation aborted." (a budget ran out) said as a reason."""
+    return [GraphQLError(ABORTED_READABLE, extensions={"code": "QUERY_TOO_COMPLEX"})
+            if error.message == ABORTED else error for error in errors]
