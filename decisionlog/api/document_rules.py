@@ -118,6 +118,17 @@ class BoundedOverlappingFieldsRule(OverlappingFieldsCanBeMergedRule):
 
 
 def readable_validation_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
-    """graphql-core's bare "Validation aborted." (a budget ran out) said as a reason."""
-    return [GraphQLError(ABORTED_READABLE, extensions={"code": "QUERY_TOO_COMPLEX"})
-            if error.message == ABORTED else error for error in errors]
+    """Validation errors as a client should read them: graphql-core's bare "Validation
+    aborted." (a budget ran out) said as a reason; a value Python could not convert (an
+    Int literal of 5,000 digits) said without Python's words or the value."""
+    return [_readable(error) for error in errors]
+
+
+def _readable(error: GraphQLError) -> GraphQLError:
+    if error.message == ABORTED:
+        return GraphQLError(ABORTED_READABLE, extensions={"code": "QUERY_TOO_COMPLEX"})
+    original = error.original_error
+    if isinstance(original, ValueError) and "integer string conversion" in str(original):
+        return GraphQLError("A number in the query has too many digits (an Int is a 32-bit "
+                            "integer).", error.nodes)
+    return error

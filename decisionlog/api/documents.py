@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from graphql import GraphQLError, parse, validate
 from strawberry.extensions import SchemaExtension
 
 from decisionlog.api.cost import operation_cost
 from decisionlog.api.document_rules import readable_validation_errors
-from decisionlog.api.limits import MAX_COST, MAX_TOKENS
+from decisionlog.api.limits import MAX_COST, MAX_QUERY_CHARS, MAX_TOKENS
 from decisionlog.api.sizes import document_size
 from decisionlog.infrastructure.lru import BoundedLRU
 
@@ -92,8 +92,8 @@ class DocumentCache:
         """The entry for a query, parsed now if it is not kept; raises GraphQLError for
         a syntax error."""
         document = self.get(query)
-        return document if document is not None \
-            else self.add(query, parse(query, max_tokens=MAX_TOKENS))
+        return document if document is not None else self.add(query, parse(
+            query, max_tokens=MAX_TOKENS, max_source_length=MAX_QUERY_CHARS))
 
     @property
     def bytes(self) -> int:
@@ -121,7 +121,8 @@ class DocumentPipeline(SchemaExtension):
         if document is not None and context.graphql_document is None:
             context.graphql_document = document.node
         else:
-            context.parse_options["max_tokens"] = MAX_TOKENS
+            options = cast("dict[str, Any]", context.parse_options)
+            options.update(max_tokens=MAX_TOKENS, max_source_length=MAX_QUERY_CHARS)
         yield
         if document is None and query and context.graphql_document is not None:
             document = self.documents.add(query, context.graphql_document)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import strawberry
@@ -15,6 +15,7 @@ S = TypeVar("S")
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_POSITION = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
 
 
 class QueryError(Exception):
@@ -47,9 +48,17 @@ class Connection(Generic[T]):
 
 
 def require_offset(name: str, moment: datetime | None) -> None:
-    """Refuse a date-time without a UTC offset (it would name no single moment)."""
-    if moment is not None and moment.utcoffset() is None:
+    """Refuse a date-time without a UTC offset (it would name no single moment), or one
+    that has no UTC equivalent in the calendar (0001-01-01T00:30:00+01:00)."""
+    if moment is None:
+        return
+    if moment.utcoffset() is None:
         raise QueryError(f"{name} must be a date-time with a UTC offset.")
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise QueryError(f"{name} is outside the calendar once converted to UTC: "
+                         f"{moment.isoformat()}.") from None
 
 
 def page_size(first: int | None) -> int:
@@ -75,7 +84,7 @@ def decode_cursor(kind: str, cursor: str | None) -> int:
         position = int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise QueryError(f"Invalid cursor {cursor!r}.") from None
-    if prefix != kind or position < 0:
+    if prefix != kind or not 0 <= position <= MAX_POSITION:
         raise QueryError(f"Cursor {cursor!r} does not belong to this list.")
     return position
 
