@@ -7,7 +7,7 @@ number of items it can hold: a page's `first` (20 when not given; at most 100), 
 
     trajectories(first: 100) { edges { node { history(first: 100) { edges { node { type } } } } } }
 
-costs 5 + 1 + 100 x (1 + 5 + 1 + 100 x (1 + 1)) = 20,705. An operation over `MAX_COST`
+costs 5 + 1 + 100 x (1 + 5 + 1 + 100 x (1 + 1)) = 20,706. An operation over `MAX_COST`
 (`limits.py`) is refused before it runs, with its cost and the limit in the message; one
 over `OFF_LOOP_COST` runs in a worker thread, so that the event loop keeps answering
 other requests (health checks too) meanwhile.
@@ -21,9 +21,9 @@ may depend on the field's arguments (a function of them, as `verifyTrajectory` d
 `checkSnapshot`). The figure is an estimate that must be cheap to compute; measured costs
 are in BENCHMARKS.md.
 
-Every fragment is costed once per page size it is spread under, so the cost of a document
-whose fragments spread each other is computed in linear time (its value can be huge, and
-is then refused).
+Every fragment is costed once, as a function of the page it is spread under, so the cost
+of a document whose fragments spread each other is computed in linear time (its value
+can be huge, and is then refused).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from graphql import (
     get_nullable_type,
 )
 
+from decisionlog.api.document_rules import fragment_order
 from decisionlog.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 Arguments = Mapping[str, Any]
@@ -114,57 +115,63 @@ def operation_cost(schema: GraphQLSchema, document: DocumentNode,
         return 0
     defaults = {d.variable.name.value: d.default_value
                 for d in operation.variable_definitions or ()}
-    return _Costing(schema, document, variables or {}, defaults).selections(
-        operation.selection_set, root, None)
+    costing = _Costing(schema, document, variables or {}, defaults)
+    return costing.selections(operation.selection_set, root).at(None)
+
+
+@dataclass(frozen=True)
+class _Linear:
+    """A cost as a function of the page its selection set is under (a fragment can be
+    spread under different pages): `fixed + page * per_item`, or `fixed + unpaged`
+    outside any page."""
+
+    fixed: int = 0
+    per_item: int = 0
+    unpaged: int = 0
+
+    def __add__(self, other: _Linear) -> _Linear:
+        return _Linear(self.fixed + other.fixed, self.per_item + other.per_item,
+                       self.unpaged + other.unpaged)
+
+    def at(self, page: int | None) -> int:
+        return self.fixed + (self.unpaged if page is None else page * self.per_item)
 
 
 class _Costing:
-    """One costing: fragments memoised per (name, page size they are spread under)."""
+    """One costing. Each fragment is costed once, after the fragments it spreads (so no
+    step recurses through spreads), as a `_Linear` of the page it is spread under."""
 
     def __init__(self, schema: GraphQLSchema, document: DocumentNode,
                  variables: Mapping[str, Any], defaults: Mapping[str, ValueNode | None]
                  ) -> None:
         self.schema = schema
-        self.fragments = {d.name.value: d for d in document.definitions
-                          if isinstance(d, FragmentDefinitionNode)}
         self.variables = variables
         self.defaults = defaults
-        self.memo: dict[tuple[str, int | None], int] = {}
-        self.busy: set[str] = set()
+        fragments = {d.name.value: d for d in document.definitions
+                     if isinstance(d, FragmentDefinitionNode)}
+        self.fragments: dict[str, _Linear] = {}
+        for name in fragment_order(fragments):
+            fragment = fragments[name]
+            self.fragments[name] = self.selections(
+                fragment.selection_set, schema.get_type(fragment.type_condition.name.value))
 
-    def selections(self, selection_set: SelectionSetNode | None, parent: Any,
-                   page: int | None) -> int:
-        """The cost of one resolution of a selection set on `parent`; `page`: the size of
+    def selections(self, selection_set: SelectionSetNode | None, parent: Any) -> _Linear:
+        """The cost of one resolution of a selection set on `parent`, as a function of
         the page its connection field asked for (for the `edges` list under it)."""
-        if selection_set is None:
-            return 0
-        total = 0
-        for selection in selection_set.selections:
+        total = _Linear()
+        for selection in selection_set.selections if selection_set is not None else ():
             if isinstance(selection, FieldNode):
-                total += self.field(selection, parent, page)
+                total += self.field(selection, parent)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selections(selection.selection_set, inner, page)
+                total += self.selections(selection.selection_set, inner)
             elif isinstance(selection, FragmentSpreadNode):
-                total += self.fragment(selection.name.value, page)
+                # unknown or cyclic fragments cost nothing: validation refuses them
+                total += self.fragments.get(selection.name.value, _Linear())
         return total
 
-    def fragment(self, name: str, page: int | None) -> int:
-        key = (name, page)
-        if key in self.memo:
-            return self.memo[key]
-        fragment = self.fragments.get(name)
-        if fragment is None or name in self.busy:
-            return 0  # unknown or cyclic: validation refuses it
-        self.busy.add(name)
-        cost = self.memo[key] = self.selections(
-            fragment.selection_set, self.schema.get_type(fragment.type_condition.name.value),
-            page)
-        self.busy.discard(name)
-        return cost
-
-    def field(self, node: FieldNode, parent: Any, page: int | None) -> int:
+    def field(self, node: FieldNode, parent: Any) -> _Linear:
         name = node.name.value
         definition = _field(parent, name)
         key = f"{getattr(parent, 'name', '')}.{name}"
@@ -175,15 +182,18 @@ class _Costing:
         arguments = self.arguments(node)
         weight = cost.weight(arguments) if callable(cost.weight) else cost.weight
         if definition is None or name.startswith("__"):
-            return weight  # introspection and __typename: nothing more under it
+            return _Linear(weight)  # introspection and __typename: nothing more under it
         own_page = _page_size(arguments) if "first" in definition.args else None
-        items = 1
-        if isinstance(get_nullable_type(definition.type), GraphQLList):
-            items = own_page if own_page is not None else page if page is not None \
-                else cost.items if cost.items is not None else UNPAGED_ITEMS
-            own_page = None
-        return weight + items * self.selections(
-            node.selection_set, get_named_type(definition.type), own_page)
+        is_list = isinstance(get_nullable_type(definition.type), GraphQLList)
+        children = self.selections(node.selection_set, get_named_type(definition.type))
+        if not is_list:
+            return _Linear(weight + children.at(own_page))
+        if own_page is not None:
+            return _Linear(weight + own_page * children.at(None))
+        # A list without `first`: the page it is under (edges), else its usual size
+        each = children.at(None)
+        items = cost.items if cost.items is not None else UNPAGED_ITEMS
+        return _Linear(weight, per_item=each, unpaged=items * each)
 
     def arguments(self, node: FieldNode) -> dict[str, Any]:
         return {argument.name.value: self.value(argument.value)

@@ -13,6 +13,7 @@ graphql-core's `OverlappingFieldsCanBeMergedRule` compares fields pairwise: 395 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -56,10 +57,11 @@ class OperationShapeRule(ValidationRule):
 
     def __init__(self, context: ValidationContext) -> None:
         super().__init__(context)
-        self._fragments = {d.name.value: d for d in context.document.definitions
-                           if isinstance(d, FragmentDefinitionNode)}
+        fragments = {d.name.value: d for d in context.document.definitions
+                     if isinstance(d, FragmentDefinitionNode)}
         self._measured: dict[str, Shape] = {}
-        self._measuring: set[str] = set()
+        for name in fragment_order(fragments):  # each after the fragments it spreads
+            self._measured[name] = self._shape(fragments[name].selection_set)
         self._aliases = 0
 
     def enter_operation_definition(self, node: OperationDefinitionNode,
@@ -87,25 +89,48 @@ class OperationShapeRule(ValidationRule):
                     continue  # introspection and leaves add no depth
                 inner = self._shape(selection.selection_set)
                 depth, aliases = max(depth, inner.depth + 1), aliases + inner.aliases
-            else:
-                inner = self._fragment(selection.name.value) \
+            else:  # unknown or cyclic fragments measure nothing: other rules report them
+                inner = self._measured.get(selection.name.value, NOTHING) \
                     if isinstance(selection, FragmentSpreadNode) \
                     else self._shape(selection.selection_set) \
                     if isinstance(selection, InlineFragmentNode) else NOTHING
                 depth, aliases = max(depth, inner.depth), aliases + inner.aliases
         return Shape(depth, aliases)
 
-    def _fragment(self, name: str) -> Shape:
-        shape = self._measured.get(name)
-        if shape is not None:
-            return shape
-        fragment = self._fragments.get(name)
-        if fragment is None or name in self._measuring:
-            return NOTHING  # unknown or cyclic: other rules report it
-        self._measuring.add(name)
-        shape = self._measured[name] = self._shape(fragment.selection_set)
-        self._measuring.discard(name)
-        return shape
+
+def fragment_order(fragments: Mapping[str, FragmentDefinitionNode]) -> list[str]:
+    """The fragments' names, each after every fragment it spreads (cycles broken
+    anywhere), found without recursion: a chain of 200 fragments is 200 deep."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in fragments:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, spreads_in(fragments[root].selection_set))]
+        while stack:
+            name, pending = stack[-1]
+            for spread in pending:
+                if spread in fragments and spread not in seen:
+                    seen.add(spread)
+                    stack.append((spread, spreads_in(fragments[spread].selection_set)))
+                    break
+            else:
+                stack.pop()
+                order.append(name)
+    return order
+
+
+def spreads_in(selection_set: SelectionSetNode | None) -> Iterator[str]:
+    """The names of the fragments spread anywhere in a selection set."""
+    pending = [selection_set]
+    while pending:
+        current = pending.pop()
+        for selection in current.selections if current is not None else ():
+            if isinstance(selection, FragmentSpreadNode):
+                yield selection.name.value
+            else:
+                pending.append(getattr(selection, "selection_set", None))
 
 
 class BoundedOverlappingFieldsRule(OverlappingFieldsCanBeMergedRule):
