@@ -13,7 +13,13 @@ from typing import Annotated
 import strawberry
 
 from decisionlog.api.context import Info
-from decisionlog.api.pagination import PageInfo, QueryError, page_size, require_offset
+from decisionlog.api.pagination import (
+    PageInfo,
+    QueryError,
+    page_size,
+    require_offset,
+    require_text,
+)
 from decisionlog.api.permissions import MayAudit, may_audit, read_scope
 from decisionlog.api.types import Event
 from decisionlog.audit import log, verify
@@ -138,6 +144,8 @@ class AuditQuery:
         size = page_size(first)
         require_offset("from", from_)
         require_offset("to", to)
+        for name in recorded_by or ():
+            require_text("recordedBy", name)
         try:
             position = None if after is None else log.decode_cursor(after)
             page = log.audit_log(

@@ -61,6 +61,19 @@ def require_offset(name: str, moment: datetime | None) -> None:
                          f"{moment.isoformat()}.") from None
 
 
+def require_text(name: str, text: str | None) -> None:
+    """Refuse text no store keeps: a NUL character (PostgreSQL refuses it) or a lone
+    surrogate (not UTF-8)."""
+    if text is None:
+        return
+    if "\x00" in text:
+        raise QueryError(f"{name} must not contain a NUL character.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError(f"{name} must not contain a lone surrogate.") from None
+
+
 def page_size(first: int | None) -> int:
     """`first`, checked: 0 to 100, default 20."""
     if first is None:

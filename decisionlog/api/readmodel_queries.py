@@ -22,6 +22,7 @@ from decisionlog.api.pagination import (
     decode_cursor,
     page_size,
     require_offset,
+    require_text,
 )
 from decisionlog.api.permissions import read_scope
 from decisionlog.api.readmodel_types import (
@@ -63,6 +64,8 @@ class ReadModelQuery:
     ) -> Connection[Trajectory]:
         size = page_size(first)
         position = decode_cursor(TRAJECTORIES, after)
+        require_text("client", client)
+        require_text("search", search)
         app = info.context.app
         page = app.readmodels.trajectories(
             status=status, client=client, search=search, trajectory_ids=read_scope(info),
@@ -99,6 +102,9 @@ class ReadModelQuery:
         position = decode_cursor(DECISIONS, after)
         require_offset("decidedFrom", decided_from)
         require_offset("decidedTo", decided_to)
+        for name, text in (("search", search), ("domainName", domain_name),
+                           ("decidedBy", decided_by)):
+            require_text(name, text)
         if decided_from is not None and decided_to is not None and decided_from > decided_to:
             raise QueryError("decidedFrom must not be after decidedTo.")
         where = DecisionFilter(
@@ -120,6 +126,7 @@ class ReadModelQuery:
     def mandates(self, info: Info, member_name: str) -> list[Mandate]:
         if not member_name.strip():
             raise QueryError("memberName must not be blank.")
+        require_text("memberName", member_name)
         rows = info.context.app.readmodels.mandates(member_name,
                                                     trajectory_ids=read_scope(info))
         return [Mandate.of(row) for row in rows]

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.timeout(300)
 EXCEPTION_TEXT = re.compile(r"Traceback|File \"|Error\(|\b(Key|Attribute|Type|Index|Value|"
                             r"Overflow|Unicode\w*|Assertion|Runtime)Error\b")
 
-# (argument type, a query using it as $v): every query argument of a scalar type
+# (argument type, a query using it as $v): every query argument of a scalar type (and
+# the lists of one)
 QUERIES: list[tuple[str, str]] = [
     ("Int", "query($v: Int) { trajectories(first: $v) { totalCount } }"),
     ("String", "query($v: String) { trajectories(after: $v) { totalCount } }"),
@@ -49,6 +50,8 @@ QUERIES: list[tuple[str, str]] = [
     ("DateTime", "query($v: DateTime) { auditLog(from: $v, to: $v) { pageInfo { hasNextPage } } }"),
     ("Int", "query($v: Int) { auditLog(first: $v) { pageInfo { hasNextPage } } }"),
     ("String", "query($v: String) { auditLog(after: $v) { pageInfo { hasNextPage } } }"),
+    ("String!", "query($v: String!) { auditLog(recordedBy: [$v]) { pageInfo { hasNextPage } } }"),
+    ("String!", "query($v: String!) { auditLog(types: [$v]) { pageInfo { hasNextPage } } }"),
     ("ID!", "query($v: ID!) { verifyTrajectory(id: $v, expectHeadDigest: $v) { ok } }"),
 ]
 

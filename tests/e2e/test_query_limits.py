@@ -234,6 +234,10 @@ READABLE = {
                                   "too many digits"),
     "a lone surrogate escape": ('{ trajectory(id: "\\ud800") { id } }',
                                 "Invalid Unicode escape sequence"),
+    "NUL in a search": ('{ decisions(search: "a\\u0000b") { totalCount } }',
+                        "search must not contain a NUL character"),
+    "NUL in a name": ('{ mandates(memberName: "An\\u0000na") { right } }',
+                      "memberName must not contain a NUL character"),
 }
 
 
