@@ -9,36 +9,93 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import orjson
+from eventsourcing.utils import strtobool
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.types.unset import UNSET
 
 from decisionlog.api.authentication import AuthenticatingGraphQL
 from decisionlog.api.documents import DocumentCache
+from decisionlog.api.graphiql import graphiql_assets, graphiql_page
 from decisionlog.api.limits import MAX_BODY_BYTES, MAX_RESPONSE_BYTES, BodySizeLimit
+from decisionlog.api.media import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    request_error_status,
+    response_media_type,
+)
 from decisionlog.api.memo import StateMemo
+from decisionlog.api.readiness import check_readiness
 from decisionlog.api.requestid import RequestIdMiddleware
 from decisionlog.api.resultcache import ResultCache
 from decisionlog.api.schema import DecisionLogSchema, build_schema
 from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog
 from decisionlog.auth import Authenticator, token_store
+from decisionlog.auth.cursors import cursor_sealer
 from decisionlog.infrastructure.config import database_url, parse_database_url
+from decisionlog.infrastructure.filelock import hold_serve_lock
+from decisionlog.readmodels import ViewsKeeper
+
+if TYPE_CHECKING:
+    from strawberry.http import GraphQLHTTPResponse
+    from strawberry.types import ExecutionResult
+
+    from decisionlog.api.context import Context
 
 
 class GraphQLApp(AuthenticatingGraphQL):
-    """Strawberry's ASGI app, with our request context and authentication."""
+    """Strawberry's ASGI app, with our request context and authentication, answering in
+    the media type the client accepts (`api/media.py`)."""
 
     def encode_json(self, data: object) -> str:
         return encode_json(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page(allow_anonymous_read=self.allow_anonymous_read)
+
+    @overload
+    async def run(self, request: Request, context: Context = UNSET,
+                  root_value: None = UNSET) -> Response: ...
+
+    @overload
+    async def run(self, request: WebSocket, context: Context = UNSET,
+                  root_value: None = UNSET) -> WebSocket: ...
+
+    async def run(self, request: Request | WebSocket, context: Context = UNSET,
+                  root_value: None = UNSET) -> Response | WebSocket:
+        response = await super().run(request, context, root_value)
+        if (isinstance(response, Response) and isinstance(request, Request)
+                and response.media_type == JSON and _answers_in(request) != JSON):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+            response.status_code = getattr(request.state, "request_error_status", None) \
+                or response.status_code
+        return response
+
+    async def process_result(self, request: Request,
+                             result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        status = request_error_status(result.data, result.errors)
+        if status is not None and _answers_in(request) == GRAPHQL_RESPONSE_JSON:
+            processed.pop("data", None)  # the spec: no data entry for a request error
+            request.state.request_error_status = status
+        return processed
+
+
+def _answers_in(request: Request) -> str:
+    return response_media_type(request.headers.get("accept"))
 
 
 def encode_json(data: object) -> str:
@@ -89,7 +146,15 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     """The service on the database at `url` (default: DECISIONLOG_DATABASE_URL or
     sqlite:///decisionlog.db), or on a given `DecisionLog`; `settings` default to the
     DECISIONLOG_* environment variables (see `api/settings.py`)."""
-    log = decision_log or DecisionLog(env=parse_database_url(database_url(url)).env)
+    catches_up = decision_log.catches_up if decision_log is not None else strtobool(
+        os.environ.get("DECISIONLOG_READMODELS_CATCH_UP")
+        or os.environ.get("READMODELS_CATCH_UP") or "y")
+    # Lagging read models are caught up by the keeper, in the background: the worker
+    # answers meanwhile (/ready says 503 until it is done).
+    log = decision_log or DecisionLog(env={**parse_database_url(database_url(url)).env,
+                                           "READMODELS_CATCH_UP": "n"})
+    keeper = ViewsKeeper(log.readmodels.store, catch_up=catches_up)
+    cursor_sealer(log)  # made on the first start, kept in the database for every worker
     settings = settings or Settings.from_env()
     caches = Caches.of(settings)
     schema: DecisionLogSchema = build_schema(
@@ -106,6 +171,10 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
                                 status_code=503)
         return JSONResponse({"status": "ok"})
 
+    async def ready(request: Request) -> Response:
+        readiness = await run_in_threadpool(check_readiness, log, keeper)
+        return JSONResponse(readiness.body(), status_code=200 if readiness.ready else 503)
+
     async def home(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
@@ -113,9 +182,14 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # What start-up made lives as long as the process: keep it out of every later
         # collection (full collections over it made the p99 tail).
+        sqlite_file = log.readmodels.store.sqlite_file
+        if sqlite_file is not None:
+            hold_serve_lock(sqlite_file)  # one process per SQLite file
+        keeper.start()
         gc.collect()
         gc.freeze()
         yield
+        keeper.stop()
         if decision_log is None:
             log.close()
 
@@ -124,6 +198,8 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/health", health),
+            Route("/ready", ready),
+            graphiql_assets(),
             Route("/", home),
         ],
         lifespan=lifespan,
@@ -135,4 +211,5 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     app.state.settings = settings
     app.state.caches = caches
     app.state.schema = schema
+    app.state.views_keeper = keeper
     return app

@@ -8,23 +8,31 @@ arguments and the caller, and convert the results.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from functools import partial
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from decisionlog.api.arguments import require_text
 from decisionlog.api.context import Info
 from decisionlog.api.pagination import (
     PageInfo,
     QueryError,
     page_size,
     require_offset,
-    require_text,
 )
 from decisionlog.api.permissions import MayAudit, may_audit, read_scope
 from decisionlog.api.types import Event
 from decisionlog.audit import log, verify
 from decisionlog.audit.diagnose import Problem
+from decisionlog.auth.cursors import CursorSealer, InvalidCursorError, cursor_sealer
 from decisionlog.auth.principal import canonical_trajectory_id
+
+if TYPE_CHECKING:
+    from decisionlog.application import DecisionLog
+    from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
+
+AUDIT_LOG = "auditlog"  # the kind of its cursors (as before sealing: old ones still open)
 
 strawberry.enum(Problem, name="IntegrityProblem",
                 description="Why a stored event breaks its trajectory's hash chain.")
@@ -94,13 +102,18 @@ class AuditLogConnection:
     page_info: PageInfo
 
     @classmethod
-    def of(cls, page: log.AuditPage) -> AuditLogConnection:
-        edges = [AuditLogEdge(cursor=entry.cursor, node=AuditLogEntry(
+    def of(cls, page: log.AuditPage, app: DecisionLog, sealer: CursorSealer
+           ) -> AuditLogConnection:
+        names = TrajectoryNames(app)
+        edges = [AuditLogEdge(cursor=sealer.seal(AUDIT_LOG, entry.position),
+                              node=AuditLogEntry(
             trajectory_id=strawberry.ID(entry.trajectory_id), version=entry.version,
-            event=None if entry.event is None else Event.of(entry.event),
+            event=None if entry.event is None else Event.of(
+                entry.event, partial(names.get, entry.trajectory_id)),
             problem=entry.problem)) for entry in page.entries]
-        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next_page,
-                                                   end_cursor=page.end_cursor))
+        return cls(edges=edges, page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            end_cursor=sealer.seal(AUDIT_LOG, page.end_position)))
 
 
 @strawberry.type
@@ -126,10 +139,10 @@ class AuditQuery:
 
     @strawberry.field(permission_classes=[MayAudit], description=(
         "Every event of every trajectory (in scope), in commit order, oldest first. "
-        "Cursors are positions in the log: a saved cursor resumes exactly, however many "
-        "events arrive meanwhile. Filters: trajectoryId; types (event type names such as "
-        "DecisionRecorded); recordedBy (any of these token names); from and to (bounds of "
-        "recordedAt, inclusive)."))
+        "A saved cursor resumes exactly, however many events arrive meanwhile; cursors "
+        "are sealed and reveal nothing of the log's size or pace. Filters: trajectoryId; "
+        "types (event type names such as DecisionRecorded); recordedBy (any of these "
+        "token names); from and to (bounds of recordedAt, inclusive)."))
     def audit_log(
         self,
         info: Info,
@@ -146,12 +159,33 @@ class AuditQuery:
         require_offset("to", to)
         for name in recorded_by or ():
             require_text("recordedBy", name)
+        sealer = cursor_sealer(info.context.app)
         try:
-            position = None if after is None else log.decode_cursor(after)
+            position = None if after is None else sealer.open(AUDIT_LOG, after)
             page = log.audit_log(
                 info.context.app, first=size, after=position, trajectory_id=trajectory_id,
                 trajectory_ids=read_scope(info), types=types, recorded_by=recorded_by,
                 from_=from_, to=to)
-        except ValueError as error:  # a bad cursor or an unknown event type
+        except InvalidCursorError:
+            raise QueryError(f"{after!r} is not an audit log cursor.") from None
+        except ValueError as error:  # an unknown event type
             raise QueryError(str(error)) from None
-        return AuditLogConnection.of(page)
+        return AuditLogConnection.of(page, info.context.app, sealer)
+
+
+class TrajectoryNames:
+    """The trajectories whose names a page of the audit log needs, each read once, and
+    only when a summary is asked for. A trajectory that cannot be read (a damaged store)
+    gives None: its summaries fall back to ids."""
+
+    def __init__(self, app: DecisionLog) -> None:
+        self.app = app
+        self.read: dict[str, TrajectoryAggregate | None] = {}
+
+    def get(self, trajectory_id: str) -> TrajectoryAggregate | None:
+        if trajectory_id not in self.read:
+            try:
+                self.read[trajectory_id] = self.app.get_trajectory(trajectory_id)
+            except Exception:  # damage is shown by the entries themselves
+                self.read[trajectory_id] = None
+        return self.read[trajectory_id]

@@ -2,7 +2,7 @@
 
 The service writes on its event loop. While one transaction waits for the disk, more
 requests arrive; the mutations among them are queued, and once the loop has run what
-was ready they are stored together by `DecisionLog.execute_many`: one write to disk for
+was ready they are stored together by `DecisionLog.handle_many`: one write to disk for
 all of them instead of one each. A lone mutation waits for nothing but one turn of the
 loop; under load (the last batch held more than one request) the batch waits two turns
 more, which lets the requests already received reach it (measured with 16 clients:
@@ -56,7 +56,7 @@ class GroupCommit:
         if self._queued:
             self._loop.call_soon(self._flush)
         try:
-            outcomes = self.app.execute_many([request for request, _ in batch])
+            outcomes = self.app.handle_many([request for request, _ in batch])
         except BaseException as error:
             for _, future in batch:
                 if not future.done():

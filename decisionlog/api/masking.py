@@ -2,7 +2,8 @@
 
 Expected errors stay readable: GraphQL syntax and validation errors, limits, bad
 variables (graphql-core and strawberry make them, as `GraphQLError`s or with no
-original error), `QueryError` (bad query arguments) and domain errors.
+original error), `QueryError` (bad query arguments), domain errors, and a full storage
+(`StorageFullError`, with `extensions.code` STORAGE_FULL).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from decisionlog.api.pagination import QueryError
+from decisionlog.api.arguments import QueryError
 from decisionlog.domain.errors import DecisionLogError
+from decisionlog.infrastructure.errors import StorageFullError
 
 logger = logging.getLogger("decisionlog.api")
 
-EXPECTED_ERRORS: tuple[type[Exception], ...] = (QueryError, DecisionLogError, GraphQLError)
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    QueryError, DecisionLogError, GraphQLError, StorageFullError)
 
 
 def new_request_id() -> str:

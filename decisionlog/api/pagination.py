@@ -5,21 +5,26 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import strawberry
 
+from decisionlog.api.arguments import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    QueryError,
+    page_size,
+    require_offset,
+)
+
 T = TypeVar("T")
 S = TypeVar("S")
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 MAX_POSITION = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
 
-
-class QueryError(Exception):
-    """Raised for a bad query argument; reaches the client as a readable GraphQL error."""
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Connection", "Edge", "PageInfo",
+           "QueryError", "connection", "decode_cursor", "encode_cursor", "page_size",
+           "require_offset"]  # the argument checks live in `arguments`, re-exported here
 
 
 @strawberry.type
@@ -45,42 +50,6 @@ class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
     total_count: int
-
-
-def require_offset(name: str, moment: datetime | None) -> None:
-    """Refuse a date-time without a UTC offset (it would name no single moment), or one
-    that has no UTC equivalent in the calendar (0001-01-01T00:30:00+01:00)."""
-    if moment is None:
-        return
-    if moment.utcoffset() is None:
-        raise QueryError(f"{name} must be a date-time with a UTC offset.")
-    try:
-        moment.astimezone(UTC)
-    except OverflowError:
-        raise QueryError(f"{name} is outside the calendar once converted to UTC: "
-                         f"{moment.isoformat()}.") from None
-
-
-def require_text(name: str, text: str | None) -> None:
-    """Refuse text no store keeps: a NUL character (PostgreSQL refuses it) or a lone
-    surrogate (not UTF-8)."""
-    if text is None:
-        return
-    if "\x00" in text:
-        raise QueryError(f"{name} must not contain a NUL character.")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise QueryError(f"{name} must not contain a lone surrogate.") from None
-
-
-def page_size(first: int | None) -> int:
-    """`first`, checked: 0 to 100, default 20."""
-    if first is None:
-        return DEFAULT_PAGE_SIZE
-    if first < 0 or first > MAX_PAGE_SIZE:
-        raise QueryError(f"first must be between 0 and {MAX_PAGE_SIZE}, not {first}.")
-    return first
 
 
 def encode_cursor(kind: str, position: int) -> str:
@@ -109,9 +78,12 @@ def connection(
     total_count: int,
     has_next_page: bool,
     node: Callable[[S], T],
+    cursor: Callable[[int], str] | None = None,
 ) -> Connection[T]:
-    """A connection from (position, row) pairs already cut to the page."""
-    edges = [Edge(cursor=encode_cursor(kind, position), node=node(row)) for position, row in rows]
+    """A connection from (position, row) pairs already cut to the page; `cursor` makes a
+    position's cursor (default: `encode_cursor(kind, position)`)."""
+    make = cursor or (lambda position: encode_cursor(kind, position))
+    edges = [Edge(cursor=make(position), node=node(row)) for position, row in rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(

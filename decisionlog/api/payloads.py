@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from decisionlog.api.errors import ErrorResult
-from decisionlog.api.types import Decision, DecisionDomain, DecisionRight, Member, Trajectory
+from decisionlog.api.types import (
+    Decision,
+    DecisionDomain,
+    DecisionRight,
+    Member,
+    Trajectory,
+    trajectory_type,
+)
+
+if TYPE_CHECKING:
+    from decisionlog.application import CommandResult
+    from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 
 
 @strawberry.type
 class TrajectoryPayload:
-    """The trajectory once the change is stored, and the version the change made.
+    """The trajectory right after the change, and the version the change made.
 
-    `trajectory` includes the change and may include later ones (stored with it in the
-    same transaction, or by other clients before the answer); `version` is the change's
-    own (for a repeated idempotency key, the first change's).
+    `trajectory` is the state right after this change's own event, whatever was stored
+    after it (in the same transaction, or by other clients before the answer); `version`
+    is the change's own. For a repeated idempotency key, both are the first change's.
     """
 
     trajectory: Trajectory
@@ -48,3 +59,27 @@ MemberResult = Annotated[MemberPayload | ErrorResult, strawberry.union("MemberRe
 DomainResult = Annotated[DomainPayload | ErrorResult, strawberry.union("DomainResult")]
 RightResult = Annotated[RightPayload | ErrorResult, strawberry.union("RightResult")]
 DecisionResult = Annotated[DecisionPayload | ErrorResult, strawberry.union("DecisionResult")]
+
+
+def trajectory_payload(t: TrajectoryAggregate, r: CommandResult) -> TrajectoryPayload:
+    return TrajectoryPayload(trajectory=trajectory_type(t), version=r.version)
+
+
+def member_payload(t: TrajectoryAggregate, r: CommandResult) -> MemberPayload:
+    return MemberPayload(trajectory=trajectory_type(t), version=r.version,
+                         member=Member.of(t.members[r.result_id or ""]))
+
+
+def domain_payload(t: TrajectoryAggregate, r: CommandResult) -> DomainPayload:
+    return DomainPayload(trajectory=trajectory_type(t), version=r.version,
+                         domain=DecisionDomain.of(t.domains[r.result_id or ""]))
+
+
+def right_payload(t: TrajectoryAggregate, r: CommandResult) -> RightPayload:
+    return RightPayload(trajectory=trajectory_type(t), version=r.version,
+                        right=DecisionRight.of(t, t.rights[r.result_id or ""]))
+
+
+def decision_payload(t: TrajectoryAggregate, r: CommandResult) -> DecisionPayload:
+    return DecisionPayload(trajectory=trajectory_type(t), version=r.version,
+                           decision=Decision.of(t, t.decisions[r.result_id or ""]))

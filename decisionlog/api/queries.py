@@ -7,9 +7,9 @@ from datetime import datetime
 
 import strawberry
 
+from decisionlog.api.arguments import QueryError, require_offset
 from decisionlog.api.audit import AuditQuery
 from decisionlog.api.context import Info
-from decisionlog.api.pagination import QueryError, require_offset
 from decisionlog.api.permissions import may_read
 from decisionlog.api.readmodel_queries import ReadModelQuery
 from decisionlog.api.resultcache import depends_on, uncacheable

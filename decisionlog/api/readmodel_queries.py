@@ -2,27 +2,29 @@
 for a page): trajectories, decisions, mandates and the backlog of implicit decisions.
 
 Every one is scoped with `read_scope`: a scoped token's pages and totals count only its
-trajectories. The views are written in the events' transaction, so a query made after a
-mutation has returned sees it. Totals are counted only when `totalCount` is selected.
-None of these root fields is kept by the result cache (see `resultcache.py`).
+trajectories. Their cursors are positions in the event log, sealed (`auth/cursors.py`)
+so that they reveal nothing of other trajectories' activity. The views are written in
+the events' transaction, so a query made after a mutation has returned sees it. Totals
+are counted only when `totalCount` is selected. None of these root fields is kept by the
+result cache (see `resultcache.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import strawberry
 
+from decisionlog.api.arguments import require_text
 from decisionlog.api.context import Info
 from decisionlog.api.enums import DecisionKind, DecisionOrigin, DecisionStatus, TrajectoryStatus
 from decisionlog.api.pagination import (
     Connection,
     QueryError,
     connection,
-    decode_cursor,
     page_size,
     require_offset,
-    require_text,
 )
 from decisionlog.api.permissions import read_scope
 from decisionlog.api.readmodel_types import (
@@ -32,6 +34,8 @@ from decisionlog.api.readmodel_types import (
     trajectory_node,
 )
 from decisionlog.api.types import Trajectory
+from decisionlog.auth.cursors import INVALID, OTHER_LIST, cursor_sealer
+from decisionlog.auth.cursors import InvalidCursorError as InvalidSealError
 from decisionlog.readmodels import (
     DecisionFilter,
     DecisionOrder,
@@ -63,7 +67,7 @@ class ReadModelQuery:
         search: str | None = None,
     ) -> Connection[Trajectory]:
         size = page_size(first)
-        position = decode_cursor(TRAJECTORIES, after)
+        position = _open_cursor(info, TRAJECTORIES, after)
         require_text("client", client)
         require_text("search", search)
         app = info.context.app
@@ -73,7 +77,7 @@ class ReadModelQuery:
         return connection(
             TRAJECTORIES, [(row.position, row) for row in page.rows],
             total_count=page.total_count or 0, has_next_page=page.has_next_page,
-            node=lambda row: trajectory_node(app, row))
+            node=lambda row: trajectory_node(app, row), cursor=_sealing(info, TRAJECTORIES))
 
     @strawberry.field(description=(
         "Decisions across trajectories, by decidedAt (when recorded, if it has none), "
@@ -99,7 +103,7 @@ class ReadModelQuery:
         after: str | None = None,
     ) -> Connection[DecisionSummary]:
         size = page_size(first)
-        position = decode_cursor(DECISIONS, after)
+        position = _open_cursor(info, DECISIONS, after)
         require_offset("decidedFrom", decided_from)
         require_offset("decidedTo", decided_to)
         for name, text in (("search", search), ("domainName", domain_name),
@@ -117,7 +121,7 @@ class ReadModelQuery:
                 count=selects(info, "totalCount"))
         except InvalidCursorError:
             raise QueryError(f"Cursor {after!r} names no decision of this list.") from None
-        return _decision_connection(DECISIONS, page, size)
+        return _decision_connection(info, DECISIONS, page)
 
     @strawberry.field(description=(
         "Every right a person holds now, in every trajectory, directly or through their "
@@ -139,13 +143,33 @@ class ReadModelQuery:
         size = page_size(first)
         page = info.context.app.readmodels.open_implicit_decisions(
             trajectory_ids=read_scope(info), first=size,
-            after=decode_cursor(OPEN_IMPLICIT, after), count=selects(info, "totalCount"))
-        return _decision_connection(OPEN_IMPLICIT, page, size)
+            after=_open_cursor(info, OPEN_IMPLICIT, after), count=selects(info, "totalCount"))
+        return _decision_connection(info, OPEN_IMPLICIT, page)
 
 
-def _decision_connection(kind: str, page: Page[DecisionRow], size: int
+def _decision_connection(info: Info, kind: str, page: Page[DecisionRow]
                          ) -> Connection[DecisionSummary]:
     return connection(
         kind, [(row.position, row) for row in page.rows],
         total_count=page.total_count or 0, has_next_page=page.has_next_page,
-        node=DecisionSummary.of)
+        node=DecisionSummary.of, cursor=_sealing(info, kind))
+
+
+def _open_cursor(info: Info, kind: str, cursor: str | None) -> int:
+    """The position a cursor of this list names; 0 (the start) for no cursor."""
+    if cursor is None:
+        return 0
+    try:
+        return cursor_sealer(info.context.app).open(kind, cursor)
+    except InvalidSealError as error:
+        if error.problem == INVALID:
+            raise QueryError(f"Invalid cursor {cursor!r}.") from None
+        if error.problem == OTHER_LIST:
+            raise QueryError(f"Cursor {cursor!r} does not belong to this list.") from None
+        noun = "trajectory" if kind == TRAJECTORIES else "decision"
+        raise QueryError(f"Cursor {cursor!r} names no {noun} of this list.") from None
+
+
+def _sealing(info: Info, kind: str) -> Callable[[int], str]:
+    sealer = cursor_sealer(info.context.app)
+    return lambda position: sealer.seal(kind, position)

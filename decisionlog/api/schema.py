@@ -24,6 +24,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from decisionlog.api.document_rules import BoundedOverlappingFieldsRule, OperationShapeRule
 from decisionlog.api.documents import DocumentCache, DocumentPipeline
+from decisionlog.api.freshnessnote import ReadModelFreshness
 from decisionlog.api.limits import MAX_COST, OFF_LOOP_COST
 from decisionlog.api.masking import MaskInternalErrors, log_expected
 from decisionlog.api.mutations import Mutation
@@ -123,7 +124,7 @@ def build_schema(*, introspection: bool = True, documents: DocumentCache | None 
         mutation=Mutation,
         extensions=[
             lambda: DocumentPipeline(documents, rules, hide_suggestions=hide),
-            MaskInternalErrors, results.extension,
+            MaskInternalErrors, results.extension, ReadModelFreshness,
         ],
     )
     schema.documents, schema.rules, schema.hide_suggestions = documents, rules, hide

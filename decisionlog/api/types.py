@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -28,13 +29,12 @@ from decisionlog.api.pagination import (
     page_size,
     require_offset,
 )
-from decisionlog.audit.bitemporal import in_force_at
+from decisionlog.audit.summaries import describe
 from decisionlog.domain import entities
+from decisionlog.domain.bitemporal import in_force_at
+from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.mandate import DomainMandate as DomainMandateRow
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
-
-if TYPE_CHECKING:
-    from decisionlog.domain.events import TrajectoryEvent
 
 
 @strawberry.type
@@ -222,20 +222,31 @@ class Event:
     type: str
     recorded_at: datetime
     recorded_by: str
-    summary: str
+    summary: str = strawberry.field(resolver=lambda root: root.describe(), description=(
+        "The event in words, with the names of the members (and their role at the time), "
+        "domains and decisions it concerns. For people: its wording may change between "
+        "versions; read `type` and `data` in programs."))
     data: JSON
     digest: str = strawberry.field(description=(
         "SHA-256 over the event's canonical content and previousDigest (see the README)."))
     previous_digest: str = strawberry.field(description=(
         "The digest of the event before it; for version 1, SHA-256 of the trajectory id."))
+    _event: strawberry.Private[TrajectoryEvent]
+    _names: strawberry.Private[Callable[[], TrajectoryAggregate | None]]
+
+    def describe(self) -> str:
+        return describe(self._event, self._names())
 
     @classmethod
-    def of(cls, event: TrajectoryEvent) -> Event:
+    def of(cls, event: TrajectoryEvent,
+           names: Callable[[], TrajectoryAggregate | None]) -> Event:
+        """The event; `names` gives the trajectory that names its members and domains
+        (called only when the summary is asked for)."""
         return cls(
             version=event.originator_version, type=type(event).__name__,
             recorded_at=event.timestamp, recorded_by=event.recorded_by,
-            summary=event.summary(), data=jsonable(event.data()), digest=event.digest,
-            previous_digest=event.previous_digest,
+            data=jsonable(event.data()), digest=event.digest,
+            previous_digest=event.previous_digest, _event=event, _names=names,
         )
 
 
@@ -364,7 +375,7 @@ class Trajectory:
         return connection(
             "event", [(e.originator_version, e) for e in events[:size]],
             total_count=self._trajectory.version, has_next_page=len(events) > size,
-            node=Event.of,
+            node=lambda event: Event.of(event, lambda: self._trajectory),
         )
 
 

@@ -1,6 +1,7 @@
-"""The application layer: the use cases, and the one write path every entry point takes."""
+"""The application layer: the commands, their handlers, and the one write path every
+entry point takes."""
 
 from decisionlog.application.decision_log import DecisionLog, parse_id
-from decisionlog.application.requests import Command, CommandRequest, CommandResult
+from decisionlog.application.requests import CommandRequest, CommandResult
 
-__all__ = ["Command", "CommandRequest", "CommandResult", "DecisionLog", "parse_id"]
+__all__ = ["CommandRequest", "CommandResult", "DecisionLog", "parse_id"]

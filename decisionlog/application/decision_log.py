@@ -1,9 +1,10 @@
 """`DecisionLog`: the one write path, and the reads that need the event store.
 
-Each use case loads a trajectory, calls one command on it and saves the one event it
-made; `execute_many` saves the events of many such requests in one transaction. Every
-command takes the name of whoever records it, an optional expected version and an
-optional idempotency key. How it is all stored is `decisionlog.infrastructure.storage`.
+`handle(command, ...)` carries out one command (`decisionlog.application.commands`): it
+loads the trajectory, checks the idempotency key and the expected version, runs the
+command's handler (`decisionlog.application.handlers`) and saves the one event it made;
+`handle_many` does so for many requests in one transaction (group commit). How it is all
+stored is `decisionlog.infrastructure.storage`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -20,7 +22,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from decisionlog.application.requests import Command, CommandRequest, CommandResult, input_digest
+import decisionlog.application.handlers as handlers
+from decisionlog.application.commands import Command, StartTrajectory, TrajectoryCommand
+from decisionlog.application.idempotency import check_repeat
+from decisionlog.application.requests import CommandRequest, CommandResult
+from decisionlog.domain import events
 from decisionlog.domain.errors import (
     DecisionLogError,
     TrajectoryNotFoundError,
@@ -29,10 +35,9 @@ from decisionlog.domain.errors import (
 )
 from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.trajectory import Trajectory
-from decisionlog.domain.values import Provenance
 from decisionlog.infrastructure.storage import DecisionLogStorage
 
-__all__ = ["Command", "CommandRequest", "CommandResult", "DecisionLog"]
+__all__ = ["CommandRequest", "CommandResult", "DecisionLog"]
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:decisionlog:idempotency")
 # Without an expected version, a change that lost the race to save (another worker saved
@@ -61,66 +66,25 @@ class DecisionLog(DecisionLogStorage):
 
     # Writing
 
-    def start_trajectory(
-        self,
-        *,
-        name: str,
-        client: str | None,
-        description: str | None,
-        recorded_by: str,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        """Start a trajectory; a repeated idempotency key (per caller) returns the first."""
-        digest = input_digest("startTrajectory", name=name, client=client,
-                              description=description)
-        provenance = Provenance(recorded_by, idempotency_key, digest)
-        trajectory_id = None
-        if idempotency_key is not None:
-            trajectory_id = uuid5(IDEMPOTENCY_NAMESPACE, f"{recorded_by}\n{idempotency_key}")
-            repeated = self._repeated(trajectory_id, idempotency_key, digest)
-            if repeated is not None:
-                return repeated
-        trajectory = Trajectory.start(
-            name=name, client=client, description=description, provenance=provenance,
-            trajectory_id=trajectory_id,
-        )
-        try:
-            self.save(trajectory)
-        except IntegrityError:
-            if trajectory_id is None:
-                raise
-            repeated = self._repeated(trajectory_id, idempotency_key or "", digest)
-            if repeated is None:
-                raise
-            return repeated
-        return CommandResult(trajectory.id, trajectory.version, str(trajectory.id),
-                             trajectory=trajectory)
+    def handle(self, command: Command, *, recorded_by: str,
+               expected_version: int | None = None,
+               idempotency_key: str | None = None) -> CommandResult:
+        """Carry out a command and store the one event it makes.
 
-    def execute(
-        self,
-        trajectory_id: str | UUID,
-        command: Command,
-        *,
-        recorded_by: str,
-        name: str,
-        inputs: dict[str, Any],
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        """Run `command` on a trajectory and save the event it made.
-
-        `name` and `inputs` identify the command for idempotency: a repeat of the same
-        key with the same name and inputs returns the first result and writes nothing.
-        Without an expected version, a concurrent write is retried on the new state.
+        A repeat of the same idempotency key with the same command returns the first
+        result and writes nothing (keys are scoped to the trajectory; a start's to
+        `recorded_by`). Without an expected version, a change that lost the race to be
+        saved is carried out again on the new state.
         """
-        return self.execute_request(CommandRequest(
-            trajectory_id, command, recorded_by, name, inputs, expected_version,
-            idempotency_key))
+        return self.handle_request(
+            CommandRequest(command, recorded_by, expected_version, idempotency_key))
 
-    def execute_request(self, request: CommandRequest) -> CommandResult:
-        """`execute` for a request made beforehand."""
-        uuid = parse_id(request.trajectory_id)
-        provenance = request.provenance()
+    def handle_request(self, request: CommandRequest) -> CommandResult:
+        """`handle` for a request made beforehand."""
+        command = request.command
+        if isinstance(command, StartTrajectory):
+            return self._start(command, request)
+        uuid = parse_id(_trajectory_id(command))
         for attempt in range(MAX_UNCONDITIONAL_ATTEMPTS):
             if attempt > 1:
                 time.sleep(random.uniform(
@@ -129,7 +93,7 @@ class DecisionLog(DecisionLogStorage):
                 trajectory = self._load(uuid)
                 pending = len(trajectory.pending_events)
                 try:
-                    result = self._apply(trajectory, request, provenance)
+                    result = self._apply(trajectory, request)
                     self.save(trajectory)
                 except IntegrityError:
                     self._evict(uuid)
@@ -155,74 +119,158 @@ class DecisionLog(DecisionLogStorage):
             attempts=MAX_UNCONDITIONAL_ATTEMPTS, expected_version=trajectory.version - 1,
             actual_version=self._load(uuid).version)
 
-    def execute_many(self, requests: Sequence[CommandRequest]
-                     ) -> list[CommandResult | Exception]:
-        """Run the requests in order and store all their events in one transaction.
+    def handle_many(self, requests: Sequence[CommandRequest]
+                    ) -> list[CommandResult | Exception]:
+        """Carry out the requests in order and store all their events in one transaction.
 
         Group commit: one write to disk for many changes. Each request gets the result
-        or the domain error `execute_request` would have given it, had the requests run
-        one after another. If a command fails unexpectedly (a bug), or the transaction
-        fails because another process wrote one of the trajectories meanwhile, nothing
-        of the batch is stored and each request is run on its own instead, with
-        `execute_request`'s retries: a request whose command fails then gets that
-        exception as its outcome, and the others are not affected. Only a failure to
-        store (the database is gone, say) is raised, and then nothing was stored.
+        or the domain error `handle_request` would have given it, had the requests run
+        one after another (its result's trajectory as it was right after its own event).
+        If a command fails unexpectedly (a bug), or storing the batch fails for any
+        reason (another process wrote one of the trajectories meanwhile, a value the
+        database refuses), nothing of the batch is stored and each request is run on its
+        own instead, with `handle_request`'s retries: a request that fails then gets that
+        exception as its outcome, and the others are not affected.
         """
         outcomes: list[CommandResult | Exception] = []
         loaded: dict[UUID, Trajectory] = {}
+        live: dict[UUID, int] = {}  # the outcome that holds each trajectory itself
         with self._write_lock:
             try:
                 for request in requests:
-                    outcomes.append(self._apply_in_batch(request, loaded))
+                    outcomes.append(self._apply_in_batch(request, loaded, live, outcomes))
                 changed = [t for t in loaded.values() if t.pending_events]
                 if changed:  # all refused: no transaction at all
                     self.save(*changed)
-            except (_BatchFailed, IntegrityError):
+            except Exception:
                 self._evict_all(loaded)
             except BaseException:
                 self._evict_all(loaded)
                 raise
             else:
                 return outcomes
-        return [_outcome(self.execute_request, request) for request in requests]
+        return [_outcome(self.handle_request, request) for request in requests]
 
-    def _apply_in_batch(self, request: CommandRequest, loaded: dict[UUID, Trajectory]
+    def trajectory_after(self, result: CommandResult) -> Trajectory:
+        """The trajectory right after the result's change: the one the result holds
+        while no later change reached it, else as of the result's version."""
+        trajectory = result.trajectory
+        if trajectory is not None and trajectory.version == result.version:
+            return trajectory
+        earlier = self.get_trajectory(result.trajectory_id, version=result.version)
+        assert earlier is not None  # the result's version was stored
+        return earlier
+
+    def _apply_in_batch(self, request: CommandRequest, loaded: dict[UUID, Trajectory],
+                        live: dict[UUID, int], outcomes: list[CommandResult | Exception]
                         ) -> CommandResult | Exception:
         """Apply one request of a batch to its trajectory (in `loaded`, from the cache
-        for the first); a domain error is its outcome, anything else fails the batch."""
+        for the first); a domain error is its outcome, anything else fails the batch.
+
+        A trajectory changed again in the batch is copied first for the outcome that
+        held it, so that each result shows the state right after its own event."""
+        command = request.command
         try:
-            uuid = parse_id(request.trajectory_id)
+            if isinstance(command, StartTrajectory):
+                return self._start_in_batch(command, request, loaded, live, len(outcomes))
+            uuid = parse_id(_trajectory_id(command))
             trajectory = loaded.get(uuid)
             if trajectory is None:
                 trajectory = self._load(uuid)
         except DecisionLogError as error:
             return error
         loaded[uuid] = trajectory  # evicted if the batch fails, whatever changed it
+        earlier = live.pop(uuid, None)
+        if earlier is not None:  # it holds the trajectory this request may change
+            outcome = outcomes[earlier]
+            assert isinstance(outcome, CommandResult)
+            outcomes[earlier] = replace(outcome, trajectory=trajectory.state_copy())
         pending = len(trajectory.pending_events)
         try:
-            result = self._apply(trajectory, request, request.provenance())
+            result = self._apply(trajectory, request)
         except DecisionLogError as error:
             if len(trajectory.pending_events) != pending:
                 raise _BatchFailed from error  # changed state, then failed: a bug
             return error
         except Exception as error:
             raise _BatchFailed from error
+        if not result.repeated:  # (a repeat is shown as of its first change's version)
+            live[uuid] = len(outcomes)
         return result
 
+    def _start_in_batch(self, command: StartTrajectory, request: CommandRequest,
+                        loaded: dict[UUID, Trajectory], live: dict[UUID, int], index: int
+                        ) -> CommandResult:
+        trajectory_id = self._start_id(request)
+        if trajectory_id is not None:
+            existing = loaded.get(trajectory_id) or self._find(trajectory_id)
+            if existing is not None:
+                repeated = self._repeated_start(existing, command, request)
+                if repeated is not None:
+                    return repeated
+        trajectory = handlers.start_trajectory(command, request.provenance(),
+                                               trajectory_id=trajectory_id)
+        loaded[trajectory.id] = trajectory
+        live[trajectory.id] = index
+        return CommandResult(trajectory.id, trajectory.version, str(trajectory.id),
+                             trajectory=trajectory)
+
+    def _start(self, command: StartTrajectory, request: CommandRequest) -> CommandResult:
+        """Start a trajectory; a repeated idempotency key (per caller) returns the first."""
+        trajectory_id = self._start_id(request)
+        if trajectory_id is not None:
+            repeated = self._repeated_start(self._find(trajectory_id), command, request)
+            if repeated is not None:
+                return repeated
+        trajectory = handlers.start_trajectory(command, request.provenance(),
+                                               trajectory_id=trajectory_id)
+        try:
+            self.save(trajectory)
+        except IntegrityError:  # started with the same key meanwhile, by another worker
+            if trajectory_id is None:
+                raise
+            repeated = self._repeated_start(self._find(trajectory_id), command, request)
+            if repeated is None:
+                raise
+            return repeated
+        return CommandResult(trajectory.id, trajectory.version, str(trajectory.id),
+                             trajectory=trajectory)
+
     @staticmethod
-    def _apply(trajectory: Trajectory, request: CommandRequest, provenance: Provenance
-               ) -> CommandResult:
+    def _start_id(request: CommandRequest) -> UUID | None:
+        """A start with a key gets its id from the caller and the key, so a repeat finds it."""
+        if request.idempotency_key is None:
+            return None
+        return uuid5(IDEMPOTENCY_NAMESPACE, f"{request.recorded_by}\n{request.idempotency_key}")
+
+    @staticmethod
+    def _repeated_start(trajectory: Trajectory | None, command: StartTrajectory,
+                        request: CommandRequest) -> CommandResult | None:
+        key = request.idempotency_key
+        if trajectory is None or key is None:
+            return None
+        record = trajectory.idempotency_record(events.start_idempotency_slot(key))
+        if record is None:
+            return None
+        check_repeat(record.input_digest, command, request.digest or "", key)
+        return CommandResult(trajectory.id, record.version, str(trajectory.id), True,
+                             trajectory)
+
+    @staticmethod
+    def _apply(trajectory: Trajectory, request: CommandRequest) -> CommandResult:
         """Check the idempotency key and the expected version, then run the command."""
         key = request.idempotency_key
         if key is not None:
-            record = trajectory.previous_result(key, provenance.input_digest)
+            record = trajectory.idempotency_record(key)
             if record is not None:
+                check_repeat(record.input_digest, request.command, request.digest or "", key)
                 return CommandResult(trajectory.id, record.version, record.result_id, True,
                                      trajectory)
         if request.expected_version not in (None, trajectory.version):
             raise VersionConflictError(expected_version=request.expected_version,
                                        actual_version=trajectory.version)
-        result_id = request.command(trajectory, provenance)
+        handler = handlers.HANDLERS[type(request.command)]
+        result_id = handler(trajectory, request.command, request.provenance())
         return CommandResult(trajectory.id, trajectory.version, result_id,
                              trajectory=trajectory)
 
@@ -296,16 +344,11 @@ class DecisionLog(DecisionLogStorage):
             with contextlib.suppress(KeyError):
                 self.repository.cache.get(trajectory_id, evict=True)
 
-    def _repeated(self, trajectory_id: UUID, key: str, digest: str) -> CommandResult | None:
+    def _find(self, trajectory_id: UUID) -> Trajectory | None:
         try:
-            trajectory = self._load(trajectory_id)
+            return self._load(trajectory_id)
         except TrajectoryNotFoundError:
             return None
-        record = trajectory.previous_start_result(key, digest)
-        if record is None:
-            return None
-        return CommandResult(trajectory.id, record.version, str(trajectory.id), True,
-                             trajectory)
 
 
 def parse_id(trajectory_id: str | UUID) -> UUID:
@@ -316,6 +359,12 @@ def parse_id(trajectory_id: str | UUID) -> UUID:
         return UUID(trajectory_id)
     except (ValueError, TypeError, AttributeError):
         raise TrajectoryNotFoundError(str(trajectory_id)) from None
+
+
+def _trajectory_id(command: Command) -> str:
+    if not isinstance(command, TrajectoryCommand):
+        raise TypeError(f"{type(command).__name__} is not a command on a trajectory")
+    return command.trajectory_id
 
 
 def _outcome(run: Callable[[CommandRequest], CommandResult], request: CommandRequest

@@ -3,7 +3,9 @@
 Per decision, in the spirit of MADR: status, date, decision-makers, consulted, informed,
 context, options, outcome, and links to what it supersedes or is superseded by; then the
 who-decides-what matrix and the history of its changes. Pure: a trajectory and its events
-in, text out.
+in, text out. Every text a person wrote goes through `markdown.inline` or
+`markdown.block`, so it reads as text and can never add a heading, a table, a link or
+HTML to the register.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from decisionlog.audit.markdown import block, inline
+from decisionlog.audit.summaries import describe
 from decisionlog.domain import events as ev
 from decisionlog.domain.values import DecisionOrigin, DecisionStatus, RightKind
 
@@ -19,8 +23,18 @@ if TYPE_CHECKING:
     from decisionlog.domain.entities import Decision, DecisionRight
     from decisionlog.domain.trajectory import Trajectory
 
-MANDATE_EVENTS = (ev.DomainDefined, ev.DomainRetired, ev.RightGranted, ev.RightRevoked,
-                  ev.MemberRemoved, ev.MemberChanged)
+# Where each event shows in the register (a test checks that every event type has a
+# place): in the heading, the team table, the decisions, or the mandate history.
+SECTIONS: dict[type[ev.TrajectoryEvent], str] = {
+    ev.TrajectoryStarted: "heading", ev.TrajectoryClosed: "heading",
+    ev.MemberAdded: "team", ev.MemberChanged: "mandates", ev.MemberRemoved: "mandates",
+    ev.DomainDefined: "mandates", ev.DomainRetired: "mandates",
+    ev.RightGranted: "mandates", ev.RightRevoked: "mandates",
+    ev.DecisionRecorded: "decisions", ev.ImplicitDecisionSurfaced: "decisions",
+    ev.DecisionRatified: "decisions", ev.DecisionRejected: "decisions",
+    ev.DecisionWithdrawn: "decisions",
+}
+MANDATE_EVENTS = tuple(t for t, section in SECTIONS.items() if section == "mandates")
 STATUS_TEXT = {
     DecisionStatus.PROPOSED_IMPLICIT: "Proposed (surfaced, awaiting ratification)",
     DecisionStatus.IN_FORCE: "Accepted (in force)",
@@ -42,14 +56,15 @@ def render_register(trajectory: Trajectory, history: Sequence[ev.TrajectoryEvent
 
 
 def _heading(t: Trajectory) -> str:
-    lines = [f"# Decision register: {t.name}", "",
+    lines = [f"# Decision register: {inline(t.name)}", "",
              f"- Trajectory: `{t.id}`",
-             f"- Client: {t.client or '—'}",
-             f"- Status: {t.status}" + (f" ({t.closed_reason})" if t.closed_reason else ""),
+             f"- Client: {inline(t.client) if t.client else '—'}",
+             f"- Status: {t.status}"
+             + (f" ({inline(t.closed_reason)})" if t.closed_reason else ""),
              f"- Events: {t.version}, last recorded {_when(t.modified_on)}",
              f"- Head digest: `{t.head_digest}`"]
     if t.description:
-        lines += ["", t.description]
+        lines += ["", block(t.description)]
     return "\n".join(lines) + "\n"
 
 
@@ -57,9 +72,9 @@ def _team(t: Trajectory) -> str:
     lines = ["## Design team", "", "| Member | Role | Side | Membership | Joined | Left |",
              "| --- | --- | --- | --- | --- | --- |"]
     for m in t.members.values():
-        left = _when(m.left_at) + (f" ({m.left_reason})" if m.left_reason else "")
-        lines.append(f"| {_cell(m.name)} | {_cell(m.role)} | {m.side} | {m.membership} "
-                     f"| {_when(m.joined_at)} | {_cell(left) if m.left_at else ''} |")
+        left = _when(m.left_at) + (f" ({inline(m.left_reason)})" if m.left_reason else "")
+        lines.append(f"| {inline(m.name)} | {inline(m.role)} | {m.side} | {m.membership} "
+                     f"| {_when(m.joined_at)} | {left if m.left_at else ''} |")
     if not t.members:
         lines.append("| — | | | | | |")
     return "\n".join(lines) + "\n"
@@ -70,12 +85,12 @@ def _decision(t: Trajectory, d: Decision, numbers: dict[str, int]) -> str:
     status = STATUS_TEXT[DecisionStatus(d.status)]
     if d.superseded_by:
         status += " by " + _links(t, d.superseded_by, numbers)
-    lines = [f'<a id="decision-{d.id}"></a>',
-             f"### D{numbers[d.id]}. {d.title}", "",
+    lines = [f'<a id="decision-{_anchor(d.id)}"></a>',
+             f"### D{numbers[d.id]}. {inline(d.title)}", "",
              f"- Status: {status}",
              f"- Date: {_when(d.decided_at)} (recorded {_when(d.recorded_at)})",
              f"- Kind: {d.kind}, scale {d.scale}, {str(d.origin).lower()}",
-             f"- Domain: {domain.name if domain else d.domain_id}",
+             f"- Domain: {inline(domain.name if domain else d.domain_id)}",
              f"- Decision-makers: {_names(t, d.decided_by)}",
              f"- Consulted: {_names(t, d.consulted)}",
              f"- Informed: {_informed(t, d)}",
@@ -84,26 +99,27 @@ def _decision(t: Trajectory, d: Decision, numbers: dict[str, int]) -> str:
         lines.append(f"- Supersedes: {_links(t, d.supersedes, numbers)}")
     lines += ["", "#### Context and problem statement", "", _context(t, d), "",
               "#### Considered options", ""]
-    lines += [f"{i}. {o}" for i, o in enumerate(d.options_considered, start=1)] or ["—"]
-    lines += ["", "#### Decision outcome", "", d.statement]
+    lines += [f"{i}. {inline(o)}"
+              for i, o in enumerate(d.options_considered, start=1)] or ["—"]
+    lines += ["", "#### Decision outcome", "", block(d.statement)]
     if d.rationale:
-        lines += ["", f"Because: {d.rationale}"]
+        lines += ["", f"Because: {block(d.rationale)}"]
     if d.closed_at is not None:
         lines += ["", f"{status.split(' ')[0]} on {_when(d.closed_at)} by "
-                      f"{_names(t, d.closed_by)}" + (f": {d.closed_reason}"
+                      f"{_names(t, d.closed_by)}" + (f": {block(d.closed_reason)}"
                                                       if d.closed_reason else ".")]
     return "\n".join(lines) + "\n"
 
 
 def _context(t: Trajectory, d: Decision) -> str:
     domain = t.domains.get(d.domain_id)
-    text = (domain.description if domain and domain.description else
-            f"A decision about {domain.name if domain else d.domain_id}.")
+    text = (block(domain.description) if domain and domain.description else
+            f"A decision about {inline(domain.name if domain else d.domain_id)}.")
     if d.origin is DecisionOrigin.IMPLICIT:
         text += (f"\n\nAn implicit decision, surfaced by {_names(t, [d.surfaced_by or ''])}"
                  f"; it probably holds since {_when(d.since)}.")
         if d.evidence:
-            text += f" Evidence: {d.evidence}"
+            text += f" Evidence: {block(d.evidence)}"
         if d.ratified_at is not None:
             text += (f"\n\nRatified on {_when(d.ratified_at)} by "
                      f"{_names(t, d.ratified_by)}.")
@@ -115,18 +131,19 @@ def _informed(t: Trajectory, d: Decision) -> str:
     rights = [r for r in t.rights.values()
               if r.domain_id == d.domain_id and r.kind is RightKind.INFORMED
               and r.in_force_at(moment)]
-    return ", ".join(_holder(t, r) for r in rights) or "—"
+    return ", ".join(inline(_holder(t, r)) for r in rights) or "—"
 
 
 def _matrix(t: Trajectory) -> str:
     lines = ["## Who decides what", "", "| Domain | Decides | Advises | Informed |",
              "| --- | --- | --- | --- |"]
     for row in t.who_decides_what():
-        cells = [", ".join(_holder(t, r) for r in rights) or "—"
+        cells = [", ".join(inline(_holder(t, r)) for r in rights) or "—"
                  for rights in (row.decides, row.advises, row.informed)]
-        lines.append(f"| {_cell(row.domain.name)} | " + " | ".join(map(_cell, cells)) + " |")
+        lines.append(f"| {inline(row.domain.name)} | " + " | ".join(cells) + " |")
     gaps = t.gaps()
-    lines += ["", "Gaps (nobody decides): " + (", ".join(g.name for g in gaps) or "none")]
+    lines += ["", "Gaps (nobody decides): "
+              + (", ".join(inline(g.name) for g in gaps) or "none")]
     return "\n".join(lines) + "\n"
 
 
@@ -136,26 +153,9 @@ def _mandate_history(t: Trajectory, history: Iterable[ev.TrajectoryEvent]) -> st
     for e in history:
         if isinstance(e, MANDATE_EVENTS):
             lines.append(f"| {e.originator_version} | {_when(e.timestamp)} "
-                         f"| {_cell(e.recorded_by)} | {_cell(_change(t, e))} "
+                         f"| {inline(e.recorded_by)} | {inline(describe(e, t))} "
                          f"| `{e.digest[:12]}` |")
     return "\n".join(lines) + "\n"
-
-
-def _change(t: Trajectory, e: ev.TrajectoryEvent) -> str:
-    """The event's summary, with member and domain names in place of ids."""
-    text = e.summary()
-    for member in t.members.values():
-        text = text.replace(f"member {member.id}", member.name)
-        text = text.replace(f"Member {member.id}", member.name)
-    for domain in t.domains.values():
-        text = text.replace(f"domain {domain.id}", f"domain {domain.name!r}")
-    if isinstance(e, ev.RightRevoked) and e.right_id in t.rights:
-        right = t.rights[e.right_id]
-        on = t.domains.get(right.domain_id)
-        text = (f"{_holder(t, right)} no longer {right.kind} on "
-                f"{on.name if on else right.domain_id}"
-                + (f": {e.reason}" if e.reason else ""))
-    return text
 
 
 def _holder(t: Trajectory, right: DecisionRight) -> str:
@@ -169,17 +169,20 @@ def _holder(t: Trajectory, right: DecisionRight) -> str:
 
 def _names(t: Trajectory, member_ids: Iterable[str]) -> str:
     names = [t.members[m].name if m in t.members else m for m in member_ids if m]
-    return ", ".join(names) or "—"
+    return ", ".join(map(inline, names)) or "—"
 
 
 def _links(t: Trajectory, decision_ids: Iterable[str], numbers: dict[str, int]) -> str:
-    return ", ".join(f"[D{numbers[i]}. {t.decisions[i].title}](#decision-{i})"
-                     for i in decision_ids if i in numbers)
+    return ", ".join(f"[D{numbers[i]}. {inline(t.decisions[i].title)}]"
+                     f"(#decision-{_anchor(i)})" for i in decision_ids if i in numbers)
+
+
+def _anchor(decision_id: str) -> str:
+    """A decision id as a fragment and attribute value (ids are made by the service,
+    but nothing a person could write gets through here either)."""
+    return "".join(c for c in decision_id if c.isascii() and (c.isalnum() or c in "-_"))
 
 
 def _when(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment is not None else "—"
 
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")

@@ -3,14 +3,14 @@ or the PostgreSQL database (and schema) of the application's recorder."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError
 from eventsourcing.sqlite import SQLiteDatastore
 
 from decisionlog.auth.tokens import (
@@ -19,46 +19,36 @@ from decisionlog.auth.tokens import (
     TokenNotFoundError,
     TokenRecord,
     TokenStore,
+    name_key,
 )
+from decisionlog.infrastructure.sqltables import Datastore, SQLTable
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
 
 COLUMNS = "name, role, trajectories, key_id, salt, secret_hash, created_at, revoked_at"
-
-
-class _Cursor(Protocol):
-    def execute(self, query: Any, params: Any = ...) -> Any: ...
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> Any: ...
-
-
-class _Datastore(Protocol):
-    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
+KEY_INDEX = "dl_tokens_name_key"
 
 
 class SQLTokenStore(TokenStore):
-    """Tokens in table `dl_tokens`, through the datastore's own transactions."""
+    """Tokens in table `dl_tokens`, through the datastore's own transactions.
 
-    placeholder = "?"
+    Column `name_key` (`name_key(name)`, unique) keeps names apart that differ only in
+    case or width; it was added after the first release: opening an older table adds
+    it and fills it in, the first of any pair of clashing names (by creation) keeping
+    the key, so that both go on working and no new clash can be made.
+    """
 
-    def __init__(self, datastore: _Datastore, *, table: str = "dl_tokens") -> None:
-        self.datastore = datastore
-        self.table = table
+    def __init__(self, datastore: Datastore, *, table: str = "dl_tokens") -> None:
+        self.table = SQLTable(datastore, table)
         self._create_table()
-
-    def _sql(self, statement: str) -> str:
-        return statement.replace("{table}", self.table).replace("?", self.placeholder)
 
     def _run(self, statement: str, params: Sequence[Any] = (), *,
              commit: bool = False) -> Iterator[Mapping[str, Any]]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            cursor.execute(self._sql(statement), tuple(params))
-            rows = cursor.fetchall() if statement.lstrip().startswith("SELECT") else []
-        return iter(rows)
+        return iter(self.table.run(statement, params, commit=commit))
 
     def _create_table(self) -> None:
-        self._run(
+        self.table.create(
             "CREATE TABLE IF NOT EXISTS {table} ("
             " name TEXT PRIMARY KEY,"
             " role TEXT NOT NULL,"
@@ -67,20 +57,49 @@ class SQLTokenStore(TokenStore):
             " salt TEXT NOT NULL,"
             " secret_hash TEXT NOT NULL,"
             " created_at TEXT NOT NULL,"
-            " revoked_at TEXT)", commit=True)
+            " revoked_at TEXT,"
+            " name_key TEXT)")
+        if not self._has_name_key():
+            with contextlib.suppress(ProgrammingError, OperationalError):  # a race: added
+                self._run("ALTER TABLE {table} ADD COLUMN name_key TEXT", commit=True)
+        self.table.create(f"CREATE UNIQUE INDEX IF NOT EXISTS {KEY_INDEX} "
+                          "ON {table} (name_key)")
+        self._fill_name_keys()
+
+    def _has_name_key(self) -> bool:
+        try:
+            self._run("SELECT name_key FROM {table} WHERE 1 = 0")
+        except (ProgrammingError, OperationalError):
+            return False
+        return True
+
+    def _fill_name_keys(self) -> None:
+        """Give each older row its key, unless an earlier name holds it already."""
+        rows = list(self._run("SELECT name FROM {table} WHERE name_key IS NULL "
+                              "ORDER BY created_at, name"))
+        for row in rows:
+            key = name_key(row["name"])
+            with contextlib.suppress(IntegrityError):  # another process filled it in
+                self._run("UPDATE {table} SET name_key = ? WHERE name = ? AND NOT EXISTS "
+                          "(SELECT 1 FROM {table} WHERE name_key = ?)",
+                          (key, row["name"], key), commit=True)
 
     def _insert(self, record: TokenRecord) -> None:
+        key = name_key(record.name)
         try:
             self._run(
-                f"INSERT INTO {{table}} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO {{table}} ({COLUMNS}, name_key) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (record.name, record.role, json.dumps(sorted(record.trajectories)),
                  record.key_id, record.salt, record.secret_hash,
-                 record.created_at.isoformat(), None),
+                 record.created_at.isoformat(), None, key),
                 commit=True,
             )
         except IntegrityError:
-            if self.get(record.name) is not None:
-                raise TokenNameTakenError(record.name) from None
+            taken = list(self._run("SELECT name FROM {table} WHERE name = ? OR name_key = ?",
+                                   (record.name, key)))
+            if taken:
+                raise TokenNameTakenError(record.name, str(taken[0]["name"])) from None
             raise
 
     def _one(self, column: str, value: str) -> TokenRecord | None:
@@ -104,22 +123,6 @@ class SQLTokenStore(TokenStore):
         if record is None:
             raise TokenNotFoundError(name)
         return record
-
-
-class PostgresTokenStore(SQLTokenStore):
-    """Tokens in `dl_tokens` in the schema of the application's PostgreSQL tables."""
-
-    placeholder = "%s"
-
-    def __init__(self, datastore: _Datastore, *, schema: str = "public") -> None:
-        quoted = '"' + schema.replace('"', '""') + '"'
-        super().__init__(datastore, table=f"{quoted}.dl_tokens")
-
-    def _create_table(self) -> None:
-        try:
-            super()._create_table()
-        except IntegrityError:  # another process created it at the same moment
-            super()._create_table()
 
 
 def _record(row: Mapping[str, Any]) -> TokenRecord:
@@ -153,7 +156,7 @@ def _store_for(datastore: object) -> TokenStore:
         pass
     else:
         if isinstance(datastore, PostgresDatastore):
-            return PostgresTokenStore(datastore, schema=datastore.schema)
+            return SQLTokenStore(datastore)  # in the schema of the events
     if datastore is None:
         return MemoryTokenStore()
     raise TypeError(f"No token store for a {type(datastore).__name__}.")

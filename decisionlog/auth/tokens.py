@@ -7,6 +7,11 @@ PBKDF2) only helps against guessing low-entropy passwords, and 2**256 secrets ca
 guessed; it would make every token check cost tens of milliseconds of CPU instead. The
 key id is not secret: it only saves hashing against every row. Hashes are compared in
 constant time.
+
+Names are compared as the person reading `recordedBy` would: NFKC-normalised and
+case-folded (`name_key`), so `Fac` cannot join `fac`, nor `Anonymous` the reserved
+`anonymous`. Stores made before this rule may hold such pairs: both keep working, only
+new names are refused.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hmac
 import re
 import secrets
 import threading
+import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -32,12 +38,19 @@ class TokenError(Exception):
 
 
 class TokenNameTakenError(TokenError):
-    """Raised when a token with that name exists already (revoked or not)."""
+    """Raised when a token with that name, or one that differs only in case or width,
+    exists already (revoked or not)."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"A token named {name!r} exists already; names are never reused, "
-                         "so that every recordedBy names one token.")
+    def __init__(self, name: str, existing: str | None = None) -> None:
+        if existing is None or existing == name:
+            text = f"A token named {name!r} exists already"
+        else:
+            text = (f"A token named {existing!r} exists already, and {name!r} would read "
+                    "as the same name (names are compared ignoring case)")
+        super().__init__(text + "; names are never reused, so that every recordedBy "
+                         "names one token.")
         self.name = name
+        self.existing = existing or name
 
 
 class TokenNotFoundError(TokenError):
@@ -80,6 +93,14 @@ def hash_secret(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + bytes.fromhex(secret)).hexdigest()
 
 
+def name_key(name: str) -> str:
+    """What two token names must not share: the name NFKC-normalised and case-folded."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+RESERVED_KEYS: Final = frozenset(name_key(name) for name in RESERVED_NAMES)
+
+
 def split_token(token: str) -> tuple[str, str] | None:
     """The key id and secret of a well-formed token; None for anything else."""
     match = TOKEN_PATTERN.fullmatch(token)
@@ -89,11 +110,13 @@ def split_token(token: str) -> tuple[str, str] | None:
 def new_token(
     *, name: str, role: str, trajectories: frozenset[str] | set[str] | list[str] = frozenset(),
 ) -> tuple[str, TokenRecord]:
-    """A fresh token and the record to store for it; checks name, role and scope."""
+    """A fresh token and the record to store for it; checks name, role and scope. The
+    name is stored NFKC-normalised (full-width letters become plain ones)."""
+    name = unicodedata.normalize("NFKC", name)
     if not NAME_PATTERN.fullmatch(name):
         raise TokenError(f"Token name {name!r}: use 1 to 64 letters, digits and ._@+- , "
                          "starting with a letter or digit.")
-    if name in RESERVED_NAMES:
+    if name_key(name) in RESERVED_KEYS:
         raise TokenError(f"Token name {name!r} is reserved.")
     if role not in ROLES:
         raise TokenError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
@@ -127,7 +150,8 @@ class TokenStore(ABC):
 
     @abstractmethod
     def _insert(self, record: TokenRecord) -> None:
-        """Store a record; raises `TokenNameTakenError` if the name is taken."""
+        """Store a record; raises `TokenNameTakenError` if a token's name has the same
+        `name_key` (race-safe)."""
 
     @abstractmethod
     def by_key_id(self, key_id: str) -> TokenRecord | None:
@@ -154,9 +178,11 @@ class MemoryTokenStore(TokenStore):
         self._lock = threading.Lock()
 
     def _insert(self, record: TokenRecord) -> None:
+        key = name_key(record.name)
         with self._lock:
-            if record.name in self._records:
-                raise TokenNameTakenError(record.name)
+            taken = next((n for n in self._records if name_key(n) == key), None)
+            if taken is not None:
+                raise TokenNameTakenError(record.name, taken)
             self._records[record.name] = record
 
     def by_key_id(self, key_id: str) -> TokenRecord | None:

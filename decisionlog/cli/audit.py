@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
 from decisionlog.audit import EXPORT_FORMATS
+from decisionlog.cli.stores import CommandError, require_log
 from decisionlog.infrastructure.config import (
     DATABASE_HELP,
     Database,
     database_url,
     parse_database_url,
 )
+from decisionlog.infrastructure.program import program
 
 if TYPE_CHECKING:
     from decisionlog.audit.reader import AuditReader
@@ -68,13 +70,14 @@ def _verify(args: argparse.Namespace) -> int:
         return _fail("--expect-head names a trajectory that --trajectory leaves out.",
                      status=2)
     reader = _open(parse_database_url(database_url(args.database)))
-    if reader is None:
-        return 2
     progress = VerifyProgress(sys.stderr) if sys.stderr.isatty() else None
     started = time.monotonic()
     try:
         report = verify(reader, trajectory_id, progress=progress, anchors=anchors,
                         snapshots=args.snapshots)
+    except KeyboardInterrupt:
+        raise CommandError("verify interrupted; it only reads, so nothing was changed.",
+                           status=130) from None
     finally:
         if progress is not None:
             progress.finish()
@@ -96,10 +99,10 @@ def _export(args: argparse.Namespace) -> int:
     from decisionlog.audit.export import export
     from decisionlog.domain.errors import TrajectoryNotFoundError
 
-    reader = _open(parse_database_url(database_url(args.database)))
-    if reader is None:
-        return 2
     target = None if args.output is None else Path(args.output)
+    if target is not None:
+        _check_output(target)
+    reader = _open(parse_database_url(database_url(args.database)))
     partial = None if target is None else target.with_name(target.name + ".partial")
     try:
         lines = export(reader, args.trajectory, args.format)
@@ -111,9 +114,14 @@ def _export(args: argparse.Namespace) -> int:
             os.replace(partial, target)
     except TrajectoryNotFoundError:
         return _fail(f"no trajectory {args.trajectory} in the store.")
+    except BrokenPipeError:  # `export … | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as error:  # writing the file: a full disk, a permission
+        return _fail(f"cannot write {target or 'the export'}: {error.strerror or error}.")
     except Exception as error:  # a damaged store: say so instead of a traceback
         return _fail(f"cannot export trajectory {args.trajectory}: "
-                     f"{type(error).__name__}: {error}. Run `decisionlog verify`.")
+                     f"{type(error).__name__}: {error}. Run `{program()} verify`.")
     finally:
         reader.close()
         if partial is not None and partial.exists():
@@ -140,15 +148,22 @@ def _canonical(trajectory_id: str) -> str:
         raise ValueError(f"{trajectory_id!r} is not a trajectory id.") from None
 
 
-def _open(database: Database) -> AuditReader | None:
+def _open(database: Database) -> AuditReader:
     from decisionlog.audit.reader import open_reader
 
-    if database.is_sqlite:
-        path = database.env["SQLITE_DBNAME"]
-        if not path.startswith("file:") and not Path(path).is_file():
-            _fail(f"no database file {path}.", status=2)
-            return None
+    require_log(database)
     return open_reader(dict(database.env))
+
+
+def _check_output(target: Path) -> None:
+    """Refuse an --output that cannot be written, before reading anything."""
+    folder = target.absolute().parent
+    if target.is_dir():
+        raise CommandError(f"--output {target} is a folder; name a file in it.")
+    if not folder.is_dir():
+        raise CommandError(f"no folder {folder} for --output {target}; create it first.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"cannot write into {folder} (--output): permission denied.")
 
 
 def _write(lines: Any, out: TextIO) -> None:

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from typing import Literal
 
 from decisionlog.cli.audit import add_audit_commands
+from decisionlog.cli.ports import browser_host, listen_problem
 from decisionlog.cli.rebuild import add_rebuild_command
+from decisionlog.cli.stores import CommandError, log_exists
 from decisionlog.cli.tokens import add_token_commands
 from decisionlog.infrastructure.config import (
     DATABASE_HELP,
@@ -20,6 +22,7 @@ from decisionlog.infrastructure.config import (
     parse_database_url,
     redact,
 )
+from decisionlog.infrastructure.program import program
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -30,31 +33,48 @@ def _serve(args: argparse.Namespace) -> int:
     from decisionlog.api.serving import uvicorn_options
     from decisionlog.api.settings import Settings
     from decisionlog.application import DecisionLog
-    from decisionlog.cli.tokens import announce_demo_token
+    from decisionlog.cli.demotoken import announce_demo_token, demo_token
     from decisionlog.demo import seed_demo
+    from decisionlog.infrastructure.filelock import AlreadyServingError, hold_serve_lock
 
     url = database_url(args.database)
     database = parse_database_url(url)
     if args.workers < 1:
-        print("decisionlog: --workers must be at least 1.", file=sys.stderr)
-        return 2
+        raise CommandError("--workers must be at least 1.")
     if args.workers > 1 and database.backend != "postgres":
-        print("decisionlog: --workers > 1 needs PostgreSQL; a SQLite file (or memory) "
-              "serves one worker.", file=sys.stderr)
-        return 2
+        raise CommandError("--workers > 1 needs PostgreSQL; a SQLite file (or memory) "
+                           "serves one worker.")
+    # Before anything is printed or written: a store it can open, a port it can take.
+    log_exists(database)
+    problem = listen_problem(args.host, args.port)
+    if problem is not None:
+        raise CommandError(problem)
+    if database.is_sqlite and "mode=memory" not in database.env["SQLITE_DBNAME"]:
+        try:  # held until this process ends; the app's start-up finds it held here
+            hold_serve_lock(database.env["SQLITE_DBNAME"])
+        except AlreadyServingError as error:
+            raise CommandError(str(error), status=1) from None
+    endpoint = f"http://{browser_host(args.host)}:{args.port}/graphql"
     if args.demo:
         log = DecisionLog(env=database.env)
-        trajectory_id = seed_demo(log)
-        print(f"Demo trajectory: {trajectory_id}")
-        announce_demo_token(log, url=url, host=args.host, port=args.port)
-        log.close()
+        try:
+            print(f"Demo trajectory: {seed_demo(log)}")
+            token, path = demo_token(log, database)
+        finally:
+            log.close()
+        announce_demo_token(token, path, host=args.host, port=args.port)
+    elif args.allow_anonymous_read:
+        print(f"GraphiQL: {endpoint}")
+    else:
+        print(f"GraphiQL: {endpoint}  (it needs a token: `{program()} token create "
+              "--role reader --name NAME`)")
     os.environ[DATABASE_URL_VARIABLE] = url
     os.environ.update(dataclasses.replace(
         Settings.from_env(), allow_anonymous_read=args.allow_anonymous_read,
         introspection=not args.no_introspection).to_env())
     if args.allow_anonymous_read:
         print("Anonymous reads are allowed: requests without a token read every trajectory.")
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (database: {redact(url)})")
+    print(f"Database: {redact(url)}. Other commands: `{program()} --help`.")
     loop, http = event_loop_and_parser()
     if args.workers > 1 and http != "httptools":
         print("decisionlog: httptools is not installed: several workers on uvicorn's h11 "
@@ -115,13 +135,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status. A user's mistake, an unreachable
+    store or Ctrl-C ends in one line on stderr, never a traceback."""
+    from eventsourcing.persistence import PersistenceError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except DatabaseURLError as error:
-        print(f"decisionlog: {error}", file=sys.stderr)
-        return 2
+    except (CommandError, DatabaseURLError) as error:
+        return _fail(str(error), getattr(error, "status", 2))
+    except KeyboardInterrupt:
+        return _fail("interrupted.", 130)
+    except PersistenceError as error:  # the store failed after the checks passed
+        reason = " ".join(str(error).split()) or type(error).__name__
+        return _fail(f"the database failed: {reason}", 1)
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"decisionlog: {message}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

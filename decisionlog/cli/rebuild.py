@@ -8,7 +8,9 @@ import time
 from typing import Any, TextIO
 
 from decisionlog.cli.audit import clock
+from decisionlog.cli.stores import CommandError, require_log
 from decisionlog.infrastructure.config import DATABASE_HELP, database_url, parse_database_url
+from decisionlog.infrastructure.program import program
 
 BAR_WIDTH = 30
 PLAIN_INTERVAL = 5.0  # seconds between progress lines when not on a terminal
@@ -30,22 +32,42 @@ def add_rebuild_command(commands: Any) -> None:
 
 def _rebuild(args: argparse.Namespace) -> int:
     from decisionlog.application import DecisionLog
-    from decisionlog.readmodels import rebuild
+    from decisionlog.readmodels import RebuildRunningError, rebuild
 
-    env = dict(parse_database_url(database_url(args.database)).env)
+    if args.batch_size < 1:
+        raise CommandError("--batch-size must be at least 1.")
+    database = parse_database_url(database_url(args.database))
+    require_log(database)
+    env = dict(database.env)
     env["READMODELS_CATCH_UP"] = "n"  # resume here, with progress, not silently at start
     log = DecisionLog(env=env)
+    bar = ProgressBar(sys.stderr)
     try:
-        bar = ProgressBar(sys.stderr)
         report = rebuild(log, progress=bar, batch_size=args.batch_size,
                          restart=args.restart)
+    except RebuildRunningError as error:
         bar.finish()
+        raise CommandError(f"{error}; it finishes on its own (run `{program()} rebuild` "
+                           "again afterwards to rebuild once more).", status=1) from None
+    except KeyboardInterrupt:
+        bar.finish()
+        raise CommandError(interrupted(bar.last), status=130) from None
     finally:
         log.close()
+    bar.finish()
     verb = "Resumed and finished" if report.resumed else "Rebuilt"
     print(f"{verb} the read models: {report.events_applied:,} events in "
           f"{report.elapsed:.1f} s; they include notification {report.position}.")
     return 0
+
+
+def interrupted(last: Any) -> str:
+    """What an interrupted rebuild says: where it stopped, and that the next run resumes."""
+    again = f"`{program()} rebuild` resumes"
+    if last is None:
+        return f"rebuild interrupted before its first batch was stored; {again} from the start."
+    return (f"rebuild interrupted; the read models include notification {last.position:,} "
+            f"of {last.last_position:,}. {again} there.")
 
 
 class ProgressBar:
@@ -56,8 +78,10 @@ class ProgressBar:
         self.tty = stream.isatty()
         self.last_line = 0.0
         self.drawn = False
+        self.last: Any = None  # the last report: where a stored batch ended
 
     def __call__(self, report: Any) -> None:
+        self.last = report
         done = report.position
         total = max(report.last_position, 1)
         eta = report.eta_seconds

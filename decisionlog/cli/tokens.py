@@ -1,30 +1,37 @@
-"""`decisionlog token create|list|revoke`, and the demo token of `serve --demo`."""
+"""`decisionlog token create|list|revoke`."""
 
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from typing import TYPE_CHECKING
 
 from decisionlog.auth import ROLES, TokenError, token_store
+from decisionlog.cli.stores import log_exists, require_log, where
 from decisionlog.infrastructure.config import DATABASE_HELP, database_url, parse_database_url
 
 if TYPE_CHECKING:
     from decisionlog.application import DecisionLog
 
-DEMO_TOKEN_NAME = "demo-facilitator"
-DEMO_QUERY = '{"query": "{ trajectories { totalCount edges { node { id name version } } } }"}'
 
-
-def _open(args: argparse.Namespace) -> DecisionLog:
+def _open(args: argparse.Namespace, *, create: bool = False) -> DecisionLog:
+    """The log at --database; it must exist unless `create` (then say when it is new)."""
     from decisionlog.application import DecisionLog
 
-    return DecisionLog(env=parse_database_url(database_url(args.database)).env)
+    database = parse_database_url(database_url(args.database))
+    if not create:
+        require_log(database)
+        return DecisionLog(env=database.env)
+    existed = log_exists(database) or database.backend == "memory"
+    log = DecisionLog(env=database.env)
+    if not existed:
+        print(f"decisionlog: created a new decision log at {where(database)}.",
+              file=sys.stderr)
+    return log
 
 
 def _create(args: argparse.Namespace) -> int:
-    log = _open(args)
+    log = _open(args, create=True)
     try:
         unknown = [t for t in args.trajectory if log.get_trajectory(t) is None]
         if unknown:
@@ -101,21 +108,3 @@ def add_token_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     revoke = actions.add_parser("revoke", parents=[database], help="revoke a token by name")
     revoke.add_argument("name")
     revoke.set_defaults(handler=_revoke)
-
-
-def announce_demo_token(log: DecisionLog, *, url: str, host: str, port: int) -> None:
-    """Make the demo facilitator token on first start and print how to use it."""
-    graphiql = f"http://{host}:{port}/graphql"
-    store = token_store(log)
-    if store.get(DEMO_TOKEN_NAME) is not None:
-        print(f"Token {DEMO_TOKEN_NAME!r} exists already; it was shown when it was made and "
-              "cannot be shown again (only its hash is stored). Make another with:\n"
-              f"  decisionlog token create --role facilitator --name NAME "
-              f"--database {shlex.quote(url)}")
-        return
-    token = store.create(name=DEMO_TOKEN_NAME, role="facilitator")
-    print(f"Demo facilitator token (shown once; only its hash is stored):\n  {token}\n"
-          f"In GraphiQL ({graphiql}) paste into the Headers tab, then reload the schema:\n"
-          f'  {{"Authorization": "Bearer {token}"}}\n'
-          f"Or try:\n  curl -s {graphiql} -H 'Authorization: Bearer {token}' "
-          f"-H 'Content-Type: application/json' -d {shlex.quote(DEMO_QUERY)}")

@@ -1,7 +1,10 @@
 """The things a trajectory holds: members, decision domains, decision rights, decisions.
 
-They are plain mutable records owned by the `Trajectory` aggregate and changed only by
-its events. Each keeps the history needed to answer "who held what, when".
+They are records owned by the `Trajectory` aggregate. Each keeps the history needed to
+answer "who held what, when", and the rules that guard its own state ("only a decision
+in force can be superseded"). Events never change a record in place: they put a changed
+copy (`dataclasses.replace`) in its place, so a copy of the trajectory's dicts
+(`RecordedAggregate.state_copy`) keeps showing the state it was taken at.
 """
 
 from __future__ import annotations
@@ -9,6 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from decisionlog.domain.errors import (
+    DecisionNotInForceError,
+    DecisionNotSurfacedError,
+    DecisionNotWithdrawableError,
+    DomainRetiredError,
+    MemberNotActiveError,
+    RightNotInForceError,
+)
 from decisionlog.domain.values import (
     DecisionKind,
     DecisionOrigin,
@@ -50,6 +61,12 @@ class Member:
     def active(self) -> bool:
         return self.left_at is None
 
+    def check_active(self) -> Member:
+        """This member, if still on the team: a member who left cannot act or hold a right."""
+        if not self.active:
+            raise MemberNotActiveError(self.id, self.name)
+        return self
+
     def role_at(self, moment: datetime) -> str | None:
         """The member's role at `moment`, or None if the member had left by then.
 
@@ -82,6 +99,12 @@ class DecisionDomain:
     def active(self) -> bool:
         return self.retired_at is None
 
+    def check_active(self) -> DecisionDomain:
+        """This domain, if not retired: nothing new is decided or granted on a retired one."""
+        if not self.active:
+            raise DomainRetiredError(self.id, self.name)
+        return self
+
 
 @dataclass(slots=True)
 class DecisionRight:
@@ -104,6 +127,12 @@ class DecisionRight:
     @property
     def in_force(self) -> bool:
         return self.ended_at is None
+
+    def check_in_force(self) -> DecisionRight:
+        """This right, if it has not ended: only a right in force can be revoked."""
+        if not self.in_force:
+            raise RightNotInForceError(self.id)
+        return self
 
     def in_force_at(self, moment: datetime) -> bool:
         """Whether the right had taken effect and not yet ended at `moment`."""
@@ -150,6 +179,25 @@ class Decision:
     def since(self) -> datetime | None:
         """For an implicit decision: when it probably began."""
         return self.decided_at if self.origin is DecisionOrigin.IMPLICIT else None
+
+    def check_supersedable(self) -> Decision:
+        """This decision, if it can be superseded: only a decision in force can."""
+        if self.status is not DecisionStatus.IN_FORCE:
+            raise DecisionNotInForceError(self.id, self.status.value)
+        return self
+
+    def check_surfaced(self) -> Decision:
+        """This decision, if it can be ratified or rejected: only a surfaced implicit
+        decision awaiting ratification can."""
+        if self.status is not DecisionStatus.PROPOSED_IMPLICIT:
+            raise DecisionNotSurfacedError(self.id, self.status.value)
+        return self
+
+    def check_withdrawable(self) -> Decision:
+        """This decision, if it can be withdrawn: in force, or surfaced and awaiting."""
+        if self.status not in (DecisionStatus.IN_FORCE, DecisionStatus.PROPOSED_IMPLICIT):
+            raise DecisionNotWithdrawableError(self.id, self.status.value)
+        return self
 
 
 @dataclass(slots=True)

@@ -200,3 +200,17 @@ class IdempotencyKeyReusedError(RuleViolationError):
         super().__init__(
             f"Idempotency key {key!r} was already used with a different input."
         )
+
+
+class ConfusableNameError(RuleViolationError):
+    """Raised when a new name looks like the name of an active domain or member of the
+    same trajectory (their Unicode confusable skeletons are equal) without being it."""
+
+    code = "CONFUSABLE_NAME"
+
+    def __init__(self, *, kind: str, name: str, existing_id: str, existing_name: str) -> None:
+        super().__init__(
+            f"{name!r} looks like the name of the active {kind} {existing_name!r} "
+            f"({existing_id}); choose a name that cannot be mistaken for it.")
+        self.existing_id = existing_id
+        self.existing_name = existing_name

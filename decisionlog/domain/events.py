@@ -8,8 +8,9 @@ chain (`previous_digest`, `digest`; see `decisionlog.domain.chain`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
@@ -48,10 +49,13 @@ class TrajectoryEvent(Aggregate.Event):
     previous_digest: str
     digest: str
 
+    # The field naming the thing the event made or changed (a member, a domain, ...).
+    result_field: ClassVar[str | None] = None
+
     @property
     def result_id(self) -> str | None:
         """The id of the thing the event made or changed, for idempotent repeats."""
-        return None
+        return None if self.result_field is None else str(getattr(self, self.result_field))
 
     @property
     def idempotency_slot(self) -> str:
@@ -91,8 +95,9 @@ class TrajectoryEvent(Aggregate.Event):
 
 
 def start_idempotency_slot(key: str) -> str:
-    """Where a startTrajectory key is kept, apart from the keys of the commands that follow
-    (those are scoped to the trajectory; a start's key is scoped to its caller)."""
+    """Where a start's key is kept, apart from the keys of the commands that follow (those
+    are scoped to the trajectory; a start's key is scoped to its caller). The prefix is
+    stored in snapshots' idempotency records: it stays as it is."""
     return f"startTrajectory\n{key}"
 
 
@@ -140,9 +145,7 @@ class MemberAdded(TrajectoryEvent):
     side: Side
     membership: Membership
 
-    @property
-    def result_id(self) -> str | None:
-        return self.member_id
+    result_field = "member_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
         aggregate.members[self.member_id] = Member(
@@ -162,17 +165,16 @@ class MemberChanged(TrajectoryEvent):
     role: str | None
     membership: Membership | None
 
-    @property
-    def result_id(self) -> str | None:
-        return self.member_id
+    result_field = "member_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
         member = aggregate.members[self.member_id]
         if self.role is not None and self.role != member.role:
-            member.role = self.role
-            member.role_history.append(RoleChange(since=self.timestamp, role=self.role))
+            member = replace(member, role=self.role, role_history=[
+                *member.role_history, RoleChange(since=self.timestamp, role=self.role)])
         if self.membership is not None:
-            member.membership = Membership(self.membership)
+            member = replace(member, membership=Membership(self.membership))
+        aggregate.members[self.member_id] = member
 
     def summary(self) -> str:
         changes = [f"role {self.role}" if self.role else "",
@@ -186,18 +188,15 @@ class MemberRemoved(TrajectoryEvent):
     member_id: str
     reason: str | None
 
-    @property
-    def result_id(self) -> str | None:
-        return self.member_id
+    result_field = "member_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
-        member = aggregate.members[self.member_id]
-        member.left_at = self.timestamp
-        member.left_reason = self.reason
-        for right in aggregate.rights.values():
-            if right.member_id == member.id and right.in_force:
-                right.ended_at = self.timestamp
-                right.ended_reason = ENDED_WITH_MEMBER
+        aggregate.members[self.member_id] = replace(
+            aggregate.members[self.member_id], left_at=self.timestamp, left_reason=self.reason)
+        for right in list(aggregate.rights.values()):
+            if right.member_id == self.member_id and right.in_force:
+                aggregate.rights[right.id] = replace(
+                    right, ended_at=self.timestamp, ended_reason=ENDED_WITH_MEMBER)
 
     def summary(self) -> str:
         return f"Member {self.member_id} left" + (f": {self.reason}" if self.reason else "")
@@ -210,9 +209,7 @@ class DomainDefined(TrajectoryEvent):
     name: str
     description: str | None
 
-    @property
-    def result_id(self) -> str | None:
-        return self.domain_id
+    result_field = "domain_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
         aggregate.domains[self.domain_id] = DecisionDomain(
@@ -230,14 +227,12 @@ class DomainRetired(TrajectoryEvent):
     domain_id: str
     reason: str | None
 
-    @property
-    def result_id(self) -> str | None:
-        return self.domain_id
+    result_field = "domain_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
-        domain = aggregate.domains[self.domain_id]
-        domain.retired_at = self.timestamp
-        domain.retired_reason = self.reason
+        aggregate.domains[self.domain_id] = replace(
+            aggregate.domains[self.domain_id], retired_at=self.timestamp,
+            retired_reason=self.reason)
 
     def summary(self) -> str:
         return f"Decision domain {self.domain_id} retired"
@@ -254,9 +249,7 @@ class RightGranted(TrajectoryEvent):
     condition: str | None
     effective_from: datetime | None
 
-    @property
-    def result_id(self) -> str | None:
-        return self.right_id
+    result_field = "right_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
         aggregate.rights[self.right_id] = DecisionRight(
@@ -278,14 +271,11 @@ class RightRevoked(TrajectoryEvent):
     right_id: str
     reason: str | None
 
-    @property
-    def result_id(self) -> str | None:
-        return self.right_id
+    result_field = "right_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
-        right = aggregate.rights[self.right_id]
-        right.ended_at = self.timestamp
-        right.ended_reason = self.reason
+        aggregate.rights[self.right_id] = replace(
+            aggregate.rights[self.right_id], ended_at=self.timestamp, ended_reason=self.reason)
 
     def summary(self) -> str:
         return f"Right {self.right_id} revoked" + (f": {self.reason}" if self.reason else "")
@@ -307,9 +297,7 @@ class DecisionRecorded(TrajectoryEvent):
     decided_at: datetime
     supersedes: list[str]
 
-    @property
-    def result_id(self) -> str | None:
-        return self.decision_id
+    result_field = "decision_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
         aggregate.decisions[self.decision_id] = Decision(
@@ -324,8 +312,9 @@ class DecisionRecorded(TrajectoryEvent):
         )
         for superseded_id in self.supersedes:
             superseded = aggregate.decisions[superseded_id]
-            superseded.status = DecisionStatus.SUPERSEDED
-            superseded.superseded_by.append(self.decision_id)
+            aggregate.decisions[superseded_id] = replace(
+                superseded, status=DecisionStatus.SUPERSEDED,
+                superseded_by=[*superseded.superseded_by, self.decision_id])
 
     def summary(self) -> str:
         verb = "Frame" if self.kind == DecisionKind.FRAME else "Decision"
@@ -345,9 +334,7 @@ class ImplicitDecisionSurfaced(TrajectoryEvent):
     scale: Scale
     kind: DecisionKind
 
-    @property
-    def result_id(self) -> str | None:
-        return self.decision_id
+    result_field = "decision_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
         aggregate.decisions[self.decision_id] = Decision(
@@ -371,17 +358,13 @@ class DecisionRatified(TrajectoryEvent):
     members: list[str]
     reason: str | None
 
-    @property
-    def result_id(self) -> str | None:
-        return self.decision_id
+    result_field = "decision_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
-        decision = aggregate.decisions[self.decision_id]
-        decision.status = DecisionStatus.IN_FORCE
-        decision.ratified_by = list(self.members)
-        decision.decided_by = list(self.members)
-        decision.ratified_at = self.timestamp
-        decision.rationale = self.reason
+        aggregate.decisions[self.decision_id] = replace(
+            aggregate.decisions[self.decision_id], status=DecisionStatus.IN_FORCE,
+            ratified_by=list(self.members), decided_by=list(self.members),
+            ratified_at=self.timestamp, rationale=self.reason)
 
     def summary(self) -> str:
         return f"Decision {self.decision_id} ratified"
@@ -394,12 +377,10 @@ class DecisionRejected(TrajectoryEvent):
     members: list[str]
     reason: str | None
 
-    @property
-    def result_id(self) -> str | None:
-        return self.decision_id
+    result_field = "decision_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
-        _close(aggregate.decisions[self.decision_id], DecisionStatus.REJECTED, self)
+        _close(aggregate, DecisionStatus.REJECTED, self)
 
     def summary(self) -> str:
         return f"Decision {self.decision_id} rejected"
@@ -412,20 +393,17 @@ class DecisionWithdrawn(TrajectoryEvent):
     members: list[str]
     reason: str | None
 
-    @property
-    def result_id(self) -> str | None:
-        return self.decision_id
+    result_field = "decision_id"
 
     def apply_change(self, aggregate: Trajectory) -> None:
-        _close(aggregate.decisions[self.decision_id], DecisionStatus.WITHDRAWN, self)
+        _close(aggregate, DecisionStatus.WITHDRAWN, self)
 
     def summary(self) -> str:
         return f"Decision {self.decision_id} withdrawn"
 
 
-def _close(decision: Decision, status: DecisionStatus,
+def _close(aggregate: Trajectory, status: DecisionStatus,
            event: DecisionRejected | DecisionWithdrawn) -> None:
-    decision.status = status
-    decision.closed_by = list(event.members)
-    decision.closed_at = event.timestamp
-    decision.closed_reason = event.reason
+    aggregate.decisions[event.decision_id] = replace(
+        aggregate.decisions[event.decision_id], status=status,
+        closed_by=list(event.members), closed_at=event.timestamp, closed_reason=event.reason)

@@ -2,8 +2,10 @@
 
 Every command checks its rules first and then triggers exactly one event; the event's
 `apply` is the only code that changes state, so replaying the stored events rebuilds the
-same trajectory. The checks, the idempotency records and the triggering of events are
-in its base class `TrajectoryRules` (`decisionlog.domain.rules`).
+same trajectory. The rules are here, or on the record whose state they guard
+(`decisionlog.domain.entities`: "only a decision in force can be superseded" is
+`Decision.check_supersedable`). Provenance, the hash chain and the idempotency records
+are the base class's (`decisionlog.domain.recorded`).
 """
 
 from __future__ import annotations
@@ -12,24 +14,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Aggregate
-
-from decisionlog.domain import chain, events, mandate
-from decisionlog.domain.entities import (
-    Decision,
-    DecisionDomain,
-    DecisionRight,
-    IdempotencyRecord,
-    Member,
-    RoleChange,
-)
-from decisionlog.domain.errors import ValidationError
-from decisionlog.domain.rules import TrajectoryRules
+from decisionlog.domain import errors, events, mandate
+from decisionlog.domain.entities import Decision, DecisionDomain, DecisionRight, Member, RoleChange
+from decisionlog.domain.recorded import RecordedAggregate
 from decisionlog.domain.validation import (
     aware,
     enum_value,
     id_list,
+    identifier,
     moment,
+    name_text,
     optional_text,
     required_text,
     text_list,
@@ -45,6 +39,8 @@ from decisionlog.domain.values import (
     Scale,
     Side,
     TrajectoryStatus,
+    name_key,
+    plain_name_key,
 )
 
 
@@ -53,8 +49,12 @@ def new_id() -> str:
     return str(uuid4())
 
 
-class Trajectory(TrajectoryRules, Aggregate):
+class Trajectory(RecordedAggregate):
     """One programme: its design team, decision domains, decision rights and decisions."""
+
+    # The snapshot format: bump it when the state gains, loses or changes an attribute,
+    # with an `upcast_vN_vM(state)` that brings an older snapshot's state up to date.
+    class_version = 2
 
     def __init__(self, name: str, client: str | None, description: str | None) -> None:
         self.name = name
@@ -66,38 +66,26 @@ class Trajectory(TrajectoryRules, Aggregate):
         self.domains: dict[str, DecisionDomain] = {}
         self.rights: dict[str, DecisionRight] = {}
         self.decisions: dict[str, Decision] = {}
-        self.idempotency: dict[str, IdempotencyRecord] = {}
-        self.head_digest = ""  # every event's apply sets it to the event's digest
+        super().__init__()  # idempotency and head_digest, last: as snapshots store them
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, object]) -> None:
+        """Snapshots written before the format had a version: the same state."""
 
     # Starting and closing
 
     @classmethod
-    def start(
-        cls,
-        *,
-        name: str,
-        client: str | None,
-        description: str | None,
-        provenance: Provenance,
-        trajectory_id: UUID | None = None,
-        now: datetime | None = None,
+    def start(cls, *, name: str, client: str | None, description: str | None,
+            provenance: Provenance, trajectory_id: UUID | None = None,
+            now: datetime | None = None
     ) -> Trajectory:
         """Start a new trajectory."""
-        trajectory_id = trajectory_id or uuid4()
-        timestamp = now or events.TrajectoryEvent.create_timestamp()
-        data = dict(
+        return cls._create_recorded(
+            events.TrajectoryStarted, aggregate_id=trajectory_id or uuid4(),
+            provenance=provenance, now=now,
             name=required_text("name", name, MAX_NAME_LENGTH),
             client=optional_text("client", client, MAX_NAME_LENGTH),
             description=optional_text("description", description, MAX_TEXT_LENGTH),
-        )
-        return cls._create(
-            events.TrajectoryStarted,
-            id=trajectory_id,
-            timestamp=timestamp,
-            **cls._stamp(provenance),
-            **cls._link(trajectory_id, 1, events.TrajectoryStarted, timestamp, provenance, data,
-                        chain.genesis_digest(trajectory_id)),
-            **data,
         )
 
     def close(self, *, reason: str | None, provenance: Provenance, now: datetime | None = None
@@ -111,56 +99,45 @@ class Trajectory(TrajectoryRules, Aggregate):
 
     # The design team
 
-    def add_member(
-        self,
-        *,
-        name: str,
-        role: str,
-        side: Side | str,
-        membership: Membership | str,
-        provenance: Provenance,
-        now: datetime | None = None,
+    def add_member(self, *, name: str, role: str, side: Side | str,
+            membership: Membership | str, provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Add a person to the design team; returns the member's id."""
         self._check_open()
+        clean_name = name_text("name", name, MAX_NAME_LENGTH)
+        self._check_name_free("member", clean_name, self.members)
         member_id = new_id()
         self._trigger(
             events.MemberAdded, provenance, now,
-            member_id=member_id,
-            name=required_text("name", name, MAX_NAME_LENGTH),
-            role=required_text("role", role, MAX_NAME_LENGTH),
+            member_id=member_id, name=clean_name,
+            role=name_text("role", role, MAX_NAME_LENGTH),
             side=enum_value("side", Side, side),
             membership=enum_value("membership", Membership, membership),
         )
         return member_id
 
-    def change_member(
-        self,
-        *,
-        member_id: str,
-        role: str | None,
-        membership: Membership | str | None,
-        provenance: Provenance,
-        now: datetime | None = None,
+    def change_member(self, *, member_id: str, role: str | None,
+            membership: Membership | str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """Change a member's role or membership; returns the member's id."""
         self._check_open()
         member = self._active_member(member_id)
-        new_role = optional_text("role", role, MAX_NAME_LENGTH)
+        new_role = (None if role is None or not optional_text("role", role, MAX_NAME_LENGTH)
+                    else name_text("role", role, MAX_NAME_LENGTH))
         new_membership = (
             None if membership is None else enum_value("membership", Membership, membership)
         )
         if new_role is None and new_membership is None:
-            raise ValidationError("role", "Give a new role, a new membership, or both.")
+            raise errors.ValidationError("role", "Give a new role, a new membership, or both.")
         self._trigger(
             events.MemberChanged, provenance, now,
             member_id=member.id, role=new_role, membership=new_membership,
         )
         return member.id
 
-    def remove_member(
-        self, *, member_id: str, reason: str | None, provenance: Provenance,
-        now: datetime | None = None,
+    def remove_member(self, *, member_id: str, reason: str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """Remove a member; the rights granted to that member directly end with it."""
         self._check_open()
@@ -173,14 +150,13 @@ class Trajectory(TrajectoryRules, Aggregate):
 
     # Decision domains and rights
 
-    def define_domain(
-        self, *, name: str, description: str | None, provenance: Provenance,
-        now: datetime | None = None,
+    def define_domain(self, *, name: str, description: str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """Define a decision domain ("about what"); returns its id."""
         self._check_open()
-        clean_name = required_text("name", name, MAX_NAME_LENGTH)
-        self._check_domain_name_free(clean_name)
+        clean_name = name_text("name", name, MAX_NAME_LENGTH)
+        self._check_name_free("decision domain", clean_name, self.domains)
         domain_id = new_id()
         self._trigger(
             events.DomainDefined, provenance, now,
@@ -189,9 +165,8 @@ class Trajectory(TrajectoryRules, Aggregate):
         )
         return domain_id
 
-    def retire_domain(
-        self, *, domain_id: str, reason: str | None, provenance: Provenance,
-        now: datetime | None = None,
+    def retire_domain(self, *, domain_id: str, reason: str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """Retire a decision domain; its history stays."""
         self._check_open()
@@ -202,24 +177,17 @@ class Trajectory(TrajectoryRules, Aggregate):
         )
         return domain.id
 
-    def grant_right(
-        self,
-        *,
-        domain_id: str,
-        member_id: str | None,
-        role: str | None,
-        right: RightKind | str,
-        condition: str | None,
-        provenance: Provenance,
-        effective_from: datetime | None = None,
-        now: datetime | None = None,
+    def grant_right(self, *, domain_id: str, member_id: str | None, role: str | None,
+            right: RightKind | str, condition: str | None, provenance: Provenance,
+            effective_from: datetime | None = None, now: datetime | None = None
     ) -> str:
         """Grant a member or a role a right on a domain; returns the right's id."""
         self._check_open()
         kind = enum_value("right", RightKind, right)
-        clean_role = optional_text("role", role, MAX_NAME_LENGTH)
+        clean_role = (None if role is None or not optional_text("role", role, MAX_NAME_LENGTH)
+                      else name_text("role", role, MAX_NAME_LENGTH))
         if (member_id is None) == (clean_role is None):
-            raise ValidationError("memberId", "Give either memberId or role, not both.")
+            raise errors.ValidationError("memberId", "Give either memberId or role, not both.")
         domain = self._active_domain(domain_id)
         holder_id = None if member_id is None else self._active_member(member_id).id
         clean_condition = optional_text("condition", condition, MAX_NOTE_LENGTH)
@@ -234,13 +202,12 @@ class Trajectory(TrajectoryRules, Aggregate):
         )
         return right_id
 
-    def revoke_right(
-        self, *, right_id: str, reason: str | None, provenance: Provenance,
-        now: datetime | None = None,
+    def revoke_right(self, *, right_id: str, reason: str | None, provenance: Provenance,
+            now: datetime | None = None
     ) -> str:
         """End a decision right."""
         self._check_open()
-        right = self._right_in_force(right_id)
+        right = self._right(right_id).check_in_force()
         self._trigger(
             events.RightRevoked, provenance, now,
             right_id=right.id, reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
@@ -249,22 +216,13 @@ class Trajectory(TrajectoryRules, Aggregate):
 
     # Decisions
 
-    def record_decision(
-        self,
-        *,
-        domain_id: str,
-        title: str,
-        statement: str,
-        decided_by: Iterable[str],
-        provenance: Provenance,
-        rationale: str | None = None,
-        options_considered: Iterable[str] | None = None,
-        consulted: Iterable[str] | None = None,
-        scale: Scale | str = Scale.SMALL,
-        kind: DecisionKind | str = DecisionKind.DECISION,
-        decided_at: datetime | None = None,
-        supersedes: Iterable[str] | None = None,
-        now: datetime | None = None,
+    def record_decision(self, *, domain_id: str, title: str, statement: str,
+            decided_by: Iterable[str], provenance: Provenance, rationale: str | None = None,
+            options_considered: Iterable[str] | None = None,
+            consulted: Iterable[str] | None = None, scale: Scale | str = Scale.SMALL,
+            kind: DecisionKind | str = DecisionKind.DECISION,
+            decided_at: datetime | None = None, supersedes: Iterable[str] | None = None,
+            now: datetime | None = None
     ) -> str:
         """Record an explicit decision, possibly superseding decisions in force."""
         self._check_open()
@@ -283,7 +241,7 @@ class Trajectory(TrajectoryRules, Aggregate):
         consulted_ids = self._active_members("consulted", consulted, required=False)
         superseded = id_list("supersedes", supersedes, required=False, noun="decision")
         for decision_id in superseded:
-            self._decision_in_force(decision_id)
+            self._decision(decision_id, "supersedes").check_supersedable()
         domain = self._active_domain(domain_id)
         decision_id = new_id()
         self._trigger(
@@ -293,19 +251,10 @@ class Trajectory(TrajectoryRules, Aggregate):
         )
         return decision_id
 
-    def surface_implicit_decision(
-        self,
-        *,
-        domain_id: str,
-        title: str,
-        statement: str,
-        surfaced_by: str,
-        provenance: Provenance,
-        since: datetime | None = None,
-        evidence: str | None = None,
-        scale: Scale | str = Scale.SMALL,
-        kind: DecisionKind | str = DecisionKind.DECISION,
-        now: datetime | None = None,
+    def surface_implicit_decision(self, *, domain_id: str, title: str, statement: str,
+            surfaced_by: str, provenance: Provenance, since: datetime | None = None,
+            evidence: str | None = None, scale: Scale | str = Scale.SMALL,
+            kind: DecisionKind | str = DecisionKind.DECISION, now: datetime | None = None
     ) -> str:
         """Name a decision that was taken without anyone naming it; it awaits ratification."""
         self._check_open()
@@ -327,9 +276,8 @@ class Trajectory(TrajectoryRules, Aggregate):
         )
         return decision_id
 
-    def ratify_decision(
-        self, *, decision_id: str, ratified_by: Iterable[str], rationale: str | None,
-        provenance: Provenance, now: datetime | None = None,
+    def ratify_decision(self, *, decision_id: str, ratified_by: Iterable[str],
+            rationale: str | None, provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Make a surfaced implicit decision explicit: it comes into force."""
         return self._close_surfaced(
@@ -337,9 +285,8 @@ class Trajectory(TrajectoryRules, Aggregate):
             "rationale", rationale, provenance, now,
         )
 
-    def reject_decision(
-        self, *, decision_id: str, rejected_by: Iterable[str], reason: str | None,
-        provenance: Provenance, now: datetime | None = None,
+    def reject_decision(self, *, decision_id: str, rejected_by: Iterable[str],
+            reason: str | None, provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Reject a surfaced implicit decision: it is reopened."""
         return self._close_surfaced(
@@ -347,13 +294,12 @@ class Trajectory(TrajectoryRules, Aggregate):
             "reason", reason, provenance, now,
         )
 
-    def withdraw_decision(
-        self, *, decision_id: str, withdrawn_by: Iterable[str], reason: str | None,
-        provenance: Provenance, now: datetime | None = None,
+    def withdraw_decision(self, *, decision_id: str, withdrawn_by: Iterable[str],
+            reason: str | None, provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Withdraw a decision in force or a surfaced one."""
         self._check_open()
-        decision = self._withdrawable_decision(decision_id)
+        decision = self._decision(decision_id).check_withdrawable()
         members = self._active_members("withdrawnBy", withdrawn_by, required=True)
         self._trigger(
             events.DecisionWithdrawn, provenance, now,
@@ -379,6 +325,79 @@ class Trajectory(TrajectoryRules, Aggregate):
     def is_within_mandate(self, decision: Decision) -> bool:
         """Whether a decider held a DECIDES right on the decision's domain when it counted."""
         return mandate.is_within_mandate(self, decision)
+
+    # Rules and lookups the commands share
+
+    def _check_open(self) -> None:
+        # `==`, not `is`: a trajectory restored from a snapshot has `status` as plain text.
+        if self.status == TrajectoryStatus.CLOSED:
+            raise errors.TrajectoryClosedError(str(self.id))
+
+    def _check_name_free(self, kind: str, name: str,
+                         records: dict[str, Member] | dict[str, DecisionDomain]) -> None:
+        """No name that looks like an active one's without being it: the same confusable
+        skeleton (UTS #39) but another spelling ("Вudget", "Budget"). The same name twice
+        is refused for domains; two members may share a name, as two people may."""
+        key, spelled = name_key(name), plain_name_key(name)
+        for record in records.values():
+            if record.active and name_key(record.name) == key:
+                if plain_name_key(record.name) != spelled:
+                    raise errors.ConfusableNameError(kind=kind, name=name, existing_id=record.id,
+                                              existing_name=record.name)
+                if isinstance(record, DecisionDomain):
+                    raise errors.DuplicateDomainNameError(name)
+
+    def _check_right_not_granted(self, *, domain_id: str, member_id: str | None,
+                                 role: str | None, kind: RightKind, condition: str | None
+                                 ) -> None:
+        for existing in self.rights.values():
+            if (existing.in_force and existing.domain_id == domain_id
+                    and existing.member_id == member_id and existing.role == role
+                    and existing.kind is kind and existing.condition == condition):
+                raise errors.DuplicateRightError(existing.id)
+
+    def _active_member(self, member_id: str, field: str = "memberId") -> Member:
+        member = self.members.get(identifier(field, member_id, "member"))
+        if member is None:
+            raise errors.MemberNotFoundError(member_id)
+        return member.check_active()
+
+    def _active_members(self, field: str, ids: Iterable[str] | None, *, required: bool
+                        ) -> list[str]:
+        return [self._active_member(i, field).id for i in id_list(field, ids, required=required)]
+
+    def _active_domain(self, domain_id: str) -> DecisionDomain:
+        domain = self.domains.get(identifier("domainId", domain_id, "decision domain"))
+        if domain is None:
+            raise errors.DomainNotFoundError(domain_id)
+        return domain.check_active()
+
+    def _right(self, right_id: str) -> DecisionRight:
+        right = self.rights.get(identifier("rightId", right_id, "decision right"))
+        if right is None:
+            raise errors.RightNotFoundError(right_id)
+        return right
+
+    def _decision(self, decision_id: str, field: str = "decisionId") -> Decision:
+        decision = self.decisions.get(identifier(field, decision_id, "decision"))
+        if decision is None:
+            raise errors.DecisionNotFoundError(decision_id)
+        return decision
+
+    def _close_surfaced(self, event_class: type[events.TrajectoryEvent], decision_id: str,
+            field: str, member_ids: Iterable[str], note_field: str, note: str | None,
+            provenance: Provenance, now: datetime | None
+    ) -> str:
+        """Ratify or reject a surfaced implicit decision (the event class says which)."""
+        self._check_open()
+        decision = self._decision(decision_id).check_surfaced()
+        members = self._active_members(field, member_ids, required=True)
+        self._trigger(
+            event_class, provenance, now,
+            decision_id=decision.id, members=members,
+            reason=optional_text(note_field, note, MAX_NOTE_LENGTH),
+        )
+        return decision.id
 
 
 __all__ = ["RoleChange", "Trajectory", "new_id"]

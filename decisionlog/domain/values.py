@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from decisionlog.domain.confusables import caseless_skeleton
 from decisionlog.domain.errors import ValidationError
 
 
@@ -75,10 +78,21 @@ MAX_NOTE_LENGTH = 2_000
 MAX_LIST_LENGTH = 50
 MAX_KEY_LENGTH = 200
 
+# What no stored text may hold: NUL (PostgreSQL text refuses it) and lone surrogates
+# (they cannot be encoded as UTF-8).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
 
 def name_key(name: str) -> str:
-    """How names are compared: case-folded, runs of white space as one space."""
-    return " ".join(name.casefold().split())
+    """How names are compared: NFKC, runs of white space as one space, case-folded and
+    by their confusable skeleton (UTS #39), so that names that look alike match ("Вudget"
+    with a Cyrillic В, "Budget", "budget"; see `caseless_skeleton`)."""
+    return caseless_skeleton(" ".join(unicodedata.normalize("NFKC", name).split()))
+
+
+def plain_name_key(name: str) -> str:
+    """Names compared as spelled: NFKC, case-folded, runs of white space as one space."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,13 @@ class Provenance:
     def __post_init__(self) -> None:
         # Every event stores its key, the chain hashes it and the trajectory keeps it.
         key = self.idempotency_key
-        if key is not None and len(key) > MAX_KEY_LENGTH:
+        if key is None:
+            return
+        if not isinstance(key, str):
+            raise ValidationError("idempotencyKey", "idempotencyKey must be text.")
+        if len(key) > MAX_KEY_LENGTH:
             raise ValidationError(
                 "idempotencyKey", f"idempotencyKey is longer than {MAX_KEY_LENGTH} characters.")
+        if UNSTORABLE.search(key) is not None:
+            raise ValidationError("idempotencyKey", "idempotencyKey must not contain NUL "
+                                  "characters or lone surrogates.")

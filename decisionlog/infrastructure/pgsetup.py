@@ -42,7 +42,7 @@ def setup_lock(factory: InfrastructureFactory[Any]) -> Iterator[None]:
     datastore: PostgresDatastore = factory.datastore
     schema = datastore.schema
     try:
-        connection = psycopg.connect(**_connect_kwargs(datastore), autocommit=True)
+        connection = psycopg.connect(**connect_kwargs(datastore), autocommit=True)
     except psycopg.OperationalError as error:
         raise OperationalError(str(error)) from error
     with connection:
@@ -69,8 +69,9 @@ def advisory_lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-def _connect_kwargs(datastore: Any) -> dict[str, Any]:
-    """The pool's connection arguments (host, port, dbname, user, password)."""
+def connect_kwargs(datastore: Any) -> dict[str, Any]:
+    """The pool's connection arguments (host, port, dbname, user, password), for a
+    connection of one's own beside the pool."""
     pool = datastore.pool
     kwargs = {k: v for k, v in dict(pool.kwargs or {}).items() if k != "row_factory"}
     get_password = getattr(pool, "get_password_func", None)

@@ -3,12 +3,14 @@
 The recorder writes the read models in each save's transaction (and is handed the
 domain events, so they need not be decoded again); snapshots follow a widening schedule
 and are taken of the aggregate in hand; the transcoder knows the entities and decodes
-text; on PostgreSQL the tables are created under a lock.
+text; on PostgreSQL the tables are created under a lock. A save that finds no space
+raises `StorageFullError` and marks `storage` full until a write succeeds again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -23,8 +25,10 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, strtobool
 
+from decisionlog.infrastructure.errors import StorageFullError, is_storage_full
 from decisionlog.infrastructure.pgsetup import setup_lock
 from decisionlog.infrastructure.snapshots import snapshot_due, snapshot_recorder
+from decisionlog.infrastructure.storagecheck import StorageCheck, sql_probe
 from decisionlog.infrastructure.transcodings import TextJSONTranscoder, register_entity_transcodings
 from decisionlog.readmodels import (
     DOMAIN_EVENTS,
@@ -33,6 +37,8 @@ from decisionlog.readmodels import (
     construct_recorder,
     views_of,
 )
+
+logger = logging.getLogger("decisionlog.storage")
 
 
 class DecisionLogStorage(Application[UUID]):
@@ -43,15 +49,24 @@ class DecisionLogStorage(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         """Open the stores (creating tables if allowed) and bring the read models up to
-        date when they lag behind the events."""
+        date when they lag behind the events, unless another process is doing that
+        already (see `readmodels.rebuild`) or READMODELS_CATCH_UP is off."""
         # Tables are created under a lock that the factory takes (see `pgsetup`), so
         # that several processes may open an empty PostgreSQL database at once.
         self._setup = contextlib.ExitStack()
         with self._setup:
             super().__init__(env)
         self.readmodels = ReadModels(views_of(self.recorder))
-        if self.readmodels.lag() and strtobool(self.env.get("READMODELS_CATCH_UP", "y")):
+        datastore = getattr(self.recorder, "datastore", None)
+        self.storage = StorageCheck(None if datastore is None else sql_probe(datastore))
+        if self.catches_up and not self.readmodels.store.freshness().current:
             catch_up(self.readmodels.store)  # after an upgrade, or a rebuild cut off
+
+    @property
+    def catches_up(self) -> bool:
+        """Whether this application brings lagging read models up to date itself
+        (READMODELS_CATCH_UP, default yes)."""
+        return strtobool(self.env.get("READMODELS_CATCH_UP", "y"))
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
         """eventsourcing's factory; on PostgreSQL, holding the setup lock until the
@@ -92,7 +107,16 @@ class DecisionLogStorage(Application[UUID]):
         """Store the events, handing the recorder the domain events too, so that the
         read models need not decode what was just encoded."""
         processing_event.saved_kwargs[DOMAIN_EVENTS] = processing_event.events
-        return super()._record(processing_event)
+        try:
+            recordings = super()._record(processing_event)
+        except Exception as error:
+            if is_storage_full(error):
+                self.storage.write_failed()
+                if not isinstance(error, StorageFullError):
+                    raise StorageFullError() from error
+            raise
+        self.storage.write_succeeded()
+        return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """Snapshot on `snapshot_due`'s widening schedule instead of every interval.
@@ -111,4 +135,13 @@ class DecisionLogStorage(Application[UUID]):
                 due[event.originator_id] = aggregate
         for aggregate in due.values():
             snapshot_class: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
-            self.snapshots.put([snapshot_class.take(aggregate)])
+            try:
+                self.snapshots.put([snapshot_class.take(aggregate)])
+            except Exception as error:
+                # The events are stored: the change succeeded. A snapshot only speeds up
+                # loading, and the next one due is taken as usual.
+                if not is_storage_full(error):
+                    raise
+                self.storage.write_failed()
+                logger.warning("Storage full: snapshot of trajectory %s at version %s "
+                               "not taken.", aggregate.id, aggregate.version)

@@ -3,6 +3,13 @@
 SQLite keeps the views in the events' file and shares its connection pool; the in-memory
 event store gets a private in-memory SQLite database, guarded by the event store's own
 lock, so the read models behave the same in unit tests. PostgreSQL: `postgres.py`.
+
+On a SQLite file, writers of events say they are at work (a shared `flock` on
+`<database>-writers.lock`, held while they insert): a rebuild in another process pauses
+for them between its batches. SQLite itself gives the write lock to whoever asks when
+it comes free, and a waiting writer only asks now and then (its busy handler sleeps
+between tries, up to 100 ms), so without that signal the rebuild's next batch took the
+lock first nearly every time.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
+from decisionlog.infrastructure.filelock import SharedPresence, lock_path, others_present
 from decisionlog.readmodels.dialect import DBCursor, Dialect, Executor
+from decisionlog.readmodels.lease import FileLease, Lease, ProcessLease
 from decisionlog.readmodels.store import ViewStore
 
 if TYPE_CHECKING:
@@ -48,6 +57,18 @@ class SQLiteViewStore(ViewStore):
         super().__init__(mapper)
         self.datastore = datastore
         self.events_table = events_table
+        self.path: str = datastore.pool.db_name
+        self.in_memory: bool = datastore.pool.is_sqlite_memory_mode
+        self.writers = (None if self.in_memory
+                        else SharedPresence(lock_path(self.path, "writers")))
+        self.sqlite_file = None if self.in_memory else self.path
+        self.last_notification_sql = f"SELECT MAX(rowid) FROM {events_table}"
+
+    def lease(self) -> Lease:
+        return ProcessLease(f"sqlite:{self.path}") if self.in_memory else FileLease(self.path)
+
+    def writers_waiting(self) -> bool:
+        return self.writers is not None and others_present(self.writers.path)
 
     @contextmanager
     def reading(self) -> Iterator[Executor]:
@@ -103,6 +124,9 @@ class MemoryViewStore(ViewStore):
         self.recorder = recorder
         self.lock = lock
         self.db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+
+    def lease(self) -> Lease:
+        return ProcessLease(f"memory:{id(self)}")
 
     @contextmanager
     def reading(self) -> Iterator[Executor]:

@@ -17,8 +17,10 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 
+from decisionlog.infrastructure.errors import raise_if_storage_full
 from decisionlog.infrastructure.pgsetup import advisory_lock_key
 from decisionlog.readmodels.dialect import Executor, PostgresDialect
+from decisionlog.readmodels.lease import Lease, PostgresLease
 from decisionlog.readmodels.store import DOMAIN_EVENTS, ViewStore, project_live
 
 if TYPE_CHECKING:
@@ -37,6 +39,11 @@ class PostgresViewStore(ViewStore):
         self.dialect = PostgresDialect(datastore.schema)
         self.events_table = PostgresDialect.quote(datastore.schema, events_table)
         self.lock_key = advisory_lock_key(f"decisionlog.readmodels:{datastore.schema}")
+        self.lease_key = advisory_lock_key(f"decisionlog.rebuild:{datastore.schema}")
+        self.last_notification_sql = f"SELECT MAX(notification_id) FROM {self.events_table}"
+
+    def lease(self) -> Lease:
+        return PostgresLease(self.datastore, self.lease_key)
 
     @contextmanager
     def reading(self) -> Iterator[Executor]:
@@ -75,6 +82,7 @@ class ProjectingPostgresRecorder(PostgresApplicationRecorder):
 
     Unlike the recorder it extends, it does not use eventsourcing's optional database
     function for inserts (`enable_db_functions`): the projection needs the transaction.
+    A full disk (SQLSTATE 53100) raises `StorageFullError` at once, not after retries.
     """
 
     views: PostgresViewStore
@@ -84,13 +92,17 @@ class ProjectingPostgresRecorder(PostgresApplicationRecorder):
                       ) -> Sequence[int] | None:
         if not stored_events:
             return []
-        with self.datastore.get_connection() as conn, conn.transaction():
-            with conn.cursor() as curs:
-                self._insert_events(curs, stored_events, **kwargs)
-                self._insert_stored_events(curs, stored_events, **kwargs)
-                ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-            ex = Executor(conn.cursor(row_factory=tuple_row), self.views.dialect)
-            project_live(self.views, ex, ids or [], stored_events,
-                         kwargs.get(DOMAIN_EVENTS))
+        try:
+            with self.datastore.get_connection() as conn, conn.transaction():
+                with conn.cursor() as curs:
+                    self._insert_events(curs, stored_events, **kwargs)
+                    self._insert_stored_events(curs, stored_events, **kwargs)
+                    ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                ex = Executor(conn.cursor(row_factory=tuple_row), self.views.dialect)
+                project_live(self.views, ex, ids or [], stored_events,
+                             kwargs.get(DOMAIN_EVENTS))
+        except Exception as error:
+            raise_if_storage_full(error)
+            raise
         return ids
 

@@ -2,13 +2,17 @@
 
 Every call runs in its own read transaction, so a page and its total count agree. The
 views are written in the transactions that store the events, so a call made after a
-mutation has returned sees that mutation.
+mutation has returned sees that mutation, except while they are being rebuilt: inside
+`watching_freshness()` each call also reads, in the same snapshot, how far the views are
+behind the log, so that the answer can say so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import TYPE_CHECKING
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, TypeVar
 
 from decisionlog.readmodels import decision_queries, queries
 from decisionlog.readmodels.rows import (
@@ -19,10 +23,40 @@ from decisionlog.readmodels.rows import (
     Page,
     TrajectoryRow,
 )
+from decisionlog.readmodels.store import Freshness, read_freshness
 
 if TYPE_CHECKING:
     from decisionlog.domain.values import TrajectoryStatus
+    from decisionlog.readmodels.dialect import Executor
     from decisionlog.readmodels.store import ProjectionState, ViewStore
+
+T = TypeVar("T")
+
+
+class FreshnessSeen:
+    """The least fresh views that the reads inside one `watching_freshness()` saw."""
+
+    def __init__(self) -> None:
+        self.lagging: Freshness | None = None
+
+    def saw(self, freshness: Freshness) -> None:
+        if not freshness.current and (
+                self.lagging is None or freshness.behind >= self.lagging.behind):
+            self.lagging = freshness
+
+
+_seen: ContextVar[FreshnessSeen | None] = ContextVar("decisionlog_views_seen", default=None)
+
+
+@contextmanager
+def watching_freshness() -> Iterator[FreshnessSeen]:
+    """Note the freshness of the views every read in this context uses."""
+    seen = FreshnessSeen()
+    token = _seen.set(seen)
+    try:
+        yield seen
+    finally:
+        _seen.reset(token)
 
 
 class ReadModels:
@@ -38,9 +72,9 @@ class ReadModels:
     ) -> Page[TrajectoryRow]:
         """Trajectories in the order they were started (see `queries.trajectories`)."""
         with self.store.reading() as ex:
-            return queries.trajectories(
+            return self._noted(ex, queries.trajectories(
                 ex, status=status, client=client, search=search,
-                trajectory_ids=trajectory_ids, first=first, after=after, count=count)
+                trajectory_ids=trajectory_ids, first=first, after=after, count=count))
 
     def decisions(
         self, where: DecisionFilter | None = None, *,
@@ -49,19 +83,22 @@ class ReadModels:
     ) -> Page[DecisionRow]:
         """Decisions across trajectories (see `decision_queries.decisions`)."""
         with self.store.reading() as ex:
-            return decision_queries.decisions(ex, where or DecisionFilter(), order=order,
-                                     first=first, after=after, count=count)
+            return self._noted(ex, decision_queries.decisions(
+                ex, where or DecisionFilter(), order=order, first=first, after=after,
+                count=count))
 
     def count_decisions(self, where: DecisionFilter | None = None) -> int:
         """How many decisions match."""
         with self.store.reading() as ex:
-            return decision_queries.count_decisions(ex, where or DecisionFilter())
+            return self._noted(
+                ex, decision_queries.count_decisions(ex, where or DecisionFilter()))
 
     def mandates(self, member_name: str, *,
                  trajectory_ids: Collection[str] | None = None) -> list[MandateRow]:
         """Every right a person holds now, in every trajectory (see `queries.mandates`)."""
         with self.store.reading() as ex:
-            return queries.mandates(ex, member_name, trajectory_ids=trajectory_ids)
+            return self._noted(
+                ex, queries.mandates(ex, member_name, trajectory_ids=trajectory_ids))
 
     def open_implicit_decisions(
         self, *, trajectory_ids: Collection[str] | None = None, first: int = 100,
@@ -69,8 +106,14 @@ class ReadModels:
     ) -> Page[DecisionRow]:
         """Surfaced decisions awaiting ratification, oldest surfaced first."""
         with self.store.reading() as ex:
-            return decision_queries.open_implicit_decisions(
-                ex, trajectory_ids=trajectory_ids, first=first, after=after, count=count)
+            return self._noted(ex, decision_queries.open_implicit_decisions(
+                ex, trajectory_ids=trajectory_ids, first=first, after=after, count=count))
+
+    def _noted(self, ex: Executor, result: T) -> T:
+        seen = _seen.get()
+        if seen is not None:
+            seen.saw(read_freshness(self.store, ex))
+        return result
 
     def state(self) -> ProjectionState:
         """The views' tracking row: the last notification they include, and whether a

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 
+from decisionlog.infrastructure.errors import raise_if_storage_full
 from decisionlog.readmodels.backends import MemoryViewStore, SQLiteViewStore, tune
 from decisionlog.readmodels.dialect import Executor
 from decisionlog.readmodels.store import DOMAIN_EVENTS, ViewStore, project_live
@@ -31,9 +32,22 @@ if TYPE_CHECKING:
 
 
 class ProjectingSQLiteRecorder(SQLiteApplicationRecorder):
-    """SQLite: views written after the events, before the commit."""
+    """SQLite: views written after the events, before the commit; the writer says it is
+    at work meanwhile (see `backends.py`), and a full disk says so."""
 
     views: SQLiteViewStore
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
+                      ) -> Sequence[int] | None:
+        writers = self.views.writers
+        try:
+            if writers is None:
+                return super().insert_events(stored_events, **kwargs)
+            with writers.present():
+                return super().insert_events(stored_events, **kwargs)
+        except Exception as error:
+            raise_if_storage_full(error)
+            raise
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:

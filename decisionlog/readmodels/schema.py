@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from decisionlog.readmodels.dialect import Dialect, Executor
 
-SCHEMA_VERSION = 2
+# 3: name keys (`name_key`, `client_key`, `domain_key`) are confusable skeletons (UTS #39)
+SCHEMA_VERSION = 3
 VIEW_SET = "views"
 
 PROJECTION_TABLE = """
@@ -224,7 +225,13 @@ def reset_views(ex: Executor, *, rebuilding: bool = False) -> None:
     """Drop and recreate every view table, empty, at position 0."""
     for statement in drop_statements(ex.dialect) + view_statements(ex.dialect):
         ex.execute(statement)
-    ex.execute("DELETE FROM dl_projection WHERE name = ?", (VIEW_SET,))
-    ex.execute(
-        "INSERT INTO dl_projection (name, position, rebuilding, schema_version) "
-        "VALUES (?, 0, ?, ?)", (VIEW_SET, int(rebuilding), SCHEMA_VERSION))
+    # Updated in place, not deleted and inserted again: a writer waiting on the row's
+    # lock (PostgreSQL) must find it, not a deleted row, when this commits.
+    if ex.fetchone("SELECT 1 FROM dl_projection WHERE name = ?", (VIEW_SET,)) is None:
+        ex.execute(
+            "INSERT INTO dl_projection (name, position, rebuilding, schema_version) "
+            "VALUES (?, 0, ?, ?)", (VIEW_SET, int(rebuilding), SCHEMA_VERSION))
+    else:
+        ex.execute(
+            "UPDATE dl_projection SET position = 0, rebuilding = ?, schema_version = ? "
+            "WHERE name = ?", (int(rebuilding), SCHEMA_VERSION, VIEW_SET))

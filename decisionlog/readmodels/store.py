@@ -10,13 +10,14 @@ nothing is skipped, nothing is applied twice.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.readmodels.dialect import Dialect, Executor
+from decisionlog.readmodels.lease import Lease
 from decisionlog.readmodels.projector import Positioned, project
 from decisionlog.readmodels.schema import VIEW_SET, ensure_schema
 
@@ -38,10 +39,31 @@ class ProjectionState:
     rebuilding: bool
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """How far the views are behind the event log, read in one snapshot."""
+
+    position: int  # the last notification id the views include
+    last: int  # the last notification id in the log
+    rebuilding: bool  # a rebuild was started and has not finished (it may have been cut off)
+
+    @property
+    def behind(self) -> int:
+        """Notifications the views lack (ids may have gaps: at most this many events)."""
+        return max(self.last - self.position, 0)
+
+    @property
+    def current(self) -> bool:
+        return self.behind == 0 and not self.rebuilding
+
+
 class ViewStore(ABC):
     """The views' side of one event store: transactions, and the event log read in them."""
 
     dialect: Dialect
+    sqlite_file: str | None = None  # the database file, when the views live in one
+    # A subquery giving the last notification id, when the log is a table beside the views
+    last_notification_sql: str | None = None
 
     def __init__(self, mapper: Mapper[UUID]) -> None:
         self.mapper = mapper
@@ -67,6 +89,15 @@ class ViewStore(ABC):
     def max_notification_id(self, ex: Executor) -> int:
         """The id of the last notification (0 if none), read inside `ex`."""
 
+    @abstractmethod
+    def lease(self) -> Lease:
+        """A new handle on the rebuild lease of these views (see `lease.py`)."""
+
+    def writers_waiting(self) -> bool:
+        """Whether writers of events are waiting for the database's write lock, which a
+        long replay should then leave to them for a moment (SQLite: see `backends.py`)."""
+        return False
+
     def decode(self, positioned: Sequence[tuple[int, StoredEvent]]) -> list[Positioned]:
         """Domain events from stored ones, through the application's mapper."""
         to_event = self.mapper.to_domain_event
@@ -84,8 +115,27 @@ class ViewStore(ABC):
 
     def lag(self) -> tuple[int, int]:
         """(position of the views, last notification id), read in one snapshot."""
+        freshness = self.freshness()
+        return freshness.position, freshness.last
+
+    def freshness(self) -> Freshness:
+        """How far the views are behind the event log."""
         with self.reading() as ex:
-            return read_state(ex).position, self.max_notification_id(ex)
+            return read_freshness(self, ex)
+
+
+def read_freshness(store: ViewStore, ex: Executor) -> Freshness:
+    """The views' `Freshness`, read inside `ex` (beside a query, in its snapshot): one
+    statement where the log is a table beside the views."""
+    if store.last_notification_sql is None:
+        state = read_state(ex)
+        return Freshness(state.position, store.max_notification_id(ex), state.rebuilding)
+    row = ex.fetchone(
+        f"SELECT position, rebuilding, ({store.last_notification_sql}) FROM dl_projection "
+        "WHERE name = ?", (VIEW_SET,))
+    if row is None:
+        raise LookupError("The read models have no tracking row: their schema is missing.")
+    return Freshness(int(row[0]), int(row[2] or 0), bool(row[1]))
 
 
 def read_state(ex: Executor, *, lock: bool = False) -> ProjectionState:
@@ -148,12 +198,3 @@ def apply_next_batch(store: ViewStore, limit: int) -> tuple[int, ProjectionState
         state = ProjectionState(notifications[-1].id, state.rebuilding)
         write_state(ex, state)
         return len(notifications), state, last
-
-
-def iterate_batches(store: ViewStore, limit: int) -> Iterator[tuple[int, ProjectionState, int]]:
-    """Apply batches until the views hold every event; yields after each batch."""
-    while True:
-        applied, state, last = apply_next_batch(store, limit)
-        yield applied, state, last
-        if applied == 0:
-            return

@@ -12,10 +12,11 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.audit.reader import AuditReader, open_reader
 from decisionlog.domain.errors import DecisionLogError
 from decisionlog.domain.trajectory import Trajectory
-from decisionlog.domain.values import Provenance
+from decisionlog.domain.values import Side
 from decisionlog.infrastructure.config import parse_database_url
 
 BY = "auditor-test"
@@ -37,95 +38,100 @@ def open_audit(path: Path | str) -> AuditReader:
     return open_reader(parse_database_url(f"sqlite:///{path}").env)
 
 
-def run(app: DecisionLog, trajectory_id: UUID, command: Callable[[Trajectory, Provenance], Any],
-        *, by: str = BY, key: str | None = None) -> str | None:
-    """Run one command through the application; the id it returns."""
-    return app.execute(trajectory_id, command, recorded_by=by, name="test",
-                       inputs={"n": key}, idempotency_key=key).result_id
+def run(app: DecisionLog, command: c.Command, *, by: str = BY, key: str | None = None
+        ) -> str | None:
+    """Handle one command through the application; the id it returns."""
+    return app.handle(command, recorded_by=by, idempotency_key=key).result_id
 
 
 def merger_story(app: DecisionLog, *, by: str = BY) -> UUID:
     """A trajectory with every kind of event: the merger from the source material."""
-    tid = app.start_trajectory(name="Merger programme", client="Zorg & Welzijn",
-                               description="Two organisations become one.", recorded_by=by,
-                               idempotency_key="start").trajectory_id
+    tid = app.handle(c.StartTrajectory(name="Merger programme", client="Zorg & Welzijn",
+                                       description="Two organisations become one."),
+                     recorded_by=by, idempotency_key="start").trajectory_id
 
-    def do(command: Callable[[Trajectory, Provenance], Any], key: str | None = None) -> str:
-        return str(run(app, tid, command, by=by, key=key))
+    def do(command: c.Command, key: str | None = None) -> str:
+        return str(run(app, command, by=by, key=key))
 
-    anna = do(lambda t, p: t.add_member(name="Anna de Vries", role="HR lead", side="CLIENT",
-                                        membership="CORE", provenance=p), key="anna")
-    bram = do(lambda t, p: t.add_member(name="Bram Ëlberg", role="programme manager",
-                                        side="PROVIDER", membership="CORE", provenance=p))
-    cas = do(lambda t, p: t.add_member(name="Cas", role="learning facilitator",
-                                       side="PROVIDER", membership="SPECIALIST", provenance=p))
-    design = do(lambda t, p: t.define_domain(name="Programme design",
-                                             description="The balance of unity and difference.",
-                                             provenance=p))
-    budget = do(lambda t, p: t.define_domain(name="Budget", description=None, provenance=p))
-    do(lambda t, p: t.grant_right(domain_id=design, member_id=anna, role=None, right="DECIDES",
-                                  condition="during the design phase", provenance=p))
-    do(lambda t, p: t.grant_right(domain_id=design, member_id=None, role="programme manager",
-                                  right="ADVISES", condition=None, provenance=p))
-    do(lambda t, p: t.grant_right(domain_id=design, member_id=cas, role=None, right="INFORMED",
-                                  condition=None, provenance=p))
-    budget_right = do(lambda t, p: t.grant_right(
-        domain_id=budget, member_id=bram, role=None, right="DECIDES", condition="above 10k euro",
-        provenance=p, effective_from=datetime(2026, 1, 1, tzinfo=UTC)))
-    first = do(lambda t, p: t.record_decision(
-        domain_id=design, title="Keep two regional tracks", statement="Two tracks in year one.",
+    anna = do(c.AddMember(trajectory_id=str(tid),
+                          name="Anna de Vries", role="HR lead", side="CLIENT",
+                                        membership="CORE"), key="anna")
+    bram = do(c.AddMember(trajectory_id=str(tid), name="Bram Ëlberg", role="programme manager",
+                                        side="PROVIDER", membership="CORE"))
+    cas = do(c.AddMember(trajectory_id=str(tid), name="Cas", role="learning facilitator",
+                                       side="PROVIDER", membership="SPECIALIST"))
+    design = do(c.DefineDomain(trajectory_id=str(tid), name="Programme design",
+                                             description="The balance of unity and difference."))
+    budget = do(c.DefineDomain(trajectory_id=str(tid), name="Budget", description=None))
+    do(c.GrantRight(trajectory_id=str(tid),
+                    domain_id=design, member_id=anna, role=None, right="DECIDES",
+                                  condition="during the design phase"))
+    do(c.GrantRight(trajectory_id=str(tid),
+                    domain_id=design, member_id=None, role="programme manager",
+                                  right="ADVISES", condition=None))
+    do(c.GrantRight(trajectory_id=str(tid),
+                    domain_id=design, member_id=cas, role=None, right="INFORMED",
+                                  condition=None))
+    budget_right = do(c.GrantRight(trajectory_id=str(tid),
+                                   domain_id=budget, member_id=bram, role=None, right="DECIDES",
+                                       condition="above 10k euro", effective_from=datetime(2026,
+                                           1, 1, tzinfo=UTC)))
+    first = do(c.RecordDecision(trajectory_id=str(tid),
+                                domain_id=design, title="Keep two regional tracks",
+                                    statement="Two tracks in year one.",
         rationale="The difference that makes the difference.", decided_by=[anna],
         consulted=[bram], options_considered=["one track", "two tracks"], scale="LARGE",
-        kind="FRAME", provenance=p,
+        kind="FRAME",
         decided_at=datetime.now(UTC) - timedelta(days=30)))
-    do(lambda t, p: t.record_decision(
-        domain_id=design, title="Merge the tracks in year two", statement="One track | later.",
-        decided_by=[anna], supersedes=[first], provenance=p))
-    implicit = do(lambda t, p: t.surface_implicit_decision(
-        domain_id=budget, title="No works council invitations", statement="We stopped.",
+    do(c.RecordDecision(trajectory_id=str(tid),
+                        domain_id=design, title="Merge the tracks in year two",
+                            statement="One track | later.",
+        decided_by=[anna], supersedes=[first]))
+    implicit = do(c.SurfaceImplicitDecision(trajectory_id=str(tid),
+                                            domain_id=budget,
+                                                title="No works council invitations",
+                                                    statement="We stopped.",
         surfaced_by=cas, since=datetime(2026, 3, 1, tzinfo=UTC),
-        evidence="Minutes of three sessions", provenance=p))
-    do(lambda t, p: t.ratify_decision(decision_id=implicit, ratified_by=[bram],
-                                      rationale="Agreed afterwards", provenance=p))
-    other = do(lambda t, p: t.surface_implicit_decision(
-        domain_id=design, title="Only the front end", statement="Cas does only the front end.",
-        surfaced_by=anna, provenance=p))
-    do(lambda t, p: t.reject_decision(decision_id=other, rejected_by=[anna], reason="No.",
-                                      provenance=p))
-    gideon = do(lambda t, p: t.record_decision(
-        domain_id=budget, title="A Gideon's band", statement="A small group builds by doing.",
-        decided_by=[cas], provenance=p))
-    do(lambda t, p: t.withdraw_decision(decision_id=gideon, withdrawn_by=[bram],
-                                        reason="Out of mandate", provenance=p))
-    do(lambda t, p: t.change_member(member_id=cas, role="programme manager", membership="CORE",
-                                    provenance=p))
-    do(lambda t, p: t.revoke_right(right_id=budget_right, reason="Budget moves to HR",
-                                   provenance=p))
-    do(lambda t, p: t.remove_member(member_id=bram, reason="Left the provider", provenance=p))
-    do(lambda t, p: t.retire_domain(domain_id=budget, reason="Fixed budget", provenance=p))
+        evidence="Minutes of three sessions"))
+    do(c.RatifyDecision(trajectory_id=str(tid), decision_id=implicit, ratified_by=[bram],
+                                      rationale="Agreed afterwards"))
+    other = do(c.SurfaceImplicitDecision(trajectory_id=str(tid),
+                                         domain_id=design, title="Only the front end",
+                                             statement="Cas does only the front end.",
+        surfaced_by=anna))
+    do(c.RejectDecision(trajectory_id=str(tid),
+                        decision_id=other, rejected_by=[anna], reason="No."))
+    gideon = do(c.RecordDecision(trajectory_id=str(tid),
+                                 domain_id=budget, title="A Gideon's band",
+                                     statement="A small group builds by doing.",
+        decided_by=[cas]))
+    do(c.WithdrawDecision(trajectory_id=str(tid), decision_id=gideon, withdrawn_by=[bram],
+                                        reason="Out of mandate"))
+    do(c.ChangeMember(trajectory_id=str(tid),
+                      member_id=cas, role="programme manager", membership="CORE"))
+    do(c.RevokeRight(trajectory_id=str(tid), right_id=budget_right, reason="Budget moves to HR"))
+    do(c.RemoveMember(trajectory_id=str(tid), member_id=bram, reason="Left the provider"))
+    do(c.RetireDomain(trajectory_id=str(tid), domain_id=budget, reason="Fixed budget"))
     return tid
 
 
 def small_story(app: DecisionLog, events: int, *, name: str = "Small") -> UUID:
     """A trajectory of exactly `events` events: a start, then members joining."""
-    tid = app.start_trajectory(name=name, client=None, description=None,
-                               recorded_by=BY).trajectory_id
+    tid = app.handle(c.StartTrajectory(name=name), recorded_by=BY).trajectory_id
     for n in range(events - 1):
-        run(app, tid, lambda t, p, n=n: t.add_member(
-            name=f"Member {n}", role="client", side="CLIENT", membership="CORE", provenance=p))
+        run(app, c.AddMember(trajectory_id=str(tid), name=f"Member {n}", role="client",
+                             side=Side.CLIENT))
     return tid
-
 
 
 def random_history(app: DecisionLog, steps: Sequence[tuple[int, int, str]]) -> UUID:
     """A valid history driven by `steps` (operation, choice, text); refused steps are skipped."""
-    tid = app.start_trajectory(name="Random", client=None, description=None,
-                               recorded_by=BY).trajectory_id
+    tid = app.handle(c.StartTrajectory(name="Random"), recorded_by=BY).trajectory_id
     for operation, choice, text in steps:
         current = app.get_trajectory(tid)
         assert current is not None
         try:
-            run(app, tid, _random_command(current, operation, choice, text),
+            run(app, _random_command(current, operation, choice, text),
                 key=text if choice % 3 == 0 and text else None)
         except DecisionLogError:
             continue
@@ -133,47 +139,48 @@ def random_history(app: DecisionLog, steps: Sequence[tuple[int, int, str]]) -> U
 
 
 def _random_command(current: Trajectory, operation: int, choice: int, text: str
-                    ) -> Callable[[Trajectory, Provenance], Any]:
+                    ) -> c.Command:
+    tid = current.id
     rng = random.Random(choice)
     members = [m.id for m in current.members.values() if m.active] or ["nobody"]
     domains = [d.id for d in current.domains.values() if d.active] or ["nowhere"]
     decisions = list(current.decisions) or ["nothing"]
     rights = list(current.rights) or ["none"]
-    commands: list[Callable[[Trajectory, Provenance], Any]] = [
-        lambda t, p: t.add_member(name=text or "x", role=rng.choice(["a", "b"]),
+    commands: list[Callable[[], c.Command]] = [
+        lambda: c.AddMember(trajectory_id=str(tid), name=text or "x", role=rng.choice(["a", "b"]),
                                   side=rng.choice(["CLIENT", "PROVIDER"]),
-                                  membership="CORE", provenance=p),
-        lambda t, p: t.define_domain(name=f"{text} {choice}", description=text or None,
-                                     provenance=p),
-        lambda t, p: t.grant_right(domain_id=rng.choice(domains),
+                                  membership="CORE"),
+        lambda: c.DefineDomain(trajectory_id=str(tid),
+                               name=f"{text} {choice}", description=text or None),
+        lambda: c.GrantRight(trajectory_id=str(tid), domain_id=rng.choice(domains),
                                    member_id=rng.choice(members), role=None,
                                    right=rng.choice(["DECIDES", "ADVISES", "INFORMED"]),
-                                   condition=text or None, provenance=p),
-        lambda t, p: t.grant_right(domain_id=rng.choice(domains), member_id=None,
+                                   condition=text or None),
+        lambda: c.GrantRight(trajectory_id=str(tid), domain_id=rng.choice(domains), member_id=None,
                                    role=rng.choice(["a", "b"]), right="DECIDES",
-                                   condition=None, provenance=p),
-        lambda t, p: t.record_decision(
-            domain_id=rng.choice(domains), title=text or "t", statement=text or "s",
+                                   condition=None),
+        lambda: c.RecordDecision(trajectory_id=str(tid),
+                                 domain_id=rng.choice(domains), title=text or "t",
+                                     statement=text or "s",
             decided_by=[rng.choice(members)], options_considered=[text] if text else [],
-            supersedes=[rng.choice(decisions)] if choice % 2 else [], provenance=p,
+            supersedes=[rng.choice(decisions)] if choice % 2 else [],
             decided_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=choice)),
-        lambda t, p: t.surface_implicit_decision(
-            domain_id=rng.choice(domains), title=text or "i", statement="s",
-            surfaced_by=rng.choice(members), evidence=text or None, provenance=p),
-        lambda t, p: t.ratify_decision(decision_id=rng.choice(decisions),
-                                       ratified_by=[rng.choice(members)], rationale=text,
-                                       provenance=p),
-        lambda t, p: t.withdraw_decision(decision_id=rng.choice(decisions),
-                                         withdrawn_by=[rng.choice(members)], reason=None,
-                                         provenance=p),
-        lambda t, p: t.revoke_right(right_id=rng.choice(rights), reason=text or None,
-                                    provenance=p),
-        lambda t, p: t.change_member(member_id=rng.choice(members), role=text or "c",
-                                     membership=None, provenance=p),
-        lambda t, p: t.remove_member(member_id=rng.choice(members), reason=None,
-                                     provenance=p),
+        lambda: c.SurfaceImplicitDecision(trajectory_id=str(tid),
+                                          domain_id=rng.choice(domains), title=text or "i",
+                                              statement="s",
+            surfaced_by=rng.choice(members), evidence=text or None),
+        lambda: c.RatifyDecision(trajectory_id=str(tid), decision_id=rng.choice(decisions),
+                                       ratified_by=[rng.choice(members)], rationale=text),
+        lambda: c.WithdrawDecision(trajectory_id=str(tid), decision_id=rng.choice(decisions),
+                                         withdrawn_by=[rng.choice(members)], reason=None),
+        lambda: c.RevokeRight(trajectory_id=str(tid),
+                              right_id=rng.choice(rights), reason=text or None),
+        lambda: c.ChangeMember(trajectory_id=str(tid),
+                               member_id=rng.choice(members), role=text or "c",
+                                     membership=None),
+        lambda: c.RemoveMember(trajectory_id=str(tid), member_id=rng.choice(members), reason=None),
     ]
-    return commands[operation % len(commands)]
+    return commands[operation % len(commands)]()
 
 
 @contextmanager

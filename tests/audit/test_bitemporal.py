@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from decisionlog.audit.bitemporal import in_force_at
+from decisionlog.application import commands as c
+from decisionlog.domain.bitemporal import in_force_at
 from tests.audit.helpers import open_app, run
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -13,22 +14,24 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 def test_a_decision_recorded_today_and_decided_last_month(tmp_path: Path) -> None:
     app = open_app(tmp_path / "bitemporal.db")
-    tid = app.start_trajectory(name="Merger", client=None, description=None,
-                               recorded_by="x").trajectory_id
-    anna = str(run(app, tid, lambda t, p: t.add_member(
-        name="Anna", role="HR lead", side="CLIENT", membership="CORE", provenance=p)))
-    domain = str(run(app, tid, lambda t, p: t.define_domain(
-        name="Design", description=None, provenance=p)))
+    tid = app.handle(c.StartTrajectory(name="Merger", client=None, description=None),
+        recorded_by="x").trajectory_id
+    anna = str(run(app, c.AddMember(trajectory_id=str(tid),
+                                    name="Anna", role="HR lead", side="CLIENT", membership="CORE")))
+    domain = str(run(app, c.DefineDomain(trajectory_id=str(tid), name="Design", description=None)))
     before_recording = datetime.now(UTC)
-    old = str(run(app, tid, lambda t, p: t.record_decision(
-        domain_id=domain, title="Two tracks", statement="s", decided_by=[anna], provenance=p,
+    old = str(run(app, c.RecordDecision(trajectory_id=str(tid),
+                                        domain_id=domain, title="Two tracks", statement="s",
+                                            decided_by=[anna],
         decided_at=T0)))
-    new = str(run(app, tid, lambda t, p: t.record_decision(
-        domain_id=domain, title="One track", statement="s", decided_by=[anna], provenance=p,
+    new = str(run(app, c.RecordDecision(trajectory_id=str(tid),
+                                        domain_id=domain, title="One track", statement="s",
+                                            decided_by=[anna],
         decided_at=T0 + timedelta(days=10), supersedes=[old])))
-    surfaced = str(run(app, tid, lambda t, p: t.surface_implicit_decision(
-        domain_id=domain, title="No works council", statement="s", surfaced_by=anna,
-        since=T0 - timedelta(days=5), provenance=p)))
+    surfaced = str(run(app, c.SurfaceImplicitDecision(trajectory_id=str(tid),
+                                                      domain_id=domain, title="No works council",
+                                                          statement="s", surfaced_by=anna,
+        since=T0 - timedelta(days=5))))
     now = app.get_trajectory(tid)
     assert now is not None
 
@@ -44,8 +47,8 @@ def test_a_decision_recorded_today_and_decided_last_month(tmp_path: Path) -> Non
 
     # a surfaced decision holds only once ratified, and then from when it began
     assert surfaced not in [d.id for d in in_force_at(now, T0)]
-    run(app, tid, lambda t, p: t.ratify_decision(decision_id=surfaced, ratified_by=[anna],
-                                                 rationale=None, provenance=p))
+    run(app, c.RatifyDecision(trajectory_id=str(tid), decision_id=surfaced, ratified_by=[anna],
+                                                 rationale=None))
     ratified = app.get_trajectory(tid)
     assert ratified is not None
     assert [d.id for d in in_force_at(ratified, T0)] == [old, surfaced]

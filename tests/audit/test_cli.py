@@ -116,7 +116,7 @@ def test_verify_of_a_missing_file_exits_2_and_creates_nothing(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "missing.db"
     status, _, err = decisionlog(capsys, "verify", "--database", url(missing))
-    assert status == 2 and "no database file" in err
+    assert status == 2 and f"no decision log at {missing}" in err
     assert not missing.exists()
 
 

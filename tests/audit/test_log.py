@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.audit.log import AuditPage, audit_log, decode_cursor, encode_cursor
 from tests.audit.helpers import merger_story, run, small_story
 
@@ -28,7 +29,7 @@ def everything(app: DecisionLog, **filters: object) -> list[tuple[str, int]]:
 def test_pages_give_every_event_once_in_commit_order(app: DecisionLog) -> None:
     first = small_story(app, 4, name="First")
     merger = merger_story(app)
-    run(app, first, lambda t, p: t.close(reason="Done", provenance=p))
+    run(app, c.CloseTrajectory(trajectory_id=str(first), reason="Done"))
     expected = ([(str(first), v) for v in range(1, 5)] + [(str(merger), v) for v in range(1, 23)]
                 + [(str(first), 5)])
     assert everything(app) == expected

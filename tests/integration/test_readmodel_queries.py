@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.domain.values import (
     DecisionKind,
     DecisionOrigin,
@@ -28,31 +29,31 @@ class Team:
 
     def __init__(self, app: DecisionLog, name: str, client: str | None) -> None:
         self.app = app
-        self.id: UUID = app.start_trajectory(name=name, client=client, description=None,
-                                             recorded_by="x").trajectory_id
-        self.anna = self.run(lambda t, p: t.add_member(
-            name="Anna de Vries", role="client lead", side="CLIENT", membership="CORE",
-            provenance=p))
-        self.bob = self.run(lambda t, p: t.add_member(
-            name="Bob", role="learning facilitator", side="PROVIDER", membership="CORE",
-            provenance=p))
-        self.design = self.run(lambda t, p: t.define_domain(
-            name="Programme design", description=None, provenance=p))
-        self.budget = self.run(lambda t, p: t.define_domain(
-            name="Budget", description=None, provenance=p))
+        self.id: UUID = app.handle(c.StartTrajectory(name=name, client=client, description=None),
+            recorded_by="x").trajectory_id
+        self.anna = self.run(c.AddMember(trajectory_id=str(self.id),
+                                         name="Anna de Vries", role="client lead", side="CLIENT",
+                                             membership="CORE"))
+        self.bob = self.run(c.AddMember(trajectory_id=str(self.id),
+                                        name="Bob", role="learning facilitator", side="PROVIDER",
+                                            membership="CORE"))
+        self.design = self.run(c.DefineDomain(trajectory_id=str(self.id),
+                                              name="Programme design", description=None))
+        self.budget = self.run(c.DefineDomain(trajectory_id=str(self.id),
+                                              name="Budget", description=None))
 
     def run(self, command: Any) -> str:
-        result = self.app.execute(self.id, command, recorded_by="x", name="c", inputs={})
+        result = self.app.handle(command, recorded_by="x")
         assert result.result_id is not None
         return result.result_id
 
     def decide(self, title: str, *, at: datetime, by: str | None = None,
                domain: str | None = None, kind: str = "DECISION",
                supersedes: list[str] | None = None) -> str:
-        return self.run(lambda t, p: t.record_decision(
-            domain_id=domain or self.design, title=title, statement=f"{title}, decided.",
-            decided_by=[by or self.anna], decided_at=at, kind=kind, supersedes=supersedes,
-            provenance=p))
+        return self.run(c.RecordDecision(trajectory_id=str(self.id),
+                                         domain_id=domain or self.design, title=title,
+                                             statement=f"{title}, decided.",
+            decided_by=[by or self.anna], decided_at=at, kind=kind, supersedes=supersedes))
 
 
 def titles(rows: Any) -> list[str]:
@@ -66,9 +67,11 @@ def test_decision_filters_and_counts(app: DecisionLog) -> None:
     fusion.decide("Budget frame", at=T0 + timedelta(days=2), domain=fusion.budget,
                   kind="FRAME", by=fusion.bob)
     other.decide("Build by doing", at=T0 + timedelta(days=3))
-    surfaced = other.run(lambda t, p: t.surface_implicit_decision(
-        domain_id=other.design, title="Works council dropped", statement="Not invited",
-        surfaced_by=other.bob, provenance=p))
+    surfaced = other.run(c.SurfaceImplicitDecision(trajectory_id=str(other.id),
+                                                   domain_id=other.design,
+                                                       title="Works council dropped",
+                                                           statement="Not invited",
+        surfaced_by=other.bob))
     rm = app.readmodels
 
     def find(**filters: Any) -> list[str]:
@@ -95,9 +98,9 @@ def test_decision_filters_and_counts(app: DecisionLog) -> None:
 
     # The backlog, and ratifying it empties it
     assert titles(rm.open_implicit_decisions().rows) == ["Works council dropped"]
-    other.run(lambda t, p: t.ratify_decision(
-        decision_id=surfaced, ratified_by=[other.anna], rationale="Agreed afterwards",
-        provenance=p))
+    other.run(c.RatifyDecision(trajectory_id=str(other.id),
+                               decision_id=surfaced, ratified_by=[other.anna],
+                                   rationale="Agreed afterwards"))
     assert rm.open_implicit_decisions(count=True).total_count == 0
     assert find(search="afterw", decided_by="anna de vries") == ["Works council dropped"]
 
@@ -106,7 +109,8 @@ def test_trajectory_filters_and_scope(app: DecisionLog) -> None:
     fusion = Team(app, "Fusie programma", "Gemeente Utrecht")
     Team(app, "Leiderschap", "gemeente utrecht")
     Team(app, "Gideonsbende", "Rabobank")
-    fusion.run(lambda t, p: t.close(reason="done", provenance=p) or "closed")
+    fusion.app.handle(c.CloseTrajectory(trajectory_id=str(fusion.id), reason="done"),
+                     recorded_by="x")
     rm = app.readmodels
 
     assert [r.name for r in rm.trajectories(client="Gemeente  UTRECHT").rows] == [
@@ -121,12 +125,14 @@ def test_trajectory_filters_and_scope(app: DecisionLog) -> None:
 
 def test_mandates_follow_roles_members_and_domains(app: DecisionLog) -> None:
     fusion, other = Team(app, "Fusie", None), Team(app, "Gideonsbende", None)
-    by_role = fusion.run(lambda t, p: t.grant_right(
-        domain_id=fusion.design, member_id=None, role="client lead", right="DECIDES",
-        condition="above 10k euro", provenance=p))
-    direct = other.run(lambda t, p: t.grant_right(
-        domain_id=other.budget, member_id=other.anna, role=None, right="ADVISES",
-        condition=None, provenance=p))
+    by_role = fusion.run(c.GrantRight(trajectory_id=str(fusion.id),
+                                      domain_id=fusion.design, member_id=None, role="client lead",
+                                          right="DECIDES",
+        condition="above 10k euro"))
+    direct = other.run(c.GrantRight(trajectory_id=str(other.id),
+                                    domain_id=other.budget, member_id=other.anna, role=None,
+                                        right="ADVISES",
+        condition=None))
     rm = app.readmodels
 
     held = rm.mandates("anna de vries")
@@ -138,13 +144,12 @@ def test_mandates_follow_roles_members_and_domains(app: DecisionLog) -> None:
     assert rm.mandates("Bob") == []
 
     # A role change moves the role's rights; a retired domain and a removal end them
-    fusion.run(lambda t, p: t.change_member(member_id=fusion.bob, role="client lead",
-                                            membership=None, provenance=p))
+    fusion.run(c.ChangeMember(trajectory_id=str(fusion.id),
+                              member_id=fusion.bob, role="client lead",
+                                            membership=None))
     assert [m.member_name for m in rm.mandates("bob")] == ["Bob"]
-    other.run(lambda t, p: t.retire_domain(domain_id=other.budget, reason=None,
-                                           provenance=p))
-    fusion.run(lambda t, p: t.remove_member(member_id=fusion.anna, reason=None,
-                                            provenance=p))
+    other.run(c.RetireDomain(trajectory_id=str(other.id), domain_id=other.budget, reason=None))
+    fusion.run(c.RemoveMember(trajectory_id=str(fusion.id), member_id=fusion.anna, reason=None))
     assert rm.mandates("Anna de Vries") == []
     assert rm.mandates("Bob", trajectory_ids=set()) == []
 
@@ -182,7 +187,7 @@ def test_decision_pages_have_no_repeats_or_gaps_while_decisions_arrive(
 def test_trajectory_pages_have_no_repeats_or_gaps_while_trajectories_arrive(
         app: DecisionLog) -> None:
     for i in range(7):
-        app.start_trajectory(name=f"T{i}", client=None, description=None, recorded_by="x")
+        app.handle(c.StartTrajectory(name=f"T{i}", client=None, description=None), recorded_by="x")
     names: list[str] = []
     after = 0
     while True:
@@ -191,8 +196,8 @@ def test_trajectory_pages_have_no_repeats_or_gaps_while_trajectories_arrive(
         if not page.has_next_page:
             break
         after = page.rows[-1].position
-        app.start_trajectory(name=f"New after {names[-1]}", client=None, description=None,
-                             recorded_by="x")
+        app.handle(c.StartTrajectory(name=f"New after {names[-1]}", client=None,
+            description=None), recorded_by="x")
     assert names[:7] == [f"T{i}" for i in range(7)]
     assert len(names) == len(set(names))
     assert len(names) == app.readmodels.trajectories().total_count

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import DecisionOrigin, DecisionStatus, Provenance
 from decisionlog.readmodels import DecisionFilter, DecisionOrder, decision_queries, rebuild
@@ -147,9 +148,8 @@ def test_a_failed_projection_stores_no_event(app: DecisionLog,
 
     monkeypatch.setattr("decisionlog.readmodels.store.project", broken)
     with pytest.raises(RuntimeError):
-        app.execute(ids[0], lambda t, p: t.define_domain(
-            name="Budget", description=None, provenance=p), recorded_by="x", name="d",
-            inputs={})
+        app.handle(c.DefineDomain(trajectory_id=str(ids[0]),
+                                  name="Budget", description=None), recorded_by="x")
     monkeypatch.undo()
 
     assert app.get_trajectory(ids[0]).version == version  # type: ignore[union-attr]
@@ -164,16 +164,15 @@ def test_views_stay_current_after_a_refused_concurrent_save(backend: Backend) ->
     ids = run_steps(first, [("add_member", 0, 0, 0, 0)])
     stale: Trajectory = second.repository.get(ids[0])
     run_steps(first, [])  # another trajectory moves the log on
-    first.execute(ids[0], lambda t, p: t.define_domain(
-        name="Budget", description=None, provenance=p), recorded_by="x", name="d", inputs={})
+    first.handle(c.DefineDomain(trajectory_id=str(ids[0]),
+                                name="Budget", description=None), recorded_by="x")
 
     stale.add_member(name="Eve", role="HR lead", side="CLIENT", membership="CORE",
                      provenance=Provenance("x"))
     with pytest.raises(IntegrityError):  # on PostgreSQL this leaves a gap in the ids
         second.save(stale)
-    first.execute(ids[0], lambda t, p: t.define_domain(
-        name="Programme design", description=None, provenance=p), recorded_by="x",
-        name="d", inputs={})
+    first.handle(c.DefineDomain(trajectory_id=str(ids[0]),
+                                name="Programme design", description=None), recorded_by="x")
 
     assert first.readmodels.lag() == 0 and second.readmodels.lag() == 0
     names = {m.member_name for m in first.readmodels.mandates("Eve")}
@@ -222,9 +221,10 @@ def test_a_query_sees_a_mutation_as_soon_as_it_returns(app: DecisionLog) -> None
     member = next(iter(trajectory.members))
     domain = next(iter(trajectory.domains))
 
-    result = app.execute(ids[0], lambda t, p: t.surface_implicit_decision(
-        domain_id=domain, title="Works council dropped", statement="We stopped inviting them",
-        surfaced_by=member, provenance=p), recorded_by="x", name="s", inputs={})
+    result = app.handle(c.SurfaceImplicitDecision(trajectory_id=str(ids[0]),
+                                                  domain_id=domain, title="Works council dropped",
+                                                      statement="We stopped inviting them",
+        surfaced_by=member), recorded_by="x")
 
     backlog = app.readmodels.open_implicit_decisions().rows
     assert [(r.id, r.origin) for r in backlog] == [(result.result_id, DecisionOrigin.IMPLICIT)]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.infrastructure.config import parse_database_url
 from decisionlog.infrastructure.snapshots import SNAPSHOTS_TABLE
@@ -26,15 +27,10 @@ def _table_sql(path: Path) -> str:
 
 
 def _trajectory_with_snapshot(app: DecisionLog) -> Trajectory:
-    started = app.start_trajectory(name="Long", client=None, description=None,
-                                   recorded_by="t")
-
-    def add(t: Trajectory, p: Any) -> str:
-        return t.define_domain(name=f"Domain {t.version}", description=None, provenance=p)
-
-    for _ in range(5):
-        app.execute(started.trajectory_id, add, recorded_by="t", name="defineDomain",
-                    inputs={})
+    started = app.handle(c.StartTrajectory(name="Long"), recorded_by="t")
+    for n in range(5):
+        app.handle(c.DefineDomain(trajectory_id=str(started.trajectory_id),
+                                  name=f"Domain {n + 2}"), recorded_by="t")
     app.take_snapshot(started.trajectory_id, version=6)
     trajectory = app.get_trajectory(started.trajectory_id)
     assert trajectory is not None

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.auth import token_store
 from decisionlog.auth.tokens import TOKEN_PATTERN
+from decisionlog.cli.demotoken import DEMO_TOKEN_NAME, announce_demo_token, demo_token
 from decisionlog.cli.main import main
-from decisionlog.cli.tokens import DEMO_TOKEN_NAME, announce_demo_token
 from decisionlog.infrastructure.config import parse_database_url
 from tests.backends import BACKENDS, fresh_database
 
@@ -53,8 +54,7 @@ def test_create_refuses_a_taken_name_and_an_unknown_trajectory(
 def test_create_scopes_to_existing_trajectories(url: str,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     log = DecisionLog(env=parse_database_url(url).env)
-    tid = str(log.start_trajectory(name="T", client=None, description=None,
-                                   recorded_by="test").trajectory_id)
+    tid = str(log.handle(c.StartTrajectory(name="T"), recorded_by="test").trajectory_id)
     log.close()
 
     assert main(["token", "create", "--role", "reader", "--name", "yara", "--trajectory",
@@ -80,19 +80,49 @@ def test_revoke(url: str, capsys: pytest.CaptureFixture[str]) -> None:
         log.close()
 
 
-def test_the_demo_token_is_made_once(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    log = DecisionLog(env=parse_database_url(url).env)
+def test_the_demo_token_is_kept_and_the_same_on_every_start(
+        url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a PostgreSQL log's token file goes to the working folder
+    database = parse_database_url(url)
+    log = DecisionLog(env=database.env)
     try:
-        announce_demo_token(log, url=url, host="127.0.0.1", port=8000)
-        first = capsys.readouterr().out
-        announce_demo_token(log, url=url, host="127.0.0.1", port=8000)
-        second = capsys.readouterr().out
-        record = token_store(log).get(DEMO_TOKEN_NAME)
+        first, path = demo_token(log, database)
+        announce_demo_token(first, path, host="127.0.0.1", port=8000)
+        printed = capsys.readouterr().out
+        second, _ = demo_token(log, database)
+        record = token_store(log).authenticate(second)
     finally:
         log.close()
 
-    token = next(w for w in first.split() if TOKEN_PATTERN.fullmatch(w))
-    assert "curl -s http://127.0.0.1:8000/graphql -H 'Authorization: Bearer " in first
-    assert record is not None and record.role == "facilitator"
-    assert "exists already" in second and "token create --role facilitator" in second
-    assert token not in second
+    assert second == first and TOKEN_PATTERN.fullmatch(first)
+    assert record is not None and record.name == DEMO_TOKEN_NAME
+    assert record.role == "facilitator"
+    assert f"http://127.0.0.1:8000/graphql#token={first}\n" in printed
+    assert f"curl -s http://127.0.0.1:8000/graphql -H 'Authorization: Bearer {first}'" in printed
+    assert path is not None and path.read_text() == first + "\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert str(path) in printed
+
+
+def test_a_lost_or_revoked_demo_token_is_replaced_under_a_new_name(
+        url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    database = parse_database_url(url)
+    log = DecisionLog(env=database.env)
+    try:
+        first, path = demo_token(log, database)
+        assert path is not None
+        path.unlink()  # lost: only its hash is stored, so it cannot come back
+        second, _ = demo_token(log, database)
+        token_store(log).revoke(f"{DEMO_TOKEN_NAME}-2")
+        third, _ = demo_token(log, database)
+        store = token_store(log)
+        names = [store.authenticate(t) for t in (first, second, third)]
+    finally:
+        log.close()
+    assert len({first, second, third}) == 3
+    assert names[0] is not None and names[0].name == DEMO_TOKEN_NAME  # still valid
+    assert names[1] is None  # revoked
+    assert names[2] is not None and names[2].name == f"{DEMO_TOKEN_NAME}-3"
+    assert path.read_text() == third + "\n"

@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from decisionlog.application import CommandResult, DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.domain import events
 from decisionlog.domain.errors import (
     DecisionLogError,
@@ -28,6 +29,7 @@ from decisionlog.domain.errors import (
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.infrastructure.config import parse_database_url
 from tests.backends import BACKENDS, fresh_database
+from tests.commands import command
 from tests.unit.helpers import replay, stored
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -67,21 +69,17 @@ def durable_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict
 
 def start(app: DecisionLog, name: str = "Merger programme", *, by: str = BY,
           key: str | None = None) -> UUID:
-    result = app.start_trajectory(name=name, client="Acme", description=None,
-                                  recorded_by=by, idempotency_key=key)
+    result = app.handle(c.StartTrajectory(name=name, client="Acme"), recorded_by=by,
+                        idempotency_key=key)
     return result.trajectory_id
 
 
-def run(app: DecisionLog, trajectory_id: str | UUID, command: str, *,
+def run(app: DecisionLog, trajectory_id: str | UUID, command_name: str, /, *,
         key: str | None = None, expected: int | None = None, by: str = BY,
         **inputs: Any) -> CommandResult:
-    """Call one `Trajectory` command through the application, as the API does."""
-    def call(t: Trajectory, provenance: Any) -> str | None:
-        result: str | None = getattr(t, command)(provenance=provenance, **inputs)
-        return result
-
-    return app.execute(trajectory_id, call, recorded_by=by, name=command, inputs=inputs,
-                       expected_version=expected, idempotency_key=key)
+    """Handle the command `name` through the application, as the API does."""
+    return app.handle(command(command_name, trajectory_id, **inputs), recorded_by=by,
+                      expected_version=expected, idempotency_key=key)
 
 
 def add_member(app: DecisionLog, trajectory_id: UUID, name: str = "Ada", **kw: Any
@@ -236,8 +234,8 @@ def test_idempotent_repeat_after_a_restart_returns_the_first_result(
     restarted = DecisionLog(env=durable_env)
     repeat = add_member(restarted, tid, key="add-ada")
     assert (repeat.version, repeat.result_id, repeat.repeated) == (2, first.result_id, True)
-    again = restarted.start_trajectory(name="Merger programme", client="Acme",
-                                       description=None, recorded_by=BY,
+    again = restarted.handle(c.StartTrajectory(name="Merger programme", client="Acme",
+                                       description=None), recorded_by=BY,
                                        idempotency_key="start-1")
     assert (again.trajectory_id, again.version, again.repeated) == (tid, 1, True)
     with pytest.raises(IdempotencyKeyReusedError):
@@ -273,20 +271,20 @@ def test_refused_command_leaves_its_key_free(app: DecisionLog) -> None:
 
 
 def test_start_trajectory_idempotency_is_scoped_to_the_caller(app: DecisionLog) -> None:
-    first = app.start_trajectory(name="Merger", client=None, description=None,
-                                 recorded_by="ann", idempotency_key="s")
-    repeat = app.start_trajectory(name="Merger", client=None, description=None,
-                                  recorded_by="ann", idempotency_key="s")
-    other = app.start_trajectory(name="Merger", client=None, description=None,
-                                 recorded_by="bob", idempotency_key="s")
+    first = app.handle(c.StartTrajectory(name="Merger", client=None, description=None),
+        recorded_by="ann", idempotency_key="s")
+    repeat = app.handle(c.StartTrajectory(name="Merger", client=None, description=None),
+        recorded_by="ann", idempotency_key="s")
+    other = app.handle(c.StartTrajectory(name="Merger", client=None, description=None),
+        recorded_by="bob", idempotency_key="s")
     assert (first.version, first.repeated) == (1, False)
     assert (repeat.trajectory_id, repeat.version, repeat.repeated) == (
         first.trajectory_id, 1, True)
     assert other.trajectory_id != first.trajectory_id
     assert other.repeated is False
     with pytest.raises(IdempotencyKeyReusedError):
-        app.start_trajectory(name="Another", client=None, description=None,
-                             recorded_by="ann", idempotency_key="s")
+        app.handle(c.StartTrajectory(name="Another", client=None, description=None),
+            recorded_by="ann", idempotency_key="s")
     assert app.readmodels.trajectories(first=10).total_count == 2
 
 
@@ -417,7 +415,8 @@ def test_snapshots_rebuild_the_same_trajectory(durable_env: dict[str, str]) -> N
     run(app, tid, "change_member", member_id=ada, role="HR lead", membership="SPECIALIST")
     run(app, tid, "grant_right", domain_id=domain, member_id=None, role="HR lead",
         right="DECIDES", condition=None)
-    assert [s.originator_version for s in app.snapshots.get(tid)] == [3, 6]  # type: ignore[union-attr]
+    assert [s.originator_version for s in app.snapshots.get(tid)] == [3,
+        6]  # type: ignore[union-attr]
     restarted = SnapshottingLog(env=durable_env)
     rebuilt = restarted.get_trajectory(tid)
     assert rebuilt == replay(stored(app, tid)) == app.get_trajectory(tid)
@@ -453,12 +452,11 @@ def test_snapshots_widen_so_a_long_trajectory_keeps_few() -> None:
 
 
 def test_a_refused_command_keeps_the_cached_trajectory(app: DecisionLog) -> None:
-    started = app.start_trajectory(name="Merger", client=None, description=None,
-                                   recorded_by="anna")
+    started = app.handle(c.StartTrajectory(name="Merger", client=None, description=None),
+        recorded_by="anna")
     cached = app.get_trajectory(started.trajectory_id)
     with pytest.raises(DecisionLogError):
-        app.execute(started.trajectory_id,
-                    lambda t, p: t.define_domain(name=" ", description=None, provenance=p),
-                    recorded_by="anna", name="defineDomain", inputs={})
+        app.handle(c.DefineDomain(trajectory_id=str(started.trajectory_id), name=" "),
+                   recorded_by="anna")
     assert app.get_trajectory(started.trajectory_id) is cached
     assert cached is not None and cached.version == 1

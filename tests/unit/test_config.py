@@ -8,6 +8,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.application import decision_log as application
 from decisionlog.cli.main import event_loop_and_parser, main
 from decisionlog.domain.errors import VersionConflictError, WriteContentionError
@@ -75,12 +76,12 @@ def test_a_change_beaten_every_time_is_a_conflict_that_says_so(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(application, "RETRY_PAUSE_CAP", 0.0)
     app = Beaten(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    tid = app.start_trajectory(name="T", client=None, description=None,
-                               recorded_by="f").trajectory_id
+    tid = app.handle(c.StartTrajectory(name="T", client=None, description=None),
+        recorded_by="f").trajectory_id
     app.beaten = True
     with pytest.raises(WriteContentionError) as info:
-        app.execute(tid, lambda t, p: t.define_domain(name="D", description=None, provenance=p),
-                    recorded_by="f", name="defineDomain", inputs={"name": "D"})
+        app.handle(c.DefineDomain(trajectory_id=str(tid),
+                                  name="D", description=None), recorded_by="f")
     assert isinstance(info.value, VersionConflictError)  # the API's VersionConflict
     assert (info.value.expected_version, info.value.actual_version) == (1, 1)
     assert f"changed {application.MAX_UNCONDITIONAL_ATTEMPTS} times" in info.value.message

@@ -1,5 +1,5 @@
 """`GroupCommit`: the requests that arrive in one turn of the event loop are stored by one
-`execute_many` call, and each caller still gets its own result or its own domain error.
+`handle_many` call, and each caller still gets its own result or its own domain error.
 
 The log under test is a real `DecisionLog` that only notes the size of every batch it
 is given.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -16,7 +17,8 @@ from uuid import UUID
 import pytest
 
 from decisionlog.api.groupcommit import GroupCommit
-from decisionlog.application import DecisionLog
+from decisionlog.application import DecisionLog, handlers
+from decisionlog.application import commands as c
 from decisionlog.application.requests import CommandRequest, CommandResult
 from decisionlog.domain.errors import (
     IdempotencyKeyReusedError,
@@ -26,7 +28,7 @@ from decisionlog.domain.errors import (
     VersionConflictError,
 )
 from decisionlog.domain.trajectory import Trajectory
-from decisionlog.domain.values import Provenance
+from decisionlog.domain.values import Provenance, Side
 from decisionlog.infrastructure.config import parse_database_url
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -35,15 +37,15 @@ T = TypeVar("T")
 
 
 class BatchRecordingLog(DecisionLog):
-    """A `DecisionLog` that notes how many requests each `execute_many` call got."""
+    """A `DecisionLog` that notes how many requests each `handle_many` call got."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.batches: list[int] = []
         super().__init__(env)
 
-    def execute_many(self, requests: Any) -> Any:
+    def handle_many(self, requests: Any) -> Any:
         self.batches.append(len(requests))
-        return super().execute_many(requests)
+        return super().handle_many(requests)
 
 
 @pytest.fixture
@@ -54,24 +56,32 @@ def app() -> Iterator[BatchRecordingLog]:
 
 
 def start(app: DecisionLog) -> UUID:
-    return app.start_trajectory(name="Merger", client=None, description=None,
-                                recorded_by=BY).trajectory_id
+    return app.handle(c.StartTrajectory(name="Merger"), recorded_by=BY).trajectory_id
 
 
 def add_member(tid: str | UUID, name: str, *, expected: int | None = None,
                key: str | None = None) -> CommandRequest:
-    def command(t: Trajectory, p: Provenance) -> str:
-        return t.add_member(name=name, role="client", side="CLIENT", membership="CORE",
-                            provenance=p)
-    return CommandRequest(tid, command, BY, "addMember", {"name": name}, expected, key)
+    return CommandRequest(c.AddMember(trajectory_id=str(tid), name=name, role="client",
+                                      side=Side.CLIENT), BY, expected, key)
 
 
 def record(tid: UUID, domain_id: str, decided_by: list[str], title: str) -> CommandRequest:
-    def command(t: Trajectory, p: Provenance) -> str:
-        return t.record_decision(domain_id=domain_id, title=title, statement="We did.",
-                                 decided_by=decided_by, provenance=p)
-    return CommandRequest(tid, command, BY, "recordDecision",
-                          {"title": title, "decided_by": decided_by})
+    return CommandRequest(c.RecordDecision(trajectory_id=str(tid), domain_id=domain_id,
+                                           title=title, statement="We did.",
+                                           decided_by=tuple(decided_by)), BY)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Broken(c.TrajectoryCommand):
+    """A command whose handler has a bug: it changes the trajectory, then fails."""
+
+
+BUG = RuntimeError("bug")
+
+
+def broken(t: Trajectory, command: Broken, p: Provenance) -> str:
+    t.add_member(name="Bug", role="bug", side="CLIENT", membership="CORE", provenance=p)
+    raise BUG
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -84,7 +94,7 @@ def names(app: DecisionLog, tid: UUID) -> list[str]:
     return [m.name for m in trajectory.members.values()]
 
 
-def test_requests_submitted_together_are_stored_by_one_execute_many(tmp_path: Path) -> None:
+def test_requests_submitted_together_are_stored_by_one_handle_many(tmp_path: Path) -> None:
     env = parse_database_url(f"sqlite:///{tmp_path}/decisionlog.db").env
     app, reader = BatchRecordingLog(env=env), DecisionLog(env=env)
     tid = start(app)
@@ -119,9 +129,9 @@ def test_requests_submitted_together_are_stored_by_one_execute_many(tmp_path: Pa
 def test_each_caller_gets_its_own_result_or_its_own_domain_error(
         app: BatchRecordingLog) -> None:
     tid = start(app)
-    ada = app.execute_request(add_member(tid, "Ada", key="k1")).result_id
-    domain = app.execute_request(CommandRequest(tid, lambda t, p: t.define_domain(
-        name="Design", description=None, provenance=p), BY, "defineDomain", {})).result_id
+    ada = app.handle_request(add_member(tid, "Ada", key="k1")).result_id
+    domain = app.handle(c.DefineDomain(trajectory_id=str(tid), name="Design"),
+                        recorded_by=BY).result_id
     assert ada is not None and domain is not None
     app.batches.clear()
     requests = [
@@ -231,25 +241,22 @@ def test_a_cancelled_caller_does_not_stop_the_others(app: BatchRecordingLog) -> 
     assert names(app, tid) == ["A", "B", "C"]
 
 
-def test_a_bug_in_one_request_fails_only_its_own_caller(app: BatchRecordingLog) -> None:
+def test_a_bug_in_one_request_fails_only_its_own_caller(
+        app: BatchRecordingLog, monkeypatch: pytest.MonkeyPatch) -> None:
     tid = start(app)
     writes = GroupCommit(app)
-    bug = RuntimeError("bug")
-
-    def broken(t: Trajectory, p: Provenance) -> str:
-        t.add_member(name="Bug", role="bug", side="CLIENT", membership="CORE", provenance=p)
-        raise bug
+    monkeypatch.setitem(handlers.HANDLERS, Broken, broken)
 
     async def main() -> list[CommandResult | BaseException]:
         return list(await asyncio.gather(
             writes.execute(add_member(tid, "Ada")),
-            writes.execute(CommandRequest(tid, broken, BY, "broken", {})),
+            writes.execute(CommandRequest(Broken(trajectory_id=str(tid)), BY)),
             writes.execute(add_member(tid, "Ben")),
             return_exceptions=True))
 
     ada, failed, ben = run(main())
 
-    assert failed is bug
+    assert failed is BUG
     assert isinstance(ada, CommandResult) and ada.version == 2
     assert isinstance(ben, CommandResult) and ben.version == 3
     assert names(app, tid) == ["Ada", "Ben"]

@@ -15,9 +15,9 @@ from graphql import print_ast
 
 from decisionlog.api import documents
 from decisionlog.api.app import create_app
+from decisionlog.api.arguments import QueryError
 from decisionlog.api.context import Context
 from decisionlog.api.masking import MaskInternalErrors
-from decisionlog.api.pagination import QueryError
 from decisionlog.api.schema import DecisionLogSchema, build_schema
 from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog

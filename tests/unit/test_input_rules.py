@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.domain.errors import DuplicateDomainNameError, ValidationError
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import MAX_KEY_LENGTH, Provenance
@@ -28,15 +29,14 @@ def test_an_idempotency_key_longer_than_the_limit_is_refused() -> None:
 
 def test_the_application_refuses_a_long_key_and_writes_nothing() -> None:
     app = DecisionLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    tid = app.start_trajectory(name="P", client=None, description=None,
-                               recorded_by="f").trajectory_id
+    tid = app.handle(c.StartTrajectory(name="P", client=None, description=None),
+        recorded_by="f").trajectory_id
     with pytest.raises(ValidationError):
-        app.execute(tid, lambda t, p: t.define_domain(name="D", description=None,
-                                                      provenance=p),
-                    recorded_by="f", name="defineDomain", inputs={},
-                    idempotency_key="k" * (MAX_KEY_LENGTH + 1))
+        app.handle(c.DefineDomain(trajectory_id=str(tid),
+                                  name="D", description=None), recorded_by="f",
+                                      idempotency_key="k" * (MAX_KEY_LENGTH + 1))
     with pytest.raises(ValidationError):
-        app.start_trajectory(name="P", client=None, description=None, recorded_by="f",
+        app.handle(c.StartTrajectory(name="P", client=None, description=None), recorded_by="f",
                              idempotency_key="k" * (MAX_KEY_LENGTH + 1))
     assert app.get_trajectory(tid).version == 1  # type: ignore[union-attr]
     assert app.recorder.max_notification_id() == 1

@@ -36,6 +36,7 @@ from hypothesis.stateful import (
 )
 
 from decisionlog.application import CommandResult, DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.domain import chain, events
 from decisionlog.domain.errors import (
     DecisionLogError,
@@ -46,6 +47,7 @@ from decisionlog.domain.errors import (
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH
 from decisionlog.infrastructure.config import parse_database_url
+from tests.commands import command
 from tests.unit.helpers import replay, stored
 
 # (examples, steps per example) for the in-memory and the SQLite machine.
@@ -59,17 +61,23 @@ POPO_RUN, SQLITE_RUN = PROFILES.get(os.environ.get("HYPOTHESIS_PROFILE", "defaul
 SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 MAX_TRAJECTORIES = 3
 BOGUS = "bogus-id"
-MEMBER_NAMES = ["Ada", "Ben", "Cas", "Dee"]
+# Look-alikes among them: "Аda" (Cyrillic А) and "Вudget" (Cyrillic В) are refused while
+# "Ada" or "Budget" is active (CONFUSABLE_NAME), like "budget " beside "Budget".
+MEMBER_NAMES = ["Ada", "Ben", "Cas", "Dee", "Аda"]
 DOMAIN_NAMES = ["Programme design", "Budget", "budget ", "Participant selection",
-                "Unity and difference", "The process design"]
+                "Unity and difference", "The process design", "Вudget"]
 TITLES = ["Keep two cultures", "Gideon's band builds it", "Front end only"]
 ROLES = ["client", "programme manager", "learning facilitator"]
 # Values each kind of text must refuse (limits: decisionlog.domain.values).
 LONG_NAME = "x" * (MAX_NAME_LENGTH + 1)
 LONG_NOTE = "x" * (MAX_NOTE_LENGTH + 1)
 LONG_TEXT = "x" * (MAX_TEXT_LENGTH + 1)
-BAD_NAME = ["", "  ", LONG_NAME]  # required, at most MAX_NAME_LENGTH: names, roles, titles
-BAD_STATEMENT = ["", "  ", LONG_TEXT]  # required, at most MAX_TEXT_LENGTH
+# Text no store can keep: NUL (PostgreSQL refuses it), lone surrogates (not UTF-8).
+UNSTORABLE = ["with NUL \x00", "lone \ud800 surrogate", "\udfff"]
+BAD_NAME = ["", "  ", LONG_NAME, *UNSTORABLE]  # required, at most MAX_NAME_LENGTH: names,
+BAD_STATEMENT = ["", "  ", LONG_TEXT, *UNSTORABLE]  # roles, titles; at most MAX_TEXT_LENGTH
+# Moments with no UTC equivalent: the edges of the calendar.
+CALENDAR_EDGES = ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-14:00"]
 KEYS = [None] * 12 + ["k1", "k2", "k3", "k4", "k5", "s1"]  # s1 also starts trajectories
 
 
@@ -154,10 +162,12 @@ class DecisionLogMachine(RuleBasedStateMachine):
 
     def moment(self, data: st.DataObject, *, future_allowed: bool = False) -> datetime | None:
         now = datetime.now(UTC)
-        good, bad = ["none", "none", "past", "long ago"], ["future", "naive"]
+        good, bad = ["none", "none", "past", "long ago"], ["future", "naive", *CALENDAR_EDGES]
         if future_allowed:
-            good, bad = [*good, "future"], ["naive"]
+            good, bad = [*good, "future"], ["naive", *CALENDAR_EDGES]
         which = self.either(data, good, bad)
+        if which in CALENDAR_EDGES:
+            return datetime.fromisoformat(which)
         return {
             "none": None,
             "past": now - timedelta(seconds=data.draw(st.integers(0, 3600))),
@@ -193,7 +203,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
             return str(self.either(data, good, bad))
 
         def reason() -> str | None:  # a blank note counts as none
-            value: str | None = self.either(data, [None, "Because", " "], [LONG_NOTE])
+            value: str | None = self.either(data, [None, "Because", " "],
+                                            [LONG_NOTE, *UNSTORABLE])
             return value
 
         inputs: dict[str, Any]
@@ -258,12 +269,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
 
     def execute(self, tid: UUID, name: str, inputs: dict[str, Any], *,
                 expected: int | None, key: str | None) -> CommandResult:
-        def call(t: Trajectory, provenance: Any) -> str | None:
-            result: str | None = getattr(t, name)(provenance=provenance, **inputs)
-            return result
-
-        return self.app.execute(tid, call, recorded_by="prop", name=name, inputs=inputs,
-                                expected_version=expected, idempotency_key=key)
+        return self.app.handle(command(name, tid, **inputs), recorded_by="prop",
+                               expected_version=expected, idempotency_key=key)
 
     def remember(self, tid: UUID, name: str, result: CommandResult) -> None:
         kind = {"add_member": "member", "define_domain": "domain", "grant_right": "right",
@@ -285,8 +292,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
     def start_trajectory(self, name: str, by: str, key: str | None) -> None:
         before = self.app.readmodels.trajectories(first=100).total_count
         try:
-            result = self.app.start_trajectory(name=name, client=None, description=None,
-                                               recorded_by=by, idempotency_key=key)
+            result = self.app.handle(c.StartTrajectory(name=name), recorded_by=by,
+                                     idempotency_key=key)
         except DecisionLogError as error:
             first = self.started.get((by, key or ""))
             assert isinstance(error, IdempotencyKeyReusedError) == (

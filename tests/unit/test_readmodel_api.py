@@ -12,7 +12,9 @@ from decisionlog.api.context import Context
 from decisionlog.api.readmodel_types import TrajectoryStandIn
 from decisionlog.api.schema import build_schema
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.auth import Principal
+from decisionlog.domain.values import RightKind, Side
 
 schema = build_schema()
 
@@ -31,27 +33,23 @@ def run(app: DecisionLog, query: str) -> dict[str, Any]:
 
 
 def start(app: DecisionLog, name: str) -> str:
-    started = app.start_trajectory(name=name, client="Gemeente", description=None,
-                                   recorded_by="t")
+    started = app.handle(c.StartTrajectory(name=name, client="Gemeente"), recorded_by="t")
     return str(started.trajectory_id)
 
 
 def add_member(app: DecisionLog, tid: str, name: str) -> None:
-    app.execute(tid, lambda t, p: t.add_member(
-        name=name, role="lead", side="CLIENT", membership="CORE", provenance=p),
-        recorded_by="t", name="addMember", inputs={})
+    app.handle(c.AddMember(trajectory_id=tid, name=name, role="lead", side=Side.CLIENT),
+               recorded_by="t")
 
 
 def test_a_page_of_row_fields_loads_no_aggregate(app: DecisionLog,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     tids = [start(app, f"Programme {n}") for n in range(3)]
     add_member(app, tids[1], "Anna")
-    app.execute(tids[1], lambda t, p: t.define_domain(
-        name="Design", description=None, provenance=p), recorded_by="t", name="d", inputs={})
-    app.execute(tids[1], lambda t, p: t.grant_right(
-        domain_id=next(iter(t.domains)), member_id=None, role="lead", right="DECIDES",
-        condition=None, provenance=p),
-        recorded_by="t", name="g", inputs={})
+    design = app.handle(c.DefineDomain(trajectory_id=tids[1], name="Design"),
+                        recorded_by="t").result_id
+    app.handle(c.GrantRight(trajectory_id=tids[1], domain_id=str(design), role="lead",
+                            right=RightKind.DECIDES), recorded_by="t")
     expected = run(app, "{ trajectories { edges { node { id name client status version "
                         "startedAt modifiedAt } } } }")
     assert [e["node"]["version"] for e in expected["trajectories"]["edges"]] == [1, 4, 1]
@@ -77,7 +75,8 @@ def test_a_field_beyond_the_row_loads_the_trajectory_as_of_the_rows_version(
 
     assert stand_in.name == "Programme" and stand_in.version == 2
     assert [m.name for m in stand_in.members.values()] == ["Anna"]
-    assert stand_in.head_digest == app.get_trajectory(tid, version=2).head_digest  # type: ignore[union-attr]
+    assert stand_in.head_digest == app.get_trajectory(tid,
+        version=2).head_digest  # type: ignore[union-attr]
 
     current = TrajectoryStandIn(app, tid, version=3)
     assert current.members == app.get_trajectory(tid).members  # type: ignore[union-attr]

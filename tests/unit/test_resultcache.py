@@ -14,8 +14,9 @@ from decisionlog.api.context import Context
 from decisionlog.api.resultcache import ResultCache
 from decisionlog.api.schema import DecisionLogSchema, build_schema
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.auth.principal import Principal
-from decisionlog.domain.trajectory import Trajectory
+from decisionlog.domain.values import Side
 
 FACILITATOR = Principal(name="fran", role="facilitator")
 QUERY = "query Q($id: ID!) { trajectory(id: $id) { version name members { name } } }"
@@ -39,7 +40,7 @@ def schema(results: ResultCache) -> DecisionLogSchema:
 
 
 def _start(app: DecisionLog, name: str = "Programme") -> str:
-    result = app.start_trajectory(name=name, client=None, description=None, recorded_by="t")
+    result = app.handle(c.StartTrajectory(name=name), recorded_by="t")
     return str(result.trajectory_id)
 
 
@@ -53,11 +54,8 @@ def _run(schema: DecisionLogSchema, app: DecisionLog, query: str, variables: dic
 
 
 def _add_member(app: DecisionLog, trajectory_id: str, name: str) -> None:
-    def command(t: Trajectory, p: Any) -> str:
-        return t.add_member(name=name, role="designer", side="CLIENT", membership="CORE",
-                            provenance=p)
-    app.execute(trajectory_id, command, recorded_by="t", name="addMember",
-                inputs={"name": name})
+    app.handle(c.AddMember(trajectory_id=trajectory_id, name=name, role="designer",
+                           side=Side.CLIENT), recorded_by="t")
 
 
 def test_a_repeat_is_answered_from_the_cache_until_a_write(

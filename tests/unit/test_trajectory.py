@@ -25,7 +25,6 @@ from decisionlog.domain.errors import (
     DomainRetiredError,
     DuplicateDomainNameError,
     DuplicateRightError,
-    IdempotencyKeyReusedError,
     MemberNotActiveError,
     MemberNotFoundError,
     NotFoundError,
@@ -894,33 +893,19 @@ def test_command_with_a_key_leaves_its_result_for_repeats() -> None:
     member = t.add_member(name="Ada", role="client", side="CLIENT", membership="CORE",
                           provenance=Provenance("facilitator", "key-1", "digest-a"),
                           now=tick(t))
-    record = t.previous_result("key-1", "digest-a")
+    record = t.idempotency_record("key-1")
     assert record is not None
-    assert (record.version, record.result_id) == (2, member)
-    assert t.previous_result("key-2", "digest-a") is None
-
-
-def test_key_with_a_different_input_digest_is_refused() -> None:
-    t = start()
-    t.define_domain(name="Budget", description=None,
-                    provenance=Provenance("facilitator", "key-1", "digest-a"), now=tick(t))
-    t.collect_events()
-    with pytest.raises(IdempotencyKeyReusedError) as info:
-        t.previous_result("key-1", "digest-b")
-    assert info.value.code == "IDEMPOTENCY_KEY_REUSED"
-    assert t.pending_events == []
-    assert t.version == 2
+    assert (record.version, record.input_digest, record.result_id) == (2, "digest-a", member)
+    assert t.idempotency_record("key-2") is None
 
 
 def test_starting_with_a_key_leaves_a_record_apart_from_command_keys() -> None:
     t = Trajectory.start(name="Merger", client=None, description=None, now=T0,
                          provenance=Provenance("facilitator", "start-1", "digest-s"))
-    record = t.previous_start_result("start-1", "digest-s")
+    record = t.idempotency_record(events.start_idempotency_slot("start-1"))
     assert record is not None
-    assert record.version == 1
-    assert t.previous_result("start-1", "digest-other") is None
-    with pytest.raises(IdempotencyKeyReusedError):
-        t.previous_start_result("start-1", "digest-other")
+    assert (record.version, record.input_digest) == (1, "digest-s")
+    assert t.idempotency_record("start-1") is None
 
 
 # Events rebuild the same state

@@ -1,7 +1,7 @@
-"""`DecisionLog.execute_many`: group commit must be invisible to the callers.
+"""`DecisionLog.handle_many`: group commit must be invisible to the callers.
 
 Running requests in batches must give every request the outcome (result, or domain
-error) it would have had run alone with `execute_request`, and store the same events; a
+error) it would have had run alone with `handle_request`, and store the same events; a
 batch is stored in one transaction; a failed batch (a bug in one command, another
 process writing one of its trajectories) falls back to running each request on its own,
 without storing anything of the failed attempt.
@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,15 +28,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as note
 from hypothesis import strategies as st
 
-from decisionlog.application import DecisionLog
+from decisionlog.application import DecisionLog, handlers
+from decisionlog.application import commands as c
 from decisionlog.application.requests import CommandRequest, CommandResult
 from decisionlog.domain import chain, events
 from decisionlog.domain import trajectory as trajectory_module
 from decisionlog.domain.errors import DecisionLogError, ValidationError, VersionConflictError
 from decisionlog.domain.trajectory import Trajectory
-from decisionlog.domain.values import Provenance
+from decisionlog.domain.values import Provenance, Side
 from decisionlog.infrastructure.config import parse_database_url
 from decisionlog.readmodels import rebuild
+from tests.commands import command
 from tests.integration.scenario import dump_views
 from tests.unit.helpers import replay, stored
 
@@ -48,9 +51,16 @@ ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:decisionlog:test-execute-many")
 Outcome = CommandResult | Exception
 
 
-# Deterministic ids: each command sets the id the domain's `new_id` hands out next.
+# Deterministic ids: each command object is labelled, and its handler sets the id the
+# domain's `new_id` hands out next from the label. Test-only command types stand for a
+# bug (a command that changes the trajectory, then fails) and for a race (another log
+# writes the trajectory while the command runs, the first time it runs).
 
 _next_id: list[str] = []
+_labels: dict[int, str] = {}  # by id() of a command object, kept alive in _commands
+_commands: list[c.Command] = []
+_errors: dict[int, Exception] = {}
+_rivals: dict[int, DecisionLog] = {}
 
 
 def _deterministic_new_id() -> str:
@@ -58,9 +68,51 @@ def _deterministic_new_id() -> str:
     return _next_id.pop()
 
 
+@dataclass(frozen=True, kw_only=True)
+class Buggy(c.TrajectoryCommand):
+    """Adds a member, then raises its error."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Racing(c.AddMember):
+    """Adds a member; the first time it runs, its rival log adds Eve meanwhile."""
+
+
+def _buggy(t: Trajectory, command: Buggy, p: Provenance) -> str:
+    handlers.add_member(t, c.AddMember(trajectory_id=command.trajectory_id, name="Bug",
+                                       role="bug", side=Side.CLIENT), p)
+    raise _errors[id(command)]
+
+
+def _racing(t: Trajectory, command: Racing, p: Provenance) -> str:
+    rival = _rivals.pop(id(command), None)
+    if rival is not None:
+        rival.handle_request(add_member("eve", command.trajectory_id, "Eve"))
+        _next_id[:] = [made_id(_labels[id(command)])]  # the rival's command used it up
+    return handlers.add_member(t, command, p)
+
+
+def _labelled(handler: Any) -> Any:
+    def handle(t: Trajectory, command: c.TrajectoryCommand, p: Provenance) -> str | None:
+        label = _labels.get(id(command))
+        if label is not None:
+            _next_id[:] = [made_id(label)]
+        result: str | None = handler(t, command, p)
+        return result
+    return handle
+
+
 @pytest.fixture(autouse=True)
-def deterministic_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+def deterministic_ids(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(trajectory_module, "new_id", _deterministic_new_id)
+    for command_type, handler in [*handlers.HANDLERS.items(), (Buggy, _buggy),
+                                  (Racing, _racing)]:
+        monkeypatch.setitem(handlers.HANDLERS, command_type, _labelled(handler))
+    yield
+    _labels.clear()
+    _commands.clear()
+    _errors.clear()
+    _rivals.clear()
 
 
 def made_id(label: str) -> str:
@@ -68,19 +120,16 @@ def made_id(label: str) -> str:
     return str(uuid5(ID_NAMESPACE, label))
 
 
-def command(label: str, method: str, **inputs: Any) -> Callable[[Trajectory, Provenance], str]:
-    """A command calling one `Trajectory` method; the id it makes is `made_id(label)`."""
-    def call(t: Trajectory, provenance: Provenance) -> str:
-        _next_id[:] = [made_id(label)]
-        result: str = getattr(t, method)(provenance=provenance, **inputs)
-        return result
-    return call
+def labelled(label: str, command: c.Command) -> c.Command:
+    """`command`, which makes the id `made_id(label)`."""
+    _labels[id(command)] = label
+    _commands.append(command)
+    return command
 
 
 def request(label: str, tid: str | UUID, method: str, *, expected: int | None = None,
             key: str | None = None, **inputs: Any) -> CommandRequest:
-    return CommandRequest(tid, command(label, method, **inputs), BY, method, inputs,
-                          expected, key)
+    return CommandRequest(labelled(label, command(method, tid, **inputs)), BY, expected, key)
 
 
 def add_member(label: str, tid: str | UUID, name: str, **kw: Any) -> CommandRequest:
@@ -90,20 +139,16 @@ def add_member(label: str, tid: str | UUID, name: str, **kw: Any) -> CommandRequ
 
 def buggy(label: str, tid: UUID, error: Exception) -> CommandRequest:
     """A request whose command changes the trajectory (adds a member), then fails."""
-    add = command(label, "add_member", name="Bug", role="bug", side="CLIENT",
-                  membership="CORE")
-
-    def call(t: Trajectory, provenance: Provenance) -> str:
-        add(t, provenance)
-        raise error
-    return CommandRequest(tid, call, BY, "buggy", {"label": label})
+    bug = labelled(label, Buggy(trajectory_id=str(tid)))
+    _errors[id(bug)] = error
+    return CommandRequest(bug, BY)
 
 
 def one_by_one(app: DecisionLog, requests: list[CommandRequest]) -> list[Outcome]:
     outcomes: list[Outcome] = []
     for r in requests:
         try:
-            outcomes.append(app.execute_request(r))
+            outcomes.append(app.handle_request(r))
         except DecisionLogError as error:
             outcomes.append(error)
     return outcomes
@@ -111,8 +156,8 @@ def one_by_one(app: DecisionLog, requests: list[CommandRequest]) -> list[Outcome
 
 def start(app: DecisionLog, key: str) -> UUID:
     """A trajectory whose id is derived from `key` (the same in every log)."""
-    return app.start_trajectory(name=f"Trajectory {key}", client=None, description=None,
-                                recorded_by=BY, idempotency_key=key).trajectory_id
+    return app.handle(c.StartTrajectory(name=f"Trajectory {key}"), recorded_by=BY,
+                      idempotency_key=key).trajectory_id
 
 
 def comparable(stream: list[events.TrajectoryEvent]) -> list[tuple[Any, ...]]:
@@ -169,9 +214,8 @@ def draw_request(data: st.DataObject, i: int, alone: DecisionLog, tids: list[UUI
         keyed = [r for r in earlier if r.idempotency_key is not None]
         if keyed:
             first = data.draw(st.sampled_from(keyed))
-            return CommandRequest(first.trajectory_id, command(
-                label, first.name, **first.inputs), BY, first.name, first.inputs,
-                None, first.idempotency_key)
+            return CommandRequest(labelled(label, replace(first.command)), BY, None,
+                                  first.idempotency_key)
     targets: list[str | UUID] = [*tids, *tids, *tids, uuid5(ID_NAMESPACE, "nothing"),
                                  "not-an-id"]
     tid = data.draw(st.sampled_from(targets))
@@ -213,7 +257,7 @@ def check_batches_equal_one_by_one(store: str, data: st.DataObject) -> None:
                      request("design", tids[1], "define_domain", name="Design",
                              description=None),
                      add_member("ada", tids[0], "Ada")]
-            done = batched.execute_many(setup) if app is batched else one_by_one(app, setup)
+            done = batched.handle_many(setup) if app is batched else one_by_one(app, setup)
             assert all(isinstance(o, CommandResult) for o in done), done
         requests: list[CommandRequest] = []
         expected: list[Outcome] = []
@@ -229,7 +273,7 @@ def check_batches_equal_one_by_one(store: str, data: st.DataObject) -> None:
         position, cuts = 0, itertools.cycle(sizes)
         while position < len(requests):
             size = next(cuts)
-            outcomes += batched.execute_many(requests[position:position + size])
+            outcomes += batched.handle_many(requests[position:position + size])
             position += size
 
         assert len(outcomes) == len(requests)
@@ -291,7 +335,7 @@ def counting(sqlite_env: dict[str, str]) -> Iterator[CountingLog]:
 
 def test_a_batch_is_stored_in_one_transaction(counting: CountingLog) -> None:
     t1, t2 = start(counting, "t1"), start(counting, "t2")
-    counting.execute_many([request("design", t1, "define_domain", name="Design",
+    counting.handle_many([request("design", t1, "define_domain", name="Design",
                                    description=None)])
     before = counting.recorder.max_notification_id() or 0
     counting.recorded.clear()
@@ -300,7 +344,7 @@ def test_a_batch_is_stored_in_one_transaction(counting: CountingLog) -> None:
                             title="Keep both", statement="We keep both.",
                             decided_by=[made_id("m0"), made_id("m2")]))
 
-    outcomes = counting.execute_many(requests)
+    outcomes = counting.handle_many(requests)
 
     assert all(isinstance(o, CommandResult) for o in outcomes), outcomes
     assert counting.recorded == [10]  # one save: one transaction for every change
@@ -319,7 +363,7 @@ def test_a_batch_is_stored_in_one_transaction(counting: CountingLog) -> None:
 def test_a_batch_of_refusals_makes_no_transaction(counting: CountingLog) -> None:
     tid = start(counting, "t1")
     counting.recorded.clear()
-    outcomes = counting.execute_many([
+    outcomes = counting.handle_many([
         add_member("a", tid, "Ada", expected=5),  # stale
         request("r", tid, "remove_member", member_id="nobody", reason=None),  # unknown
     ])
@@ -331,6 +375,8 @@ def test_a_batch_of_refusals_makes_no_transaction(counting: CountingLog) -> None
 
 def test_a_batch_whose_transaction_fails_stores_none_of_it(
         counting: CountingLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Storing fails for every request here; each gets the failure as its own outcome
+    (run alone after the batch failed), and nothing is stored."""
     tid = start(counting, "t1")
     views = dump_views(counting)
 
@@ -338,13 +384,14 @@ def test_a_batch_whose_transaction_fails_stores_none_of_it(
         raise RuntimeError("projection failed")
 
     monkeypatch.setattr("decisionlog.readmodels.store.project", broken)
-    with pytest.raises(RuntimeError):
-        counting.execute_many([add_member(f"m{i}", tid, f"M{i}") for i in range(3)])
+    outcomes = counting.handle_many([add_member(f"m{i}", tid, f"M{i}") for i in range(3)])
     monkeypatch.undo()
+
+    assert [str(o) for o in outcomes] == ["projection failed"] * 3
 
     assert len(stored(counting, tid)) == 1
     assert dump_views(counting) == views
-    assert counting.execute_request(add_member("m9", tid, "Ada")).version == 2  # cache clean
+    assert counting.handle_request(add_member("m9", tid, "Ada")).version == 2  # cache clean
     check_consistent(counting, tid)
 
 
@@ -358,7 +405,7 @@ def test_a_bug_in_a_batch_stores_nothing_of_its_change_and_lets_earlier_requests
     """The bug's exception is its own outcome; the requests before it are stored."""
     app = DecisionLog(env=POPO)
     t1, t2 = start(app, "t1"), start(app, "t2")
-    outcomes = app.execute_many([
+    outcomes = app.handle_many([
         add_member("a", t1, "Ada"), add_member("b", t2, "Ben"), buggy("bug", t1, error)])
     assert outcomes[:2] == [CommandResult(t1, 2, made_id("a")),
                             CommandResult(t2, 2, made_id("b"))]
@@ -374,7 +421,7 @@ def test_a_runtime_error_in_a_batch_fails_only_its_own_request() -> None:
     app = DecisionLog(env=POPO)
     t1, t2 = start(app, "t1"), start(app, "t2")
     bug = RuntimeError("bug")
-    outcomes = app.execute_many([add_member("a", t1, "Ada"), buggy("bug", t2, bug),
+    outcomes = app.handle_many([add_member("a", t1, "Ada"), buggy("bug", t2, bug),
                                  add_member("c", t1, "Cas"), add_member("d", t2, "Dee")])
     assert outcomes == [CommandResult(t1, 2, made_id("a")), bug,
                         CommandResult(t1, 3, made_id("c")), CommandResult(t2, 2, made_id("d"))]
@@ -386,7 +433,7 @@ def test_a_runtime_error_in_a_batch_fails_only_its_own_request() -> None:
 def test_a_bug_leaves_no_half_changed_trajectory_for_the_fallback(error: Exception) -> None:
     app = DecisionLog(env=POPO)
     tid = start(app, "t1")  # at version 1
-    outcomes = app.execute_many([
+    outcomes = app.handle_many([
         add_member("cas", tid, "Cas", expected=2),  # stale: refused
         buggy("bug", tid, error)])
     assert [e.originator_version for e in stored(app, tid)] == [1]
@@ -408,15 +455,10 @@ def test_a_bug_leaves_no_half_changed_trajectory_for_the_fallback(error: Excepti
 def racing(label: str, tid: UUID, other: DecisionLog, name: str) -> CommandRequest:
     """`add_member(label, tid, name)`, whose command the first time lets `other` add Eve
     to the trajectory in the meantime."""
-    add = add_member(label, tid, name)
-    raced: list[bool] = []
-
-    def call(t: Trajectory, provenance: Provenance) -> str | None:
-        if not raced:
-            raced.append(True)
-            other.execute_request(add_member("eve", tid, "Eve"))
-        return add.command(t, provenance)
-    return CommandRequest(tid, call, BY, add.name, add.inputs)
+    race = labelled(label, Racing(trajectory_id=str(tid), name=name, role="client",
+                                  side=Side.CLIENT))
+    _rivals[id(race)] = other
+    return CommandRequest(race, BY)
 
 
 def test_a_batch_that_lost_a_race_is_run_again_on_the_new_state(
@@ -426,7 +468,7 @@ def test_a_batch_that_lost_a_race_is_run_again_on_the_new_state(
         tid, other = start(first, "t1"), start(first, "t2")
         first.recorded.clear()
 
-        outcomes = first.execute_many([
+        outcomes = first.handle_many([
             racing("a", tid, second, "Ada"), add_member("o", other, "Otto"),
             add_member("b", tid, "Ben"), add_member("c", tid, "Cas")])
 
@@ -454,7 +496,7 @@ def test_an_expected_version_made_stale_by_the_race_is_refused_alone(
     try:
         tid = start(first, "t1")
 
-        outcomes = first.execute_many([
+        outcomes = first.handle_many([
             racing("a", tid, second, "Ada"),  # version 2 in the batch, 3 after Eve
             add_member("b", tid, "Ben", expected=2),  # right in the batch; stale after
             add_member("c", tid, "Cas")])

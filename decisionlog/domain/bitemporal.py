@@ -4,7 +4,8 @@
 at=T)`, whatever the decisions' `decidedAt` says. "What was in force at T" asks, of what
 is known (now, or at another recording time), which decisions held at T in valid time: a
 decision recorded today with `decidedAt` last month was in force last month, although
-nobody knew it from the log then. Pure functions over a trajectory's state.
+nobody knew it from the log then. Pure functions over a trajectory's state: domain
+rules of valid time, which the API (`Trajectory.decisionsInForceAt`) and audits ask.
 """
 
 from __future__ import annotations
