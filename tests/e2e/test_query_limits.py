@@ -214,10 +214,11 @@ def cursor(kind: str, position: int) -> str:
 
 
 READABLE = {
+    # "Invalid cursor '…'" or "Cursor '…' names no decision of this list."
     "cursor past 2^63": (f'{{ trajectories(after: "{cursor("trajectory", 2**64)}") '
-                         "{ totalCount } }", "does not belong to this list"),
+                         "{ totalCount } }", "ursor '"),
     "decisions cursor past 2^63": (f'{{ decisions(after: "{cursor("decisions", 2**63)}") '
-                                   "{ totalCount } }", "does not belong"),
+                                   "{ totalCount } }", "ursor '"),
     "decidedFrom before the calendar": (
         '{ decisions(decidedFrom: "0001-01-01T00:30:00+01:00") { totalCount } }',
         "decidedFrom is outside the calendar"),
