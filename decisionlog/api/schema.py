@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,7 @@ class DecisionLogSchema(strawberry.Schema):
     documents: DocumentCache | None = None
     rules: tuple[type[ASTValidationRule], ...] = ()
     hide_suggestions = False
-    _limiter: CapacityLimiter | None = None
+    _limiter: tuple[asyncio.AbstractEventLoop, CapacityLimiter] | None = None
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
@@ -81,9 +82,10 @@ class DecisionLogSchema(strawberry.Schema):
             self.execute_sync, query, variable_values, context_value, root_value,
             operation_name, allowed_operation_types, operation_extensions)
         if self.heavy_query(query, variable_values, operation_name):
-            if self._limiter is None:
-                self._limiter = CapacityLimiter(OFF_LOOP_THREADS)
-            return await to_thread.run_sync(run, limiter=self._limiter)
+            loop = asyncio.get_running_loop()
+            if self._limiter is None or self._limiter[0] is not loop:  # one per loop
+                self._limiter = (loop, CapacityLimiter(OFF_LOOP_THREADS))
+            return await to_thread.run_sync(run, limiter=self._limiter[1])
         return await super().execute(query, variable_values, context_value, root_value,
                                      operation_name, allowed_operation_types,
                                      operation_extensions)
