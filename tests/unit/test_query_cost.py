@@ -3,18 +3,27 @@ and (for depth and aliases) the same verdicts as strawberry's expanding limiters
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from typing import Any
 
+import pytest
 from graphql import GraphQLSchema, parse, validate
 from graphql.validation.validate import ValidationAbortedError
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
+from decisionlog.api.context import Context
 from decisionlog.api.cost import FIELD_COSTS, operation_cost
 from decisionlog.api.document_rules import OperationShapeRule
-from decisionlog.api.limits import MAX_ALIASES, MAX_DEPTH
+from decisionlog.api.limits import MAX_ALIASES, MAX_DEPTH, OFF_LOOP_COST
 from decisionlog.api.schema import build_schema
+from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
+from decisionlog.audit import verify
+from decisionlog.auth.principal import Principal
 
 SCHEMA: GraphQLSchema = build_schema()._schema
 
@@ -108,3 +117,32 @@ def test_depth_and_aliases_are_judged_as_strawberry_judged_them(document: str) -
         theirs = ["Validation aborted."]
     assume(not any("Validation aborted" in message for message in theirs))
     assert ours == sorted(set(theirs))
+
+
+def test_queries_over_the_off_loop_cost_run_in_a_worker_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    log = DecisionLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    tid = str(log.handle(c.StartTrajectory(name="P"), recorded_by="t").trajectory_id)
+    threads: list[int] = []
+    real_verify = verify.verify
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.get_ident())
+        return real_verify(*args, **kwargs)
+
+    monkeypatch.setattr(verify, "verify", recording)
+    schema = build_schema()
+    context = Context(app=log, principal=Principal(name="f", role="facilitator"))
+
+    async def run(query: str) -> int:
+        result = await schema.execute(query, {"id": tid}, context_value=context)
+        assert result.errors is None, result.errors
+        return threading.get_ident()
+
+    heavy = "query($id: ID!) { verifyTrajectory(id: $id) { ok } }"  # costs 10,001
+    loop_thread = asyncio.run(run(heavy))
+    assert threads and threads[-1] != loop_thread
+    light = "query($id: ID!) { trajectory(id: $id) { whoDecidesWhat { domain { name } } } }"
+    monkeypatch.setattr(verify, "verify", real_verify)
+    assert cost(light) < OFF_LOOP_COST
+    log.close()
