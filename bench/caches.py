@@ -1,5 +1,6 @@
 """Memory under distinct large queries (issue 19, item 7): a worker's RSS after 1,000
-queries that are each new to it, 64 KB of text each, each answered with about 500 KB.
+queries that are each new to it, of 430 tokens each (about 300 KB once parsed), each
+answered with about 500 KB.
 
 Caches bounded by entry count kept them all (1,100 distinct 1 MB queries pinned 1.76 GB);
 bounded by bytes (`DECISIONLOG_CACHE_MB`, 128 by default) the growth stays near the
@@ -21,14 +22,14 @@ from bench.data import auth_headers
 from bench.harness import Row, Server, Stats, log, vm_rss_mb
 
 QUERIES = 1000
-TEXT_BYTES = 64 * 1024
+TYPES = ", ".join(['"DecisionRecorded"'] * 400)
 DECISIONS = 50
 STATEMENT = "x" * 10_000
 TRAFFIC = "caches: bytes of 1,000 distinct large queries and answers"
 GROWTH = "memory: RSS growth after them"
 AFTER = "memory: RSS after 1,000 distinct large queries"
 QUERY = ("query($id: ID!) {%s trajectory(id: $id) { decisions(first: 100) { edges { node { "
-         "statement } } } } }")
+         "statement } } } } auditLog(first: 1, types: [" + TYPES + "]) { edges { cursor } } }")
 
 
 def _post(server: Server, query: str, variables: dict[str, object]) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -73,13 +74,13 @@ def run(*, quick: bool = False) -> list[Row]:
                     headers=auth_headers(database)) as server:
             tid = _scene(server)
             for i in range(20):  # warm up: what every request allocates anyway
-                _post(server, QUERY % (" " * (TEXT_BYTES + i)), {"id": tid})
+                _post(server, QUERY % (" " * i), {"id": tid})
             before = vm_rss_mb(server.pid)
-            log(f"caches: {QUERIES:,} distinct queries of {TEXT_BYTES // 1024} KB")
+            log(f"caches: {QUERIES:,} distinct queries of 430 tokens")
             traffic = 0
             started = time.perf_counter()
             for i in range(QUERIES):
-                sent, data = _post(server, QUERY % (" " * (TEXT_BYTES + 20 + i)), {"id": tid})
+                sent, data = _post(server, QUERY % (" " * (20 + i)), {"id": tid})
                 assert len(data["trajectory"]["decisions"]["edges"]) == DECISIONS
                 traffic += sent
             seconds = time.perf_counter() - started
