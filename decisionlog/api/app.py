@@ -47,6 +47,7 @@ from decisionlog.auth import Authenticator, token_store
 from decisionlog.auth.cursors import cursor_sealer
 from decisionlog.infrastructure.config import database_url, parse_database_url
 from decisionlog.infrastructure.filelock import hold_serve_lock
+from decisionlog.live import Live
 from decisionlog.readmodels import ViewsKeeper
 from decisionlog.web import SecurityHeaders, page_routes
 
@@ -162,7 +163,9 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
         introspection=settings.introspection, documents=caches.documents,
         results=caches.results)
     authenticator = Authenticator(token_store(log), ttl=settings.token_cache_seconds)
-    graphql = GraphQLApp(schema, log, authenticator, settings=settings, memo=caches.memo)
+    live = Live(log, settings.live())  # subscriptions: the log follower of this worker
+    graphql = GraphQLApp(schema, log, authenticator, settings=settings, memo=caches.memo,
+                         live=live)
 
     async def health(request: Request) -> Response:
         try:
@@ -184,9 +187,11 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
         if sqlite_file is not None:
             hold_serve_lock(sqlite_file)  # one process per SQLite file
         keeper.start()
+        await live.start()
         gc.collect()
         gc.freeze()
         yield
+        await live.stop()
         keeper.stop()
         if decision_log is None:
             log.close()
@@ -211,4 +216,5 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     app.state.caches = caches
     app.state.schema = schema
     app.state.views_keeper = keeper
+    app.state.live = live  # live.open_subscriptions: the subscriptions running now
     return app

@@ -30,6 +30,7 @@ from strawberry.types.unset import UnsetType
 
 from decisionlog.api.context import Context
 from decisionlog.api.groupcommit import GroupCommit
+from decisionlog.api.livesocket import LiveSession
 from decisionlog.api.masking import masked_error, new_request_id, should_mask_error
 from decisionlog.api.memo import StateMemo
 from decisionlog.api.settings import Settings
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
     from decisionlog.application import DecisionLog
     from decisionlog.auth.authenticator import Authenticator
+    from decisionlog.live import Live
 
 
 class NotAuthenticatedError(Exception):
@@ -83,7 +85,7 @@ class AuthenticatingGraphQL(GraphQL[Context, None]):
 
     def __init__(self, schema: BaseSchema, decision_log: DecisionLog,
                  authenticator: Authenticator, *, settings: Settings | None = None,
-                 memo: StateMemo | None = None) -> None:
+                 memo: StateMemo | None = None, live: Live | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
@@ -99,6 +101,8 @@ class AuthenticatingGraphQL(GraphQL[Context, None]):
             seconds=settings.connection_init_seconds)
         self.websockets = WebSocketSlots(settings.max_websockets,
                                          settings.max_unauthenticated_websockets)
+        self.live = live  # subscriptions need it (`create_app` makes it)
+        self.websocket_idle_seconds = settings.websocket_idle_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -125,6 +129,9 @@ class AuthenticatingGraphQL(GraphQL[Context, None]):
                           response=response, writes=self.writes, memo=self.memo,
                           request_id=request_id)
         if isinstance(request, WebSocket):
+            if self.live is not None:
+                context.live = LiveSession(self.live, request,
+                                           idle_seconds=self.websocket_idle_seconds)
             return context  # authenticated by on_ws_connect
         request.state.request_id = context.request_id
         token = bearer_token(request.headers.get("authorization"))
@@ -156,17 +163,20 @@ class AuthenticatingGraphQL(GraphQL[Context, None]):
                 self.websockets.authenticated()
         return await super().on_ws_connect(context)
 
-    async def still_authenticated(self, context: Context) -> bool:
+    async def still_authenticated(self, context: Context, *,
+                                  max_age: float | None = None) -> bool:
         """Whether a websocket's token still names its principal (revoked tokens stop
-        within the token cache's time)."""
-        return await self._principal(context.token) == context.principal
+        within the token cache's time; `max_age` as in `Authenticator.principal`)."""
+        return await self._principal(context.token, max_age=max_age) == context.principal
 
-    async def _principal(self, token: str | None) -> Principal | None:
+    async def _principal(self, token: str | None, *,
+                         max_age: float | None = None) -> Principal | None:
         if token is None:
             return ANONYMOUS_READER if self.allow_anonymous_read else None
-        principal = self.authenticator.cached_principal(token)
+        principal = self.authenticator.cached_principal(token, max_age=max_age)
         if principal is NOT_CACHED:
-            return await run_in_threadpool(self.authenticator.principal, token)
+            return await run_in_threadpool(
+                lambda: self.authenticator.principal(token, max_age=max_age))
         return principal
 
     def decode_json(self, data: str | bytes) -> object:

@@ -13,6 +13,7 @@ from decisionlog.auth.principal import Principal
 
 if TYPE_CHECKING:
     from decisionlog.api.groupcommit import GroupCommit
+    from decisionlog.api.livesocket import LiveSession
     from decisionlog.application import DecisionLog
 
 
@@ -29,6 +30,7 @@ class Context:
     token: str | None = None  # a websocket's bearer token, checked again per operation
     writes: GroupCommit | None = None  # mutations run through it; without, one by one
     memo: StateMemo = field(default_factory=StateMemo)  # the app's; a new one by default
+    live: LiveSession | None = None  # a websocket's subscriptions (`livesocket.py`)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -103,6 +103,10 @@ FIELD_COSTS: Final[dict[str, Cost]] = {
     "Decision.outOfMandateReason": Cost(2),
     "Decision.notConsulted": Cost(2),
     "Decision.toInform": Cost(2),
+    # Subscriptions: the cost of one message (each reads what the follower read)
+    "Subscription.trajectoryEvents": Cost(STORE_READ),
+    "Subscription.auditLog": Cost(2 * STORE_READ),
+    "Subscription.trajectoryUpdated": Cost(STORE_READ),
     # Introspection: the schema is fixed; what a selection under it costs is not counted
     "Query.__schema": Cost(100),
     "Query.__type": Cost(20),

@@ -31,6 +31,7 @@ from decisionlog.api.masking import MaskInternalErrors, log_expected
 from decisionlog.api.mutations import Mutation
 from decisionlog.api.queries import Query
 from decisionlog.api.resultcache import ResultCache
+from decisionlog.api.subscriptions import Subscription
 
 if TYPE_CHECKING:
     from graphql import ASTValidationRule, GraphQLError
@@ -124,6 +125,7 @@ def build_schema(*, introspection: bool = True, documents: DocumentCache | None 
     schema = DecisionLogSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             lambda: DocumentPipeline(documents, rules, hide_suggestions=hide),
             MaskInternalErrors, results.extension, ReadModelFreshness,

@@ -37,6 +37,8 @@ MAX_HEADER_BYTES: Final = 64 * 1024
 MAX_CONNECTIONS_VARIABLE: Final = "DECISIONLOG_MAX_CONNECTIONS"
 HEADER_SECONDS_VARIABLE: Final = "DECISIONLOG_HEADER_SECONDS"
 PROTOCOL: Final = "decisionlog.api.serving:GuardedHttpToolsProtocol"
+PING_SECONDS_VARIABLE: Final = "DECISIONLOG_WEBSOCKET_PING_SECONDS"
+DEFAULT_PING_SECONDS: Final = 20.0
 
 
 @dataclass(frozen=True)
@@ -176,13 +178,24 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
+def ping_seconds() -> float:
+    """How often the server pings each websocket, and how long it waits for the pong
+    before closing it (1011): half-open sockets end within twice this (40 s)."""
+    text = os.environ.get(PING_SECONDS_VARIABLE, "").strip()
+    return float(text) if text else DEFAULT_PING_SECONDS
+
+
 def uvicorn_options() -> dict[str, Any]:
     """The options every server of the app runs with (`decisionlog serve`, the tests)."""
+    ping = ping_seconds()
     return {"http": PROTOCOL, "ws_max_size": MAX_BODY_BYTES,
-            "h11_max_incomplete_event_size": MAX_HEADER_BYTES}
+            "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+            "ws_ping_interval": ping, "ws_ping_timeout": ping}
 
 
 def uvicorn_arguments() -> list[str]:
     """`uvicorn_options()` as uvicorn's command-line arguments."""
+    ping = str(ping_seconds())
     return ["--http", PROTOCOL, "--ws-max-size", str(MAX_BODY_BYTES),
-            "--h11-max-incomplete-event-size", str(MAX_HEADER_BYTES)]
+            "--h11-max-incomplete-event-size", str(MAX_HEADER_BYTES),
+            "--ws-ping-interval", ping, "--ws-ping-timeout", ping]

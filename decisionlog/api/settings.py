@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from decisionlog.auth.authenticator import DEFAULT_TTL_SECONDS
+from decisionlog.live.hub import LiveSettings
 
 ALLOW_ANONYMOUS_READ_VARIABLE = "DECISIONLOG_ALLOW_ANONYMOUS_READ"
 NO_INTROSPECTION_VARIABLE = "DECISIONLOG_NO_INTROSPECTION"
@@ -17,6 +18,13 @@ CACHE_MB_VARIABLE = "DECISIONLOG_CACHE_MB"
 WEBSOCKETS_VARIABLE = "DECISIONLOG_MAX_WEBSOCKETS"
 UNAUTHENTICATED_WEBSOCKETS_VARIABLE = "DECISIONLOG_MAX_UNAUTHENTICATED_WEBSOCKETS"
 CONNECTION_INIT_SECONDS_VARIABLE = "DECISIONLOG_CONNECTION_INIT_SECONDS"
+# Live subscriptions (docs/live.md)
+SUBSCRIPTIONS_PER_CONNECTION_VARIABLE = "DECISIONLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION"
+SUBSCRIPTIONS_PER_TOKEN_VARIABLE = "DECISIONLOG_MAX_SUBSCRIPTIONS_PER_TOKEN"
+SUBSCRIPTIONS_VARIABLE = "DECISIONLOG_MAX_SUBSCRIPTIONS"
+SUBSCRIPTION_QUEUE_VARIABLE = "DECISIONLOG_SUBSCRIPTION_QUEUE"
+LIVE_CHECK_SECONDS_VARIABLE = "DECISIONLOG_LIVE_CHECK_SECONDS"
+WEBSOCKET_IDLE_SECONDS_VARIABLE = "DECISIONLOG_WEBSOCKET_IDLE_SECONDS"
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 MiB = 1024 * 1024
@@ -45,6 +53,27 @@ class Settings:
     """Websockets per worker that have not yet sent a valid `connection_init`."""
     connection_init_seconds: float = 5.0
     """How long a websocket may take to send `connection_init` (then closed, 4408)."""
+    max_subscriptions_per_connection: int = 10
+    """Subscriptions running at once on one websocket."""
+    max_subscriptions_per_token: int = 100
+    """Subscriptions running at once for one token, per worker."""
+    max_subscriptions: int = 2000
+    """Subscriptions running at once in one worker."""
+    subscription_queue: int = 1000
+    """Events a live subscription may have waiting to be sent; one more and it is too
+    slow (the socket is closed with 4008 and the position to resume from)."""
+    live_check_seconds: float | None = None
+    """How often the log follower looks for writes it was not told of (default 0.25 s
+    on SQLite, for other processes' writes; 1 s on PostgreSQL, behind LISTEN/NOTIFY)."""
+    websocket_idle_seconds: float = 300.0
+    """A websocket with no operation for this long is closed (1000)."""
+
+    def live(self) -> LiveSettings:
+        """The live subscriptions' part."""
+        return LiveSettings(
+            per_connection=self.max_subscriptions_per_connection,
+            per_token=self.max_subscriptions_per_token, per_worker=self.max_subscriptions,
+            queue=self.subscription_queue, check_seconds=self.live_check_seconds)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +98,17 @@ class Settings:
                 UNAUTHENTICATED_WEBSOCKETS_VARIABLE, defaults.max_unauthenticated_websockets)),
             connection_init_seconds=number(CONNECTION_INIT_SECONDS_VARIABLE,
                                            defaults.connection_init_seconds),
+            max_subscriptions_per_connection=int(number(
+                SUBSCRIPTIONS_PER_CONNECTION_VARIABLE,
+                defaults.max_subscriptions_per_connection)),
+            max_subscriptions_per_token=int(number(SUBSCRIPTIONS_PER_TOKEN_VARIABLE,
+                                                   defaults.max_subscriptions_per_token)),
+            max_subscriptions=int(number(SUBSCRIPTIONS_VARIABLE, defaults.max_subscriptions)),
+            subscription_queue=int(number(SUBSCRIPTION_QUEUE_VARIABLE,
+                                          defaults.subscription_queue)),
+            live_check_seconds=number(LIVE_CHECK_SECONDS_VARIABLE, 0) or None,
+            websocket_idle_seconds=number(WEBSOCKET_IDLE_SECONDS_VARIABLE,
+                                          defaults.websocket_idle_seconds),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -82,4 +122,10 @@ class Settings:
             WEBSOCKETS_VARIABLE: str(self.max_websockets),
             UNAUTHENTICATED_WEBSOCKETS_VARIABLE: str(self.max_unauthenticated_websockets),
             CONNECTION_INIT_SECONDS_VARIABLE: str(self.connection_init_seconds),
+            SUBSCRIPTIONS_PER_CONNECTION_VARIABLE: str(self.max_subscriptions_per_connection),
+            SUBSCRIPTIONS_PER_TOKEN_VARIABLE: str(self.max_subscriptions_per_token),
+            SUBSCRIPTIONS_VARIABLE: str(self.max_subscriptions),
+            SUBSCRIPTION_QUEUE_VARIABLE: str(self.subscription_queue),
+            LIVE_CHECK_SECONDS_VARIABLE: str(self.live_check_seconds or ""),
+            WEBSOCKET_IDLE_SECONDS_VARIABLE: str(self.websocket_idle_seconds),
         }

@@ -12,7 +12,11 @@ an id that is a list raised unhandled exceptions and logged tracebacks, even bef
 - an operation runs through `Schema.execute` (so the cost limit and off-loop execution
   apply as over HTTP); errors before execution (syntax, validation, cost) are sent as an
   `error` message, a result as `next` then `complete`;
-- `WebSocketSlots` counts open and not yet authenticated sockets per worker.
+- `WebSocketSlots` counts open and not yet authenticated sockets per worker;
+- a subscription runs through strawberry's streaming path (`Schema.subscribe`: the same
+  extensions, so the document cache and the cost limit apply to it); the socket's
+  `LiveSession` (`livesocket.py`) checks its token every second and closes it when
+  revoked or idle.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -31,10 +35,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types.execution import PreExecutionError
 
 from decisionlog.api.context import Context
+from decisionlog.api.livesocket import DISCONNECTED, WATCH_SECONDS
 from decisionlog.api.masking import masked_error
 
 if TYPE_CHECKING:
     from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+        ConnectionInitMessage,
         Message,
         SubscribeMessage,
     )
@@ -79,7 +85,28 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if problem is not None:
             await self.handle_invalid_message(problem)
             return
+        if self.context.live is not None:
+            self.context.live.touch()
         await super().handle_message(message)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        session = self.context.live
+        if self.connection_acknowledged and session is not None:
+            view: Any = self.view
+            max_age = max(view.authenticator.ttl - WATCH_SECONDS, 0.0)
+            session.start_watch(
+                still_valid=lambda: view.still_authenticated(self.context, max_age=max_age),
+                busy=lambda: bool(self.operations))
+
+    async def shutdown(self) -> None:
+        if self.context.live is not None:
+            await self.context.live.stop_watch()
+        await super().shutdown()
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        if not isinstance(error, DISCONNECTED):  # the client went away: nothing to log
+            await super().handle_task_exception(error)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:
@@ -91,6 +118,9 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
+        if self._is_subscription(operation):
+            await super().run_operation(operation)  # strawberry's stream of results
+            return
         try:
             result = await self.schema.execute(
                 operation.query, variable_values=operation.variables,
@@ -110,6 +140,21 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await operation.send_next(result)
         await operation.send_operation_message({"id": operation.id, "type": "complete"})
+
+
+    def _is_subscription(self, operation: Operation[Context, None]) -> bool:
+        documents = getattr(self.schema, "documents", None)
+        if documents is None:
+            return False
+        try:
+            document = documents.parsed(operation.query)
+        except Exception:  # a syntax error: the query path reports it
+            return False
+        name = operation.operation_name
+        kinds = [d.operation for d in document.node.definitions
+                 if isinstance(d, OperationDefinitionNode)
+                 and (name is None or (d.name is not None and d.name.value == name))]
+        return kinds == [OperationType.SUBSCRIPTION]
 
 
 def _reason(error: Exception) -> str:

@@ -42,15 +42,18 @@ class Authenticator:
         # key id: (expiry time, record)
         self._cache: BoundedLRU[str, tuple[float, TokenRecord | None]] = BoundedLRU(maxsize)
 
-    def principal(self, token: str) -> Principal | None:
-        """The principal of a valid, unrevoked token; None for anything else."""
+    def principal(self, token: str, *, max_age: float | None = None) -> Principal | None:
+        """The principal of a valid, unrevoked token; None for anything else. With
+        `max_age`, a cached lookup older than that many seconds is made again (a check
+        that repeats every second then still notices a revocation within `ttl`)."""
         parts = split_token(token)
         if parts is None:
             return None
         key_id, secret = parts
-        return _principal(self._record(key_id), secret)
+        return _principal(self._record(key_id, max_age), secret)
 
-    def cached_principal(self, token: str) -> Principal | NotCached | None:
+    def cached_principal(self, token: str, *, max_age: float | None = None
+                         ) -> Principal | NotCached | None:
         """What `principal(token)` answers when that needs no store lookup; else
         `NOT_CACHED` (for callers that would rather run store lookups in a thread)."""
         parts = split_token(token)
@@ -58,7 +61,7 @@ class Authenticator:
             return None
         key_id, secret = parts
         entry = self._cache.get(key_id)
-        if entry is None or entry[0] <= self._clock():
+        if entry is None or not self._fresh(entry[0], max_age):
             return NOT_CACHED
         return _principal(entry[1], secret)
 
@@ -78,10 +81,15 @@ class Authenticator:
         record = entry[1]
         return None if record is None or record.revoked_at is not None else record.principal
 
-    def _record(self, key_id: str) -> TokenRecord | None:
+    def _fresh(self, expiry: float, max_age: float | None) -> bool:
+        """Whether a cache entry expiring at `expiry` may still answer."""
+        now = self._clock()
+        return expiry > now and (max_age is None or expiry - self.ttl + max_age > now)
+
+    def _record(self, key_id: str, max_age: float | None = None) -> TokenRecord | None:
         now = self._clock()
         entry = self._cache.get(key_id)
-        if entry is not None and entry[0] > now:
+        if entry is not None and self._fresh(entry[0], max_age):
             return entry[1]
         record = self.store.by_key_id(key_id)
         self._cache.put(key_id, (now + self.ttl, record))

@@ -4,13 +4,15 @@ The recorder writes the read models in each save's transaction (and is handed th
 domain events, so they need not be decoded again); snapshots follow a widening schedule
 and are taken of the aggregate in hand; the transcoder knows the entities and decodes
 text; on PostgreSQL the tables are created under a lock. A save that finds no space
-raises `StorageFullError` and marks `storage` full until a write succeeds again.
+raises `StorageFullError` and marks `storage` full until a write succeeds again. After
+each commit the `commit_listeners` are called (cheap calls only: they run inside `save`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -54,6 +56,7 @@ class DecisionLogStorage(Application[UUID]):
         # Tables are created under a lock that the factory takes (see `pgsetup`), so
         # that several processes may open an empty PostgreSQL database at once.
         self._setup = contextlib.ExitStack()
+        self.commit_listeners: list[Callable[[], None]] = []
         with self._setup:
             super().__init__(env)
         self.readmodels = ReadModels(views_of(self.recorder))
@@ -116,6 +119,8 @@ class DecisionLogStorage(Application[UUID]):
                     raise StorageFullError() from error
             raise
         self.storage.write_succeeded()
+        for listener in self.commit_listeners:  # e.g. the live follower: read the log now
+            listener()
         return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
