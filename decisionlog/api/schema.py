@@ -79,6 +79,9 @@ class DecisionLogSchema(strawberry.Schema):
                       operation_name: str | None = None,
                       allowed_operation_types: Iterable[StrawberryOperationType] | None = None,
                       operation_extensions: dict[str, Any] | None = None) -> ExecutionResult:
+        if allowed_operation_types is not None:  # subscriptions: over the websocket only
+            allowed_operation_types = [kind for kind in allowed_operation_types
+                                       if kind.value != "subscription"]
         run = functools.partial(
             self.execute_sync, query, variable_values, context_value, root_value,
             operation_name, allowed_operation_types, operation_extensions)

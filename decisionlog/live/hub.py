@@ -14,7 +14,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from decisionlog.live.follower import LogFollower
+from decisionlog.live.follower import READ_LIMIT, LogFollower
 from decisionlog.live.streams import Reader
 from decisionlog.live.wakeup import PostgresListener, listener_for
 
@@ -72,7 +72,10 @@ class Live:
     def __init__(self, app: DecisionLog, settings: LiveSettings | None = None) -> None:
         self.app = app
         self.settings = settings = settings or LiveSettings()
-        self.follower = LogFollower(app, check_seconds=SQLITE_CHECK_SECONDS)
+        # Pages no larger than a queue, with the loop run between them: a subscription
+        # that keeps up never overflows, however large a burst.
+        self.follower = LogFollower(app, check_seconds=SQLITE_CHECK_SECONDS,
+                                    read_limit=max(1, min(READ_LIMIT, settings.queue)))
         self.listener: PostgresListener | None = listener_for(app.recorder,
                                                               self.follower.wake)
         self.follower.check_seconds = settings.check_seconds or (
