@@ -78,6 +78,12 @@ class LiveSession:
         where = f", resume after {resume}" if resume else ", subscribe again"
         await self.close(SLOW_CONSUMER, f"Too slow: {field}{where}")
 
+    async def wait_closed(self) -> None:
+        """Wait for the socket's tasks to be cancelled as it closes (at once without a
+        socket: in-process use)."""
+        if self.websocket is not None:
+            await asyncio.Event().wait()
+
     # The watch
 
     def start_watch(self, *, still_valid: Callable[[], Awaitable[bool]],

@@ -11,7 +11,6 @@ the position to resume from (`livesocket.py`).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -74,8 +73,8 @@ class Subscribed(Generic[S, T]):
             except SlowConsumerError:
                 self._admission.release()
                 await self._session.close_slow(self._field, self._resume())
-                await asyncio.Event().wait()  # until the closed socket's tasks end
-                raise
+                await self._session.wait_closed()  # a socket's tasks end with it
+                raise StopAsyncIteration from None
             converted = self._convert(item)
             if converted is not None:
                 return converted

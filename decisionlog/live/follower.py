@@ -153,9 +153,12 @@ class LogFollower:
 
     async def _run(self) -> None:
         assert self._wake is not None
-        while True:
+        while not self._stopping:
+            # (not asyncio.wait_for: on 3.11 it swallows a cancellation that arrives as
+            # the wake-up completes, and `stop` would wait for ever)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.check_seconds)
+                async with asyncio.timeout(self.check_seconds):
+                    await self._wake.wait()
             self._wake.clear()
             if not self._count:
                 continue

@@ -114,3 +114,23 @@ def in_threads(count: int, work: Callable[[int], None]) -> None:
     with ThreadPoolExecutor(count) as pool:
         for future in [pool.submit(run, i) for i in range(count)]:
             future.result()
+
+
+def worker_of(service: Service, client_port: int) -> int | None:
+    """The worker process holding the server end of the connection whose client end is
+    at local port `client_port`."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1].rsplit(":", 1)[1], fields[2].rsplit(":", 1)[1]
+        if int(local, 16) == service.port and int(remote, 16) == client_port:
+            inode = f"socket:[{fields[9]}]"
+    if inode is None:
+        return None
+    for pid in service.worker_pids():
+        try:
+            if any(os.readlink(f) == inode for f in Path(f"/proc/{pid}/fd").iterdir()):
+                return pid
+        except OSError:
+            continue
+    return None
