@@ -44,13 +44,18 @@ class Writer:
                         "Content-Type": "application/json"}
         self.port = self.connection.sock.getsockname()[1]
 
-    def define_domain(self, tid: str, name: str) -> int:
+    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         self.connection.request("POST", "/graphql", json.dumps({
-            "query": "mutation($i: DefineDomainInput!) { defineDomain(input: $i) {"
-                     " ... on DomainPayload { version } } }",
-            "variables": {"i": {"trajectoryId": tid, "name": name}}}), self.headers)
+            "query": query, "variables": variables}), self.headers)
         body: dict[str, Any] = json.loads(self.connection.getresponse().read())
-        return int(body["data"]["defineDomain"]["version"])
+        assert not body.get("errors"), body
+        return dict(body["data"])
+
+    def define_domain(self, tid: str, name: str) -> int:
+        data = self.graphql("mutation($i: DefineDomainInput!) { defineDomain(input: $i) {"
+                            " ... on DomainPayload { version } } }",
+                            {"i": {"trajectoryId": tid, "name": name}})
+        return int(data["defineDomain"]["version"])
 
 
 def writer_on_another_worker(service: Service, subscriber_worker: int) -> Writer:
