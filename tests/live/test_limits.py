@@ -13,10 +13,9 @@ from decisionlog.application import DecisionLog
 from decisionlog.application.commands import DefineDomain
 from decisionlog.application.requests import CommandRequest
 from decisionlog.infrastructure.config import parse_database_url
-from tests.e2e.helpers import start
+from tests.e2e.helpers import history, start
 from tests.live.conftest import MakeServer
 from tests.live.test_catch_up import EVENTS, UPDATED, as_in_history
-from tests.e2e.helpers import history
 from tests.live.wsclient import LiveSocket, StalledSocket
 
 
