@@ -3,7 +3,7 @@ decision with its own history, and the trajectory's history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,7 @@ from decisionlog.domain.values import (
     RightKind,
     TrajectoryStatus,
 )
-from decisionlog.web import board, forms_catalogue
+from decisionlog.web import board, forms_catalogue, who_decides
 from decisionlog.web.render import when
 from decisionlog.web.site import PageNotFoundError, url
 from decisionlog.web.timetravel import as_of
@@ -45,7 +45,7 @@ async def board_page(page: Page) -> Response:
     error = view.error
     if view.version is not None and view.version > current.version:
         error = f"The trajectory has {current.version} events; showing it now."
-        view = type(view)(None, None, view.in_force_at, error)
+        view = replace(view, version=None, at=None, error=error)
     shown = current
     if view.travelling:
         found = page.site.log.get_trajectory(trajectory_id, version=view.version, at=view.at)
@@ -53,17 +53,21 @@ async def board_page(page: Page) -> Response:
             return page.render("board_before_start.html", trajectory=current, as_of=view,
                                tid=str(current.id))
         shown = found
+    if view.phase is not None and view.phase not in shown.phases:
+        error = " ".join(filter(None, (error, "The phase asked for is not one of this "
+                                       "trajectory's (as known then): showing the phase "
+                                       "current then.")))
+        view = replace(view, phase=None, error=error)
     changes = may_change(page, current) and not view.travelling
     # Everything below the site's header depends only on these: kept while they hold.
     key = ("board", str(current.id), current.version, current.head_digest, shown.version,
            tuple(sorted(view.params().items())), error, changes)
     main = page.site.fragments.get(key)
     if main is None:
-        params = view.params()
         main = page.fragment(
             "board_main.html", trajectory=shown, current=current, as_of=view, error=error,
             clear_in_force_url=url(f"/trajectories/{current.id}",
-                                   version=params.get("version"), at=params.get("at")),
+                                   **view.without("in_force_at")),
             sections=board.sections(board.board_state(shown, view, page.site.derived)),
             tid=str(current.id),
             may_change=changes,
@@ -117,10 +121,14 @@ def judgement(trajectory: Trajectory, decision: Decision) -> MandateJudgement:
     when_done = "ratified" if implicit else "decided"
     people = "ratifiers" if implicit else "deciders"
     moment = decision.ratified_at if implicit else decision.decided_at
+    phase = who_decides.phase_of(trajectory, decision)
+    in_phase = f", in {phase.name}" if phase is not None else (
+        ", before any phase started" if trajectory.phases else "")
     within = trajectory.is_within_mandate(decision)
     held = "one of its" if within else "none of its"
-    return MandateJudgement(within, f"When it was {when_done} ({when(moment)}), {held} "
-                                    f"{people} held a right to decide on {domain}.", rights)
+    return MandateJudgement(within, f"When it was {when_done} ({when(moment)}{in_phase}), "
+                                    f"{held} {people} held a right to decide on {domain}.",
+                            rights)
 
 
 def _right_in_words(trajectory: Trajectory, right: DecisionRight) -> str:
@@ -129,7 +137,19 @@ def _right_in_words(trajectory: Trajectory, right: DecisionRight) -> str:
     text = f"{holder}, from {when(right.effective_from)}"
     if right.ended_at is not None:
         text += f" until {when(right.ended_at)}"
+    if right.phase_ids:
+        text += ", only in " + ", ".join(trajectory.phases[p].name for p in right.phase_ids)
     return text + (f" ({right.condition})" if right.condition else "")
+
+
+def heard_and_told(trajectory: Trajectory, decision: Decision) -> who_decides.Judged:
+    """The decision's phase, why it is out of mandate, who had to be heard and was not,
+    and who had to be told and is not marked told."""
+    return who_decides.Judged(
+        decision, who_decides.phase_of(trajectory, decision),
+        trajectory.mandate_gap(decision),
+        who_decides.holder_names(trajectory, trajectory.not_consulted(decision)),
+        tuple(trajectory.members[m].name for m in trajectory.to_inform(decision)))
 
 
 async def decision_page(page: Page) -> Response:
@@ -140,6 +160,7 @@ async def decision_page(page: Page) -> Response:
     return page.render(
         "decision.html", trajectory=trajectory, tid=str(trajectory.id), decision=decision,
         judgement=judgement(trajectory, decision),
+        judged=heard_and_told(trajectory, decision),
         events=decision_events(page, trajectory, decision),
         may_change=may_change(page, trajectory),
         actions=forms_catalogue.decision_actions(decision))
