@@ -175,7 +175,8 @@ def decision_events(page: Page, trajectory: Trajectory, decision: Decision
     """
     log = page.site.log
     moments = [decision.recorded_at, decision.ratified_at, decision.closed_at] + [
-        trajectory.decisions[i].recorded_at for i in decision.superseded_by]
+        trajectory.decisions[i].recorded_at for i in decision.superseded_by] + [
+        mark.recorded_at for mark in decision.informed]
     last = max(m for m in moments if m is not None)
     start = log.version_at(trajectory.id, decision.recorded_at - timedelta(microseconds=1))
     end = min(log.version_at(trajectory.id, last), trajectory.version)

@@ -134,9 +134,12 @@ def test_a_decision_page_says_its_phase_why_who_was_not_heard_and_who_was_told(
     assert "Informed Still to tell: Ines de Vries" in rhythm.text
     assert not [a for a in rhythm.document.find("a") if "mark-informed" in a.attrs["href"]]
 
-    told = page("Line managers run the intervision groups").text
-    assert "Informed Ines de Vries, told on" in told and "Still to tell" not in told
-    assert "not everyone heard" not in told
+    told = page("Line managers run the intervision groups")
+    assert "Informed Ines de Vries, told on" in told.text and "Still to tell" not in told.text
+    assert "not everyone heard" not in told.text
+    history = " ".join(told.document.find("ol", class_="events")[0].text.split())
+    assert "Ines de Vries (client sponsor) told of “Line managers run the intervision " \
+           "groups”" in history
 
     frame = page("Unity in the frame, difference in the practice").text
     assert "Phase before any phase started" in frame
