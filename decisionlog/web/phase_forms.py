@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from decisionlog.application import commands as c
 from decisionlog.web.forms import Choice, Done, Field, FormSpec
 from decisionlog.web.render import day
+from decisionlog.web.who_decides import waiting_to_be_told
 
 if TYPE_CHECKING:
     from decisionlog.application.requests import CommandResult
@@ -51,18 +52,8 @@ def active_phases(t: Trajectory) -> list[Choice]:
             for p in t.phases_in_order() if p.active]
 
 
-def _to_tell(t: Trajectory) -> dict[str, list[str]]:
-    """Decision id: the members still to tell of it, for decisions with any."""
-    found = {}
-    for d in t.decisions.values():
-        members = t.to_inform(d)
-        if members:
-            found[d.id] = members
-    return found
-
-
 def decisions_to_tell(t: Trajectory) -> list[Choice]:
-    waiting = _to_tell(t)
+    waiting = waiting_to_be_told(t)
     return [Choice(d.id, d.title, "to tell: " + ", ".join(t.members[m].name
                                                          for m in waiting[d.id]))
             for d in reversed(t.decisions.values()) if d.id in waiting]
@@ -71,7 +62,7 @@ def decisions_to_tell(t: Trajectory) -> list[Choice]:
 def members_to_tell(t: Trajectory) -> list[Choice]:
     """Everyone still to tell of some decision."""
     counts: dict[str, int] = {}
-    for members in _to_tell(t).values():
+    for members in waiting_to_be_told(t).values():
         for m in members:
             counts[m] = counts.get(m, 0) + 1
     return [Choice(m.id, m.name, f"{m.role}; to tell of {counts[m.id]} decision"
@@ -99,7 +90,7 @@ def _has_retirable(t: Trajectory) -> bool:
 
 
 def _has_someone_to_tell(t: Trajectory) -> bool:
-    return any(t.to_inform(d) for d in t.decisions.values())
+    return bool(waiting_to_be_told(t))
 
 
 def _phases(message: Callable[[str], str]) -> Callable[[Trajectory, CommandResult], Done]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from decisionlog.domain.mandate import decision_phase_id
 from decisionlog.domain.values import (
     DecisionOrigin,
     DecisionStatus,
@@ -77,25 +78,34 @@ async def board_page(page: Page) -> Response:
 
 
 async def decisions_page(page: Page) -> Response:
-    """Every decision of the trajectory, newest first, filtered by status and domain."""
+    """Every decision of the trajectory, newest first, filtered by status, domain, the
+    phase it was taken in and whether someone who had to be heard was not."""
     trajectory = page.trajectory(page.request.path_params["trajectory_id"])
+    state = board.board_state(trajectory, as_of(page), page.site.derived)
     status_text = page.query("status").upper()
     status = DecisionStatus(status_text) if status_text in DecisionStatus.__members__ else None
     domain_id = page.query("domain") or None
+    phase_id = page.query("phase") if page.query("phase") in trajectory.phases else None
+    not_heard = page.query("heard") == "no"
+    gap_ids = state.consultation_gap_ids() if not_heard else frozenset()
     chosen = [d for d in reversed(trajectory.decisions.values())
               if (status is None or d.status is status)
-              and (domain_id is None or d.domain_id == domain_id)]
+              and (domain_id is None or d.domain_id == domain_id)
+              and (not not_heard or d.id in gap_ids)
+              and (phase_id is None or decision_phase_id(trajectory, d) == phase_id)]
     number = page.query("page")
     current = int(number) if number.isdigit() and 0 < int(number) < 10**6 else 1
     start = (current - 1) * DECISIONS_PAGE
     rows = chosen[start:start + DECISIONS_PAGE]
     base = f"/trajectories/{trajectory.id}/decisions"
-    filters = {"status": status_text.lower() if status else "", "domain": domain_id or ""}
+    filters = {"status": status_text.lower() if status else "", "domain": domain_id or "",
+               "phase": phase_id or "", "heard": "no" if not_heard else ""}
     return page.render(
         "decisions.html", trajectory=trajectory, tid=str(trajectory.id), rows=rows,
         total=len(chosen), status=status, domain_id=domain_id, statuses=list(DecisionStatus),
-        out_of_mandate=board.board_state(trajectory, as_of(page),
-                                        page.site.derived).out_of_mandate,
+        phase_id=phase_id, not_heard=not_heard, out_of_mandate=state.out_of_mandate,
+        phases={d.id: who_decides.phase_of(trajectory, d) for d in rows},
+        skipped=state.consultation_gap_ids(),
         previous_url=url(base, **filters, page=current - 1) if current > 1 else None,
         next_url=url(base, **filters, page=current + 1)
         if start + DECISIONS_PAGE < len(chosen) else None)

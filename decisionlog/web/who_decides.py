@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from decisionlog.domain.mandate import decision_phase_id, phase_for
-from decisionlog.domain.values import DecisionStatus
+from decisionlog.domain.values import DecisionStatus, RightKind
 
 if TYPE_CHECKING:
     from decisionlog.domain.consultation import Holder as ConsultationHolder
@@ -202,20 +202,39 @@ def out_of_mandate(state: BoardState) -> list[Judged]:
             if d.id in state.out_of_mandate]
 
 
-def consultation_gaps(state: BoardState) -> list[Judged]:
+def consultation_gaps(state: BoardState) -> list[Judged] | None:
+    """Decisions that skipped someone who had to be heard (None, hiding the section,
+    before any decision)."""
     t = state.trajectory
+    if not t.decisions:
+        return None
     gap_ids = state.consultation_gap_ids()
     return [Judged(d, phase_of(t, d), not_heard=holder_names(t, t.not_consulted(d)))
             for d in t.decisions.values() if d.id in gap_ids]
 
 
-def to_inform(state: BoardState) -> list[Judged]:
-    """Decisions in force with someone who holds an INFORMED right not yet told."""
-    t = state.trajectory
-    found = []
-    for d in t.decisions.values():
-        if d.status is DecisionStatus.IN_FORCE:
-            names = tuple(t.members[m].name for m in t.to_inform(d))
-            if names:
-                found.append(Judged(d, phase_of(t, d), to_tell=names))
+def waiting_to_be_told(trajectory: Trajectory, *, in_force_only: bool = False
+                       ) -> dict[str, list[str]]:
+    """Decision id: the members still to be told of it (`Trajectory.to_inform`), for
+    the decisions with any; only decisions on a domain that ever had an INFORMED right
+    are asked (on a 10,000-decision trajectory without one, asking each costs 65 ms)."""
+    domains = {r.domain_id for r in trajectory.rights.values() if r.kind is RightKind.INFORMED}
+    found = {}
+    for d in trajectory.decisions.values():
+        if d.domain_id in domains and (not in_force_only
+                                       or d.status is DecisionStatus.IN_FORCE):
+            members = trajectory.to_inform(d)
+            if members:
+                found[d.id] = members
     return found
+
+
+def to_inform(state: BoardState) -> list[Judged] | None:
+    """Decisions in force with someone who holds an INFORMED right not yet told (None,
+    hiding the section, before any decision)."""
+    t = state.trajectory
+    if not t.decisions:
+        return None
+    waiting = waiting_to_be_told(t, in_force_only=True)
+    return [Judged(d, phase_of(t, d), to_tell=tuple(t.members[m].name for m in waiting[d.id]))
+            for d in t.decisions.values() if d.id in waiting]

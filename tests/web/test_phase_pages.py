@@ -145,6 +145,19 @@ def test_a_decision_page_says_its_phase_why_who_was_not_heard_and_who_was_told(
     assert "Phase before any phase started" in frame
     implicit = page("The works council is no longer invited").text
     assert "Phase Design the phase current when it was ratified" in implicit
+    # The list of decisions: by the phase they were taken in, and who was not heard
+    state = _demo(server.client(server.facilitator_token), demo_id)
+    listed = someone.get(f"/trajectories/{demo_id}/decisions",
+                         phase=state["phase_ids"]["Design"])
+    titles = [" ".join(t.split()) for t in listed.document.text_of("th", scope="row")]
+    assert titles == ["The works council is no longer invited",  # ratified in Design
+                      "Second module from the band's patterns",
+                      "The design team meets every two weeks", "Start with a Gideon's band"]
+    skipped = someone.get(f"/trajectories/{demo_id}/decisions", heard="no")
+    assert "1 decision, newest first." in skipped.text
+    assert skipped.document.text_of("th", scope="row") == [
+        "The design team meets every two weeks"]
+    assert "Design not everyone heard" in skipped.text
     surfaced = page("Organisation B's intake form became the standard").text
     assert "Phase " not in surfaced.split("Mandate")[0].split("Status")[1]  # not taken yet
 
