@@ -102,3 +102,23 @@ def out_of_mandate(trajectory: Trajectory) -> list[Decision]:
         d for d in trajectory.decisions.values()
         if d.status in JUDGED_STATUSES and not is_within_mandate(trajectory, d)
     ]
+
+
+class MandateReadings:
+    """Who decides what, read from the trajectory itself (a mixin of `Trajectory`)."""
+
+    def who_decides_what(self: Trajectory) -> list[DomainMandate]:
+        """One row per active domain: the rights in force, by kind."""
+        return who_decides_what(self)
+
+    def gaps(self: Trajectory) -> list[DecisionDomain]:
+        """Active domains on which no active member holds a DECIDES right now."""
+        return gaps(self)
+
+    def out_of_mandate(self: Trajectory) -> list[Decision]:
+        """Decisions taken by people who held no DECIDES right on the domain then."""
+        return out_of_mandate(self)
+
+    def is_within_mandate(self: Trajectory, decision: Decision) -> bool:
+        """Whether a decider held a DECIDES right on the decision's domain when it counted."""
+        return is_within_mandate(self, decision)

@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from decisionlog.domain import errors, events, mandate
+from decisionlog.domain import errors, events, reviews
 from decisionlog.domain.entities import Decision, DecisionDomain, DecisionRight, Member, RoleChange
+from decisionlog.domain.frames import FramesAndReviews
+from decisionlog.domain.mandate import MandateReadings
 from decisionlog.domain.recorded import RecordedAggregate
 from decisionlog.domain.validation import (
     aware,
@@ -49,8 +51,10 @@ def new_id() -> str:
     return str(uuid4())
 
 
-class Trajectory(RecordedAggregate):
-    """One programme: its design team, decision domains, decision rights and decisions."""
+class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
+    """One programme: its design team, decision domains, decision rights and decisions
+    (the commands of frames and reviews are in `decisionlog.domain.frames`, the readings
+    of who decides what in `decisionlog.domain.mandate`)."""
 
     # The snapshot format: bump it when the state gains, loses or changes an attribute,
     # with an `upcast_vN_vM(state)` that brings an older snapshot's state up to date.
@@ -222,9 +226,11 @@ class Trajectory(RecordedAggregate):
             consulted: Iterable[str] | None = None, scale: Scale | str = Scale.SMALL,
             kind: DecisionKind | str = DecisionKind.DECISION,
             decided_at: datetime | None = None, supersedes: Iterable[str] | None = None,
+            within_frames: Iterable[str] | None = None, review_by: datetime | None = None,
             now: datetime | None = None
     ) -> str:
-        """Record an explicit decision, possibly superseding decisions in force."""
+        """Record an explicit decision, possibly superseding decisions in force, within
+        frames in force; superseded frames put what lies within them up for review."""
         self._check_open()
         now = now or events.TrajectoryEvent.create_timestamp()
         fields = dict(
@@ -242,19 +248,22 @@ class Trajectory(RecordedAggregate):
         superseded = id_list("supersedes", supersedes, required=False, noun="decision")
         for decision_id in superseded:
             self._decision(decision_id, "supersedes").check_supersedable()
+        framing = self._framing(within_frames, review_by=review_by,
+                                decided_at=fields["decided_at"], superseded=superseded)
         domain = self._active_domain(domain_id)
         decision_id = new_id()
         self._trigger(
             events.DecisionRecorded, provenance, now,
             decision_id=decision_id, domain_id=domain.id, decided_by=deciders,
-            consulted=consulted_ids, supersedes=superseded, **fields,
+            consulted=consulted_ids, supersedes=superseded, **fields, **framing,
         )
         return decision_id
 
     def surface_implicit_decision(self, *, domain_id: str, title: str, statement: str,
             surfaced_by: str, provenance: Provenance, since: datetime | None = None,
             evidence: str | None = None, scale: Scale | str = Scale.SMALL,
-            kind: DecisionKind | str = DecisionKind.DECISION, now: datetime | None = None
+            kind: DecisionKind | str = DecisionKind.DECISION,
+            within_frames: Iterable[str] | None = None, now: datetime | None = None
     ) -> str:
         """Name a decision that was taken without anyone naming it; it awaits ratification."""
         self._check_open()
@@ -268,21 +277,23 @@ class Trajectory(RecordedAggregate):
             kind=enum_value("kind", DecisionKind, kind),
         )
         surfacer = self._active_member(surfaced_by, field="surfacedBy").id
+        frames = self._frames("withinFrames", within_frames)
         domain = self._active_domain(domain_id)
         decision_id = new_id()
         self._trigger(
-            events.ImplicitDecisionSurfaced, provenance, now,
-            decision_id=decision_id, domain_id=domain.id, surfaced_by=surfacer, **fields,
+            events.ImplicitDecisionSurfaced, provenance, now, decision_id=decision_id,
+            domain_id=domain.id, surfaced_by=surfacer, within_frames=frames, **fields,
         )
         return decision_id
 
     def ratify_decision(self, *, decision_id: str, ratified_by: Iterable[str],
-            rationale: str | None, provenance: Provenance, now: datetime | None = None
+            rationale: str | None, provenance: Provenance, review_by: datetime | None = None,
+            now: datetime | None = None
     ) -> str:
         """Make a surfaced implicit decision explicit: it comes into force."""
         return self._close_surfaced(
             events.DecisionRatified, decision_id, "ratifiedBy", ratified_by,
-            "rationale", rationale, provenance, now,
+            "rationale", rationale, provenance, now, review_by=review_by,
         )
 
     def reject_decision(self, *, decision_id: str, rejected_by: Iterable[str],
@@ -305,26 +316,9 @@ class Trajectory(RecordedAggregate):
             events.DecisionWithdrawn, provenance, now,
             decision_id=decision.id, members=members,
             reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
+            up_for_review=reviews.frame_change_reach(self, [decision.id]),
         )
         return decision.id
-
-    # Who decides what
-
-    def who_decides_what(self) -> list[mandate.DomainMandate]:
-        """One row per active domain: the rights in force, by kind."""
-        return mandate.who_decides_what(self)
-
-    def gaps(self) -> list[DecisionDomain]:
-        """Active domains on which no active member holds a DECIDES right now."""
-        return mandate.gaps(self)
-
-    def out_of_mandate(self) -> list[Decision]:
-        """Decisions taken by people who held no DECIDES right on the domain then."""
-        return mandate.out_of_mandate(self)
-
-    def is_within_mandate(self, decision: Decision) -> bool:
-        """Whether a decider held a DECIDES right on the decision's domain when it counted."""
-        return mandate.is_within_mandate(self, decision)
 
     # Rules and lookups the commands share
 
@@ -386,16 +380,17 @@ class Trajectory(RecordedAggregate):
 
     def _close_surfaced(self, event_class: type[events.TrajectoryEvent], decision_id: str,
             field: str, member_ids: Iterable[str], note_field: str, note: str | None,
-            provenance: Provenance, now: datetime | None
+            provenance: Provenance, now: datetime | None, review_by: datetime | None = None
     ) -> str:
         """Ratify or reject a surfaced implicit decision (the event class says which)."""
         self._check_open()
         decision = self._decision(decision_id).check_surfaced()
         members = self._active_members(field, member_ids, required=True)
+        review = self._review_date(decision.decided_at, review_by)
         self._trigger(
-            event_class, provenance, now,
-            decision_id=decision.id, members=members,
+            event_class, provenance, now, decision_id=decision.id, members=members,
             reason=optional_text(note_field, note, MAX_NOTE_LENGTH),
+            **({} if review is None else {"review_by": review}),
         )
         return decision.id
 

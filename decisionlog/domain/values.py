@@ -64,6 +64,25 @@ class Scale(StrEnum):
     LARGE = "LARGE"
 
 
+class Verdict(StrEnum):
+    """What an observed outcome says of the decision: it holds, or it needs adjusting or
+    reversing (those two put it up for review)."""
+
+    CONFIRMED = "CONFIRMED"
+    ADJUST = "ADJUST"
+    REVERSE = "REVERSE"
+
+
+class ReviewReasonKind(StrEnum):
+    """Why a decision is up for review: a frame it lies within changed, or an outcome
+    asked for it."""
+
+    FRAME_SUPERSEDED = "FRAME_SUPERSEDED"
+    FRAME_WITHDRAWN = "FRAME_WITHDRAWN"
+    OUTCOME_ADJUST = "OUTCOME_ADJUST"
+    OUTCOME_REVERSE = "OUTCOME_REVERSE"
+
+
 class TrajectoryStatus(StrEnum):
     """An active trajectory accepts changes; a closed one does not."""
 

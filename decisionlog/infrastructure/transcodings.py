@@ -38,9 +38,11 @@ from decisionlog.domain.entities import (
     Member,
     RoleChange,
 )
+from decisionlog.domain.reviews import Confirmation, Outcome, ReviewReason
 
 ENTITY_CLASSES: tuple[type[Any], ...] = (
     Decision, DecisionDomain, DecisionRight, IdempotencyRecord, Member, RoleChange,
+    ReviewReason, Confirmation, Outcome,
 )
 
 # Strings that name other records (a decision's domain, the members who decided it) repeat
