@@ -22,6 +22,10 @@ BY_NAME: dict[str, type[c.TrajectoryCommand]] = {
     "ratify_decision": c.RatifyDecision,
     "reject_decision": c.RejectDecision,
     "withdraw_decision": c.WithdrawDecision,
+    "reframe_decision": c.ReframeDecision,
+    "confirm_decision": c.ConfirmDecision,
+    "schedule_review": c.ScheduleReview,
+    "record_outcome": c.RecordOutcome,
 }
 
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from decisionlog.api.context import Info
+from decisionlog.api.event_types import Event
 from decisionlog.api.pagination import PageInfo, QueryError, page_size, require_offset
 from decisionlog.api.permissions import MayAudit, may_audit, read_scope
-from decisionlog.api.types import Event
 from decisionlog.audit import log, verify
 from decisionlog.audit.diagnose import Problem
 from decisionlog.auth.cursors import CursorSealer, InvalidCursorError, cursor_sealer

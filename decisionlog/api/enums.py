@@ -8,7 +8,8 @@ from decisionlog.domain import values
 
 for _enum in (values.Side, values.Membership, values.RightKind, values.DecisionKind,
               values.DecisionOrigin, values.DecisionStatus, values.Scale,
-              values.TrajectoryStatus):
+              values.TrajectoryStatus, values.Verdict, values.ReviewReasonKind,
+              values.AttentionKind):
     strawberry.enum(_enum)
 
 Side = values.Side
@@ -19,3 +20,6 @@ DecisionOrigin = values.DecisionOrigin
 DecisionStatus = values.DecisionStatus
 Scale = values.Scale
 TrajectoryStatus = values.TrajectoryStatus
+Verdict = values.Verdict
+ReviewReasonKind = values.ReviewReasonKind
+AttentionKind = values.AttentionKind

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from decisionlog.api.errors import ErrorResult
+from decisionlog.api.review_types import Outcome
+from decisionlog.api.team_types import DecisionDomain, Member
 from decisionlog.api.types import (
     Decision,
-    DecisionDomain,
     DecisionRight,
-    Member,
     Trajectory,
     trajectory_type,
 )
@@ -54,11 +54,17 @@ class DecisionPayload(TrajectoryPayload):
     decision: Decision
 
 
+@strawberry.type
+class OutcomePayload(DecisionPayload):
+    outcome: Outcome
+
+
 TrajectoryResult = Annotated[TrajectoryPayload | ErrorResult, strawberry.union("TrajectoryResult")]
 MemberResult = Annotated[MemberPayload | ErrorResult, strawberry.union("MemberResult")]
 DomainResult = Annotated[DomainPayload | ErrorResult, strawberry.union("DomainResult")]
 RightResult = Annotated[RightPayload | ErrorResult, strawberry.union("RightResult")]
 DecisionResult = Annotated[DecisionPayload | ErrorResult, strawberry.union("DecisionResult")]
+OutcomeResult = Annotated[OutcomePayload | ErrorResult, strawberry.union("OutcomeResult")]
 
 
 def trajectory_payload(t: TrajectoryAggregate, r: CommandResult) -> TrajectoryPayload:
@@ -83,3 +89,10 @@ def right_payload(t: TrajectoryAggregate, r: CommandResult) -> RightPayload:
 def decision_payload(t: TrajectoryAggregate, r: CommandResult) -> DecisionPayload:
     return DecisionPayload(trajectory=trajectory_type(t), version=r.version,
                            decision=Decision.of(t, t.decisions[r.result_id or ""]))
+
+
+def outcome_payload(t: TrajectoryAggregate, r: CommandResult) -> OutcomePayload:
+    decision, outcome = next((d, o) for d in t.decisions.values() for o in d.outcomes
+                             if o.id == r.result_id)
+    return OutcomePayload(trajectory=trajectory_type(t), version=r.version,
+                          decision=Decision.of(t, decision), outcome=Outcome.of(t, outcome))

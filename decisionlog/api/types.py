@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.scalars import JSON
 
 from decisionlog.api.context import Info
 from decisionlog.api.enums import (
     DecisionKind,
     DecisionOrigin,
     DecisionStatus,
-    Membership,
     RightKind,
     Scale,
-    Side,
     TrajectoryStatus,
 )
-from decisionlog.api.jsonable import jsonable
+from decisionlog.api.event_types import Event
 from decisionlog.api.memo import is_within_mandate, memo, out_of_mandate_ids
 from decisionlog.api.pagination import (
     Connection,
@@ -29,64 +25,23 @@ from decisionlog.api.pagination import (
     page_size,
     require_offset,
 )
-from decisionlog.audit.summaries import describe
-from decisionlog.domain import entities
+from decisionlog.api.resultcache import uncacheable
+from decisionlog.api.team_types import DecisionDomain, Member, RightHolder, Role
+from decisionlog.domain import entities, reviews
 from decisionlog.domain.bitemporal import in_force_at
-from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.mandate import DomainMandate as DomainMandateRow
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 
+if TYPE_CHECKING:
+    from decisionlog.api.review_types import (
+        AttentionItem,
+        Confirmation,
+        Outcome,
+        ReviewItem,
+        ReviewReason,
+    )
 
-@strawberry.type
-class Member:
-    """A person on the design team."""
-
-    id: strawberry.ID
-    name: str
-    role: str
-    side: Side
-    membership: Membership
-    active: bool
-    joined_at: datetime
-    left_at: datetime | None
-
-    @classmethod
-    def of(cls, member: entities.Member) -> Member:
-        return cls(
-            id=strawberry.ID(member.id), name=member.name, role=member.role,
-            side=member.side, membership=member.membership, active=member.active,
-            joined_at=member.joined_at, left_at=member.left_at,
-        )
-
-
-@strawberry.type
-class Role:
-    """A role on the design team; a right held by a role is held by every active member
-    with that role."""
-
-    name: str
-
-
-RightHolder = Annotated[Member | Role, strawberry.union("RightHolder")]
-
-
-@strawberry.type
-class DecisionDomain:
-    """A named area of decisions: the "about what"."""
-
-    id: strawberry.ID
-    name: str
-    description: str | None
-    active: bool
-    defined_at: datetime
-    retired_at: datetime | None
-
-    @classmethod
-    def of(cls, domain: entities.DecisionDomain) -> DecisionDomain:
-        return cls(
-            id=strawberry.ID(domain.id), name=domain.name, description=domain.description,
-            active=domain.active, defined_at=domain.defined_at, retired_at=domain.retired_at,
-        )
+_REVIEWS = strawberry.lazy("decisionlog.api.review_types")
 
 
 @strawberry.type
@@ -157,6 +112,8 @@ class Decision:
     since: datetime | None
     evidence: str | None
     ratified_at: datetime | None
+    review_by: datetime | None = strawberry.field(
+        description="The date by which to look at it again, if any.")
 
     @classmethod
     def of(cls, trajectory: TrajectoryAggregate, decision: entities.Decision) -> Decision:
@@ -167,7 +124,7 @@ class Decision:
             rationale=decision.rationale, options_considered=decision.options_considered,
             decided_at=decision.decided_at, recorded_at=decision.recorded_at,
             since=decision.since, evidence=decision.evidence,
-            ratified_at=decision.ratified_at,
+            ratified_at=decision.ratified_at, review_by=decision.review_by,
         )
 
     @strawberry.field
@@ -207,47 +164,42 @@ class Decision:
     def within_mandate(self) -> bool:
         return is_within_mandate(self._trajectory, self._decision)
 
+    @strawberry.field(description="The frames (decisions of kind FRAME) it lies within.")
+    def within_frames(self) -> list[Decision]:
+        return self._decisions(self._decision.within_frames)
+
+    @strawberry.field(description=(
+        "For a frame: the decisions that lie within it, whatever their status, in the "
+        "order recorded; transitive: also those within frames within it."))
+    def framed(self, transitive: bool = False) -> list[Decision]:
+        t = self._trajectory
+        return [Decision.of(t, d) for d in reviews.framed(t, self._decision.id,
+                                                          transitive=transitive)]
+
+    @strawberry.field(description="On the review queue: in force, with a reason open.")
+    def up_for_review(self) -> bool:
+        return reviews.up_for_review(self._decision)
+
+    @strawberry.field(description="Why it is up for review: its open reasons, oldest first.")
+    def review_reasons(self) -> list[Annotated[ReviewReason, _REVIEWS]]:
+        from decisionlog.api.review_types import review_reasons
+        return review_reasons(self._trajectory, self._decision)
+
+    @strawberry.field(description="Its reconfirmations, oldest first.")
+    def confirmations(self) -> list[Annotated[Confirmation, _REVIEWS]]:
+        from decisionlog.api.review_types import confirmations
+        return confirmations(self._trajectory, self._decision)
+
+    @strawberry.field(description="What was observed after it, oldest first.")
+    def outcomes(self) -> list[Annotated[Outcome, _REVIEWS]]:
+        from decisionlog.api.review_types import outcomes
+        return outcomes(self._trajectory, self._decision)
+
     def _members(self, ids: list[str]) -> list[Member]:
         return [Member.of(self._trajectory.members[i]) for i in ids]
 
     def _decisions(self, ids: list[str]) -> list[Decision]:
         return [Decision.of(self._trajectory, self._trajectory.decisions[i]) for i in ids]
-
-
-@strawberry.type
-class Event:
-    """One stored event, for history and audit."""
-
-    version: int
-    type: str
-    recorded_at: datetime
-    recorded_by: str
-    summary: str = strawberry.field(resolver=lambda root: root.describe(), description=(
-        "The event in words, with the names of the members (and their role at the time), "
-        "domains and decisions it concerns. For people: its wording may change between "
-        "versions; read `type` and `data` in programs."))
-    data: JSON
-    digest: str = strawberry.field(description=(
-        "SHA-256 over the event's canonical content and previousDigest (see the README)."))
-    previous_digest: str = strawberry.field(description=(
-        "The digest of the event before it; for version 1, SHA-256 of the trajectory id."))
-    _event: strawberry.Private[TrajectoryEvent]
-    _names: strawberry.Private[Callable[[], TrajectoryAggregate | None]]
-
-    def describe(self) -> str:
-        return describe(self._event, self._names())
-
-    @classmethod
-    def of(cls, event: TrajectoryEvent,
-           names: Callable[[], TrajectoryAggregate | None]) -> Event:
-        """The event; `names` gives the trajectory that names its members and domains
-        (called only when the summary is asked for)."""
-        return cls(
-            version=event.originator_version, type=type(event).__name__,
-            recorded_at=event.timestamp, recorded_by=event.recorded_by,
-            data=jsonable(event.data()), digest=event.digest,
-            previous_digest=event.previous_digest, _event=event, _names=names,
-        )
 
 
 @strawberry.type
@@ -357,6 +309,30 @@ class Trajectory:
     def decisions_in_force_at(self, at: datetime) -> list[Decision]:
         require_offset("at", at)
         return [Decision.of(self._trajectory, d) for d in in_force_at(self._trajectory, at)]
+
+    @strawberry.field(description="Decisions up for review (in force, with a reason open), "
+                                  "in the order recorded.")
+    def review_queue(self) -> list[Annotated[ReviewItem, _REVIEWS]]:
+        from decisionlog.api.review_types import review_queue
+        return review_queue(self._trajectory)
+
+    @strawberry.field(description="Decisions in force with reviewBy before `before`, "
+                                  "the oldest due first.")
+    def decisions_due_for_review(self, before: datetime) -> list[Decision]:
+        require_offset("before", before)
+        t = self._trajectory
+        return [Decision.of(t, d) for d in reviews.due_for_review(t, before)]
+
+    @strawberry.field(description=(
+        "What the team has to look at, with a reason each: open implicit decisions, the "
+        "review queue, decisions due for review at `at` (default: now), gaps, out of mandate."))
+    def attention(self, at: datetime | None = None
+                  ) -> list[Annotated[AttentionItem, _REVIEWS]]:
+        from decisionlog.api.review_types import attention_items
+        require_offset("at", at)
+        if at is None:
+            uncacheable()  # due by the clock
+        return attention_items(self._trajectory, at or datetime.now(UTC))
 
     @strawberry.field
     def decision(self, id: strawberry.ID) -> Decision | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from decisionlog.domain.entities import Decision, DecisionDomain, DecisionRight
 from decisionlog.domain.values import DecisionOrigin, DecisionStatus, RightKind
@@ -105,20 +105,21 @@ def out_of_mandate(trajectory: Trajectory) -> list[Decision]:
 
 
 class MandateReadings:
-    """Who decides what, read from the trajectory itself (a mixin of `Trajectory`)."""
+    """Who decides what, read from the trajectory itself (a mixin of `Trajectory`, so
+    `self` is one; mypy wants a self type to be a supertype, hence the casts)."""
 
-    def who_decides_what(self: Trajectory) -> list[DomainMandate]:
+    def who_decides_what(self) -> list[DomainMandate]:
         """One row per active domain: the rights in force, by kind."""
-        return who_decides_what(self)
+        return who_decides_what(cast("Trajectory", self))
 
-    def gaps(self: Trajectory) -> list[DecisionDomain]:
+    def gaps(self) -> list[DecisionDomain]:
         """Active domains on which no active member holds a DECIDES right now."""
-        return gaps(self)
+        return gaps(cast("Trajectory", self))
 
-    def out_of_mandate(self: Trajectory) -> list[Decision]:
+    def out_of_mandate(self) -> list[Decision]:
         """Decisions taken by people who held no DECIDES right on the domain then."""
-        return out_of_mandate(self)
+        return out_of_mandate(cast("Trajectory", self))
 
-    def is_within_mandate(self: Trajectory, decision: Decision) -> bool:
+    def is_within_mandate(self, decision: Decision) -> bool:
         """Whether a decider held a DECIDES right on the decision's domain when it counted."""
-        return is_within_mandate(self, decision)
+        return is_within_mandate(cast("Trajectory", self), decision)

@@ -117,6 +117,12 @@ def due_for_review(trajectory: Trajectory, before: datetime) -> list[Decision]:
     return sorted(due, key=lambda d: d.review_by or before)
 
 
+def due_for_review_at(trajectory: Trajectory, moment: datetime) -> list[Decision]:
+    """Decisions in force whose review date is at or before `moment`, oldest due first."""
+    due = [d for d in trajectory.decisions.values() if is_due(d, moment)]
+    return sorted(due, key=lambda d: d.review_by or moment)
+
+
 def framed(trajectory: Trajectory, frame_id: str, *, transitive: bool = False
            ) -> list[Decision]:
     """The decisions that lie within the frame (as linked now, whatever their status),
@@ -179,6 +185,36 @@ def put_up_for_review(trajectory: Trajectory, entries: Iterable[dict[str, Any]],
                               through_id=entry["through_id"], cause_id=cause_id)
         trajectory.decisions[decision.id] = replace(
             decision, review_reasons=[*decision.review_reasons, reason])
+
+
+def reason_text(kind: ReviewReasonKind, *, frame: str | None = None,
+                through: str | None = None, superseded_by: str | None = None,
+                outcome: str | None = None) -> str:
+    """A reason for review in words, from the titles of the frames and decision it names
+    (and the outcome's text, when known)."""
+    if kind in (ReviewReasonKind.OUTCOME_ADJUST, ReviewReasonKind.OUTCOME_REVERSE):
+        verb = "adjust" if kind is ReviewReasonKind.OUTCOME_ADJUST else "reverse"
+        return (f"An observed outcome asks to {verb} it" + (f": {outcome}" if outcome
+                                                             else "."))
+    change = (f"was superseded by “{superseded_by}”"
+              if kind is ReviewReasonKind.FRAME_SUPERSEDED and superseded_by
+              else "was superseded" if kind is ReviewReasonKind.FRAME_SUPERSEDED
+              else "was withdrawn")
+    text = f"Frame “{frame}” {change}"
+    if through is not None and through != frame:
+        text += f"; it lies within it through “{through}”"
+    return text + "."
+
+
+def describe_reason(trajectory: Trajectory, decision: Decision, reason: ReviewReason) -> str:
+    """A reason for review of one of the trajectory's decisions, in words."""
+    def title(decision_id: str | None) -> str | None:
+        found = trajectory.decisions.get(decision_id or "")
+        return None if found is None else found.title
+    outcome = next((o.outcome for o in decision.outcomes if o.id == reason.cause_id), None)
+    return reason_text(reason.kind, frame=title(reason.frame_id),
+                       through=title(reason.through_id),
+                       superseded_by=title(reason.cause_id), outcome=outcome)
 
 
 def _children(decisions: Iterable[Decision]) -> dict[str, list[Decision]]:

@@ -233,6 +233,7 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
         frames in force; superseded frames put what lies within them up for review."""
         self._check_open()
         now = now or events.TrajectoryEvent.create_timestamp()
+        decided_at = moment("decidedAt", decided_at, now=now) or now
         fields = dict(
             title=required_text("title", title, MAX_NAME_LENGTH),
             statement=required_text("statement", statement, MAX_TEXT_LENGTH),
@@ -240,8 +241,7 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
             options_considered=text_list(
                 "optionsConsidered", options_considered, MAX_NOTE_LENGTH),
             scale=enum_value("scale", Scale, scale),
-            kind=enum_value("kind", DecisionKind, kind),
-            decided_at=moment("decidedAt", decided_at, now=now) or now,
+            kind=enum_value("kind", DecisionKind, kind), decided_at=decided_at,
         )
         deciders = self._active_members("decidedBy", decided_by, required=True)
         consulted_ids = self._active_members("consulted", consulted, required=False)
@@ -249,7 +249,7 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
         for decision_id in superseded:
             self._decision(decision_id, "supersedes").check_supersedable()
         framing = self._framing(within_frames, review_by=review_by,
-                                decided_at=fields["decided_at"], superseded=superseded)
+                                decided_at=decided_at, superseded=superseded)
         domain = self._active_domain(domain_id)
         decision_id = new_id()
         self._trigger(

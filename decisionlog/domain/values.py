@@ -83,6 +83,16 @@ class ReviewReasonKind(StrEnum):
     OUTCOME_REVERSE = "OUTCOME_REVERSE"
 
 
+class AttentionKind(StrEnum):
+    """What a team has to look at in a trajectory (`Trajectory.attention`)."""
+
+    OPEN_IMPLICIT_DECISION = "OPEN_IMPLICIT_DECISION"
+    UP_FOR_REVIEW = "UP_FOR_REVIEW"
+    DUE_FOR_REVIEW = "DUE_FOR_REVIEW"
+    GAP = "GAP"
+    OUT_OF_MANDATE = "OUT_OF_MANDATE"
+
+
 class TrajectoryStatus(StrEnum):
     """An active trajectory accepts changes; a closed one does not."""
 

@@ -17,8 +17,9 @@ from uuid import UUID
 from decisionlog.application import CommandRequest, DecisionLog
 from decisionlog.application import commands as c
 from decisionlog.domain.errors import DecisionLogError
+from decisionlog.domain.reviews import due_for_review, review_queue
 from decisionlog.domain.trajectory import Trajectory
-from decisionlog.domain.values import DecisionStatus
+from decisionlog.domain.values import DecisionKind, DecisionStatus
 from decisionlog.readmodels.schema import VIEW_TABLES
 from decisionlog.readmodels.search import query_words, words
 
@@ -36,14 +37,15 @@ OPS = [
     "start", "add_member", "add_member", "change_member", "remove_member", "define_domain",
     "define_domain", "retire_domain", "grant_right", "grant_right", "revoke_right",
     "record", "record", "record", "surface", "surface", "ratify", "reject", "withdraw",
-    "burst", "close",
+    "burst", "close", "record", "withdraw", "reframe", "confirm", "schedule", "outcome",
 ]
 Step = tuple[str, int, int, int, int]
 ORDER_KEY = {"dl_trajectories": "position", "dl_decisions": "position",
              "dl_members": "trajectory_id, member_id", "dl_domains": "trajectory_id, domain_id",
              "dl_rights": "trajectory_id, right_id",
              "dl_decision_members": "position, relation, member_id",
-             "dl_supersessions": "trajectory_id, decision_id, superseded_id"}
+             "dl_supersessions": "trajectory_id, decision_id, superseded_id",
+             "dl_reviews": "position, ordinal"}
 
 
 def run_steps(app: DecisionLog, steps: list[Step]) -> list[UUID]:
@@ -141,8 +143,10 @@ def _command(t: Trajectory, op: str, a: int, b: int, text: int, now: datetime
     if op == "revoke_right":
         rights = [r.id for r in t.rights.values() if r.in_force]
         return c.RevokeRight(trajectory_id=tid, right_id=_pick(rights, a), reason=None)
+    in_force = [d.id for d in decisions if d.status is DecisionStatus.IN_FORCE]
+    frames = [d.id for d in decisions if d.status is DecisionStatus.IN_FORCE
+              and d.kind is DecisionKind.FRAME]
     if op == "record":
-        in_force = [d.id for d in decisions if d.status is DecisionStatus.IN_FORCE]
         deciders = [_pick(members, a)]
         return c.RecordDecision(trajectory_id=tid,
                                 domain_id=_pick(domains, a), title=words_ or "Untitled",
@@ -151,13 +155,15 @@ def _command(t: Trajectory, op: str, a: int, b: int, text: int, now: datetime
             consulted=[m for m in members[:b % 3] if m not in deciders],
             scale=["SMALL", "LARGE"][b % 2], kind=["DECISION", "FRAME"][a % 2],
             decided_at=now - timedelta(hours=b % 5) if b % 5 else None,
-            supersedes=[_pick(in_force, b)] if in_force and b % 3 == 0 else None)
+            supersedes=[_pick(in_force, b)] if in_force and b % 3 == 0 else None,
+            within_frames=[_pick(frames, a + b)] if frames and (a + b) % 4 else (),
+            review_by=now + timedelta(days=(b % 7) - 3) if a % 3 == 0 else None)
     if op == "surface":
         return c.SurfaceImplicitDecision(trajectory_id=tid,
                                          domain_id=_pick(domains, a), title=words_ or "Unnamed",
             statement=TEXTS[(text + 3) % len(TEXTS)] or "It happened.",
             surfaced_by=_pick(members, b), since=now - timedelta(days=b % 4) if b % 2 else None,
-            evidence=None)
+            evidence=None, within_frames=[_pick(frames, a)] if frames and a % 2 else ())
     decision = _pick(decisions, a).id
     if op == "ratify":
         return c.RatifyDecision(trajectory_id=tid,
@@ -171,6 +177,21 @@ def _command(t: Trajectory, op: str, a: int, b: int, text: int, now: datetime
         return c.WithdrawDecision(trajectory_id=tid,
                                   decision_id=decision, withdrawn_by=[_pick(members, b)],
                                    reason="reopened")
+    if op == "reframe":
+        framed = [d for d in decisions if d.within_frames]
+        return c.ReframeDecision(trajectory_id=tid, decision_id=_pick(framed, a).id,
+                                 from_frame_id=_pick(framed, a).within_frames[0],
+                                 to_frame_id=_pick(frames, b), reframed_by=[_pick(members, b)])
+    if op == "confirm":
+        return c.ConfirmDecision(trajectory_id=tid, decision_id=decision,
+                                 confirmed_by=[_pick(members, b)],
+                                 review_by=now + timedelta(days=b) if b % 2 else None)
+    if op == "schedule":
+        return c.ScheduleReview(trajectory_id=tid, decision_id=decision,
+                                review_by=now + timedelta(days=(b % 9) - 4))
+    if op == "outcome":
+        return c.RecordOutcome(trajectory_id=tid, decision_id=decision, outcome="Seen.",
+                               verdict=["CONFIRMED", "ADJUST", "REVERSE"][b % 3])
     if op == "close" and a % 3 == 0:
         return c.CloseTrajectory(trajectory_id=tid)
     return None
@@ -225,3 +246,19 @@ def expected_search(app: DecisionLog, ids: list[UUID], query: str) -> set[tuple[
             if all(any(w.startswith(q) for w in have) for q in wanted):
                 found.add((tid, d.id))
     return found
+
+
+def expected_review_queue(app: DecisionLog, ids: list[UUID]
+                          ) -> dict[tuple[str, str], tuple[tuple[Any, ...], ...]]:
+    """(trajectory id, decision id) -> its open reasons for review, as the aggregates
+    say: (kind, version, frame, through frame, cause)."""
+    return {(tid, item.decision.id): tuple(
+        (r.kind, r.version, r.frame_id, r.through_id, r.cause_id) for r in item.reasons)
+        for tid, t in aggregates(app, ids).items() for item in review_queue(t)}
+
+
+def expected_due(app: DecisionLog, ids: list[UUID], before: datetime
+                 ) -> set[tuple[str, str]]:
+    """The decisions due for review before `before`, as the aggregates say."""
+    return {(tid, d.id) for tid, t in aggregates(app, ids).items()
+            for d in due_for_review(t, before)}

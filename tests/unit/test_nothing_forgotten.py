@@ -14,11 +14,11 @@ from decisionlog.application import DecisionLog
 from decisionlog.application import commands as c
 from decisionlog.audit import register, summaries
 from decisionlog.audit.export import export_jsonl
-from decisionlog.domain import events
+from decisionlog.domain import event_base, events, review_events
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 from decisionlog.readmodels import projector
-from tests.audit.helpers import merger_story
+from tests.audit.helpers import looking_back_story, merger_story
 from tests.unit.test_snapshot_tables import (
     OLD_ID,
     OLD_SNAPSHOT,
@@ -27,16 +27,34 @@ from tests.unit.test_snapshot_tables import (
     _transcoders,
 )
 
+EVENT_MODULES = (events, review_events)
+
 
 def event_types() -> list[type[events.TrajectoryEvent]]:
-    """Every event class of the trajectory's stream."""
-    return [value for value in vars(events).values()
+    """Every event class of the trajectory's stream (in the modules that hold them)."""
+    return [value for module in EVENT_MODULES for value in vars(module).values()
             if isinstance(value, type) and issubclass(value, events.TrajectoryEvent)
-            and value is not events.TrajectoryEvent]
+            and value is not events.TrajectoryEvent
+            and value.__module__ == module.__name__]
 
 
-def test_there_are_the_fourteen_event_types() -> None:
-    assert len(event_types()) == 14
+def test_there_are_the_eighteen_event_types() -> None:
+    assert len(event_types()) == 18
+    # and no event type lives anywhere else (a new module of events belongs above)
+    assert {t.__module__ for t in _subclasses(event_base.TrajectoryEvent)} == {
+        m.__name__ for m in EVENT_MODULES}
+
+
+def _subclasses(cls: type[events.TrajectoryEvent]) -> list[type[events.TrajectoryEvent]]:
+    return [s for sub in cls.__subclasses__() for s in [sub, *_subclasses(sub)]]
+
+
+def test_later_fields_have_empty_defaults_and_are_left_out_until_set() -> None:
+    """A field added to a stored event type must not change the digest of events made
+    without it (old stores verify unchanged)."""
+    for event_type in event_types():
+        for name in event_type.later_fields:
+            assert event_base.unset(getattr(event_type, name)), (event_type, name)
 
 
 def test_every_event_type_has_a_read_model_handler() -> None:
@@ -59,6 +77,7 @@ def story(tmp_path: Path) -> tuple[DecisionLog, Trajectory]:
     """A trajectory with every kind of event, closed at the end."""
     app = DecisionLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     tid = merger_story(app)
+    looking_back_story(app, tid)
     app.handle(c.CloseTrajectory(trajectory_id=str(tid), reason="done"), recorded_by="x")
     trajectory = app.get_trajectory(tid)
     assert trajectory is not None
