@@ -1,7 +1,15 @@
 """A demo trajectory built from the situations in the source text (seed/), so a new
 user sees real data at once: a merger that must decide how much difference to keep, a
 Gideon's band that builds the programme by doing, and a new facilitator who wants to do
-only the front end."""
+only the front end.
+
+Its frames: the programme's long lines, agreed with the client at the start; within
+them the merger's frame (unity in the frame, difference in the practice), and within
+that a sub-frame on mixed learning groups, each with decisions within it. After module
+one the client asks for more unity: the merger's frame is redesigned (superseded), which
+puts the decisions within it, and within its sub-frame, up for review
+(`REDESIGN_TITLE`). An outcome was observed before; a decision is past its review date.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +17,12 @@ from datetime import UTC, datetime, timedelta
 
 from decisionlog.application import DecisionLog
 from decisionlog.application import commands as c
-from decisionlog.domain.values import DecisionKind, Membership, RightKind, Scale, Side
+from decisionlog.domain.values import DecisionKind, Membership, RightKind, Scale, Side, Verdict
 
 DEMO_RECORDER = "demo"
 DEMO_KEY = "demo-trajectory"
+MERGER_FRAME_TITLE = "Unity in the frame, difference in the practice"
+REDESIGN_TITLE = "One way of advising, difference where clients notice it"
 
 
 def seed_demo(app: DecisionLog) -> str:
@@ -68,37 +78,65 @@ def seed_demo(app: DecisionLog) -> str:
     run(c.GrantRight(trajectory_id=tid, domain_id=design, member_id=tom,
                      right=RightKind.ADVISES))
     run(c.GrantRight(trajectory_id=tid, domain_id=selection, member_id=henk,
-                     right=RightKind.DECIDES))
+                     right=RightKind.DECIDES, effective_from=weeks_ago))
     run(c.GrantRight(trajectory_id=tid, domain_id=process, member_id=sara,
                      right=RightKind.DECIDES, effective_from=weeks_ago))
     run(c.GrantRight(trajectory_id=tid, domain_id=process, role="client sponsor",
                      right=RightKind.INFORMED))
 
-    run(c.RecordDecision(
+    lines = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=design, kind=DecisionKind.FRAME, scale=Scale.LARGE,
+        title="The programme's long lines",
+        statement="Three modules over a year, designed with the client's design team and "
+                  "redesigned as we go; leadership is learnt in the work itself.",
+        rationale="Agreed with the client at the start: freedom within bounds.",
+        decided_by=(sara, ines), consulted=(henk, tom), decided_at=weeks_ago + timedelta(days=1),
+        review_by=datetime.now(UTC) + timedelta(weeks=20)))
+    merger = run(c.RecordDecision(
         trajectory_id=tid, domain_id=balance, kind=DecisionKind.FRAME, scale=Scale.LARGE,
-        title="Unity in the frame, difference in the practice",
+        title=MERGER_FRAME_TITLE,
         statement="The programme builds one leadership language, and each former "
                   "organisation keeps its own way of advising clients.",
         rationale="Uniformity that is too thick does no justice to the value of the "
                   "differences.",
         options_considered=("Full uniformity", "Keep both cultures apart",
                             "Common frame, local practice"),
-        decided_by=(ines,), consulted=(henk, sara), decided_at=weeks_ago + timedelta(days=2)))
+        decided_by=(ines,), consulted=(henk, sara), decided_at=weeks_ago + timedelta(days=2),
+        within_frames=(lines,)))
+    groups = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=selection, kind=DecisionKind.FRAME, scale=Scale.LARGE,
+        title="Mixed learning groups across the former organisations",
+        statement="Every learning group mixes people from both former organisations.",
+        rationale="Under the differences lie similarities worth seeing.",
+        decided_by=(henk,), consulted=(ines,), decided_at=weeks_ago + timedelta(days=4),
+        within_frames=(merger,)))
+    run(c.RecordDecision(
+        trajectory_id=tid, domain_id=balance, title="Each keeps its own way of advising",
+        statement="Advisers from each former organisation keep their own method with "
+                  "clients; the programme makes the methods visible to each other.",
+        rationale="The difference that makes the difference.", decided_by=(ines,),
+        consulted=(henk,), decided_at=weeks_ago + timedelta(days=5), within_frames=(merger,)))
+    eight = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=selection, title="Groups of eight, four from each side",
+        statement="Learning groups of eight: four from each former organisation.",
+        decided_by=(henk,), decided_at=weeks_ago + timedelta(days=6),
+        within_frames=(groups,)))
     band = run(c.RecordDecision(
         trajectory_id=tid, domain_id=design, title="Start with a Gideon's band",
         statement="A small ad-hoc group builds the first module by doing, not on paper.",
         decided_by=(sara,), consulted=(tom,), scale=Scale.LARGE,
-        decided_at=weeks_ago + timedelta(days=9)))
+        decided_at=weeks_ago + timedelta(days=9), within_frames=(lines,)))
     run(c.RecordDecision(
         trajectory_id=tid, domain_id=design, title="Second module from the band's patterns",
         statement="The patterns the Gideon's band made visible shape module two.",
-        decided_by=(sara,), supersedes=(band,)))
+        decided_by=(sara,), supersedes=(band,), within_frames=(lines,)))
     run(c.RecordDecision(
         trajectory_id=tid, domain_id=process, scale=Scale.SMALL,
         title="Tom does the front end only, for now",
         statement="Tom facilitates the sessions; programme management stays with Sara. "
                   "Revisit after module one.",
-        decided_by=(tom,), consulted=(sara,)))
+        decided_by=(tom,), consulted=(sara,), decided_at=weeks_ago + timedelta(days=14),
+        review_by=weeks_ago + timedelta(weeks=7)))
     implicit = run(c.SurfaceImplicitDecision(
         trajectory_id=tid, domain_id=selection, title="The works council is no longer invited",
         statement="Since the second session nobody invited the works council.",
@@ -111,4 +149,17 @@ def seed_demo(app: DecisionLog) -> str:
         title="Organisation B's intake form became the standard",
         statement="Everyone now uses the intake form of former organisation B.",
         surfaced_by=sara, scale=Scale.SMALL))
+    run(c.RecordOutcome(
+        trajectory_id=tid, decision_id=eight, verdict=Verdict.CONFIRMED,
+        outcome="After module one the mixed groups worked: participants asked to keep "
+                "them.", observed_by=(henk,), observed_at=weeks_ago + timedelta(weeks=6)))
+    # The redesign: after module one the client asks for more unity.
+    run(c.RecordDecision(
+        trajectory_id=tid, domain_id=balance, kind=DecisionKind.FRAME, scale=Scale.LARGE,
+        title=REDESIGN_TITLE,
+        statement="One way of advising clients across the organisation; the former "
+                  "organisations keep their own practice only where clients notice it.",
+        rationale="After module one the client asks for more unity.", decided_by=(ines,),
+        consulted=(henk, sara), supersedes=(merger,), within_frames=(lines,),
+        decided_at=datetime.now(UTC) - timedelta(days=2)))
     return tid

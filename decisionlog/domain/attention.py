@@ -41,7 +41,7 @@ def attention(trajectory: Trajectory, at: datetime) -> list[AttentionItem]:
         reviews.describe_reason(trajectory, item.decision, r) for r in item.reasons),
         decision=item.decision) for item in reviews.review_queue(trajectory)]
     items += [AttentionItem(AttentionKind.DUE_FOR_REVIEW,
-                            f"Its review date, {_day(d.review_by)}, has come.", decision=d)
+                            f"Due for review since {_day(d.review_by)}.", decision=d)
               for d in reviews.due_for_review_at(trajectory, at)]
     items += [AttentionItem(AttentionKind.GAP, f"Nobody decides on “{g.name}”.", domain=g)
               for g in trajectory.gaps()]

@@ -202,7 +202,7 @@ def reason_text(kind: ReviewReasonKind, *, frame: str | None = None,
               else "was withdrawn")
     text = f"Frame “{frame}” {change}"
     if through is not None and through != frame:
-        text += f"; it lies within it through “{through}”"
+        text += f"; this decision lies within it through “{through}”"
     return text + "."
 
 

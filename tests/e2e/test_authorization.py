@@ -55,10 +55,20 @@ MUTATIONS: dict[str, Inputs] = {
                                  "rejectedBy": [s["member"]]},
     "withdrawDecision": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
                                    "withdrawnBy": [s["member"]]},
+    "reframeDecision": lambda s: {"trajectoryId": s["tid"], "decisionId": s["due"],
+                                  "fromFrameId": s["frame"], "toFrameId": s["new_frame"],
+                                  "reframedBy": [s["member"]]},
+    "confirmDecision": lambda s: {"trajectoryId": s["tid"], "decisionId": s["up_for_review"],
+                                  "confirmedBy": [s["member"]]},
+    "scheduleReview": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
+                                 "reviewBy": "2031-01-01T00:00:00Z"},
+    "recordOutcome": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
+                                "outcome": "It worked.", "verdict": "CONFIRMED"},
 }
 
 QUERY_FIELDS = {"trajectory", "trajectories", "verifyTrajectory", "auditLog", "decisions",
-                "mandates", "openImplicitDecisions"}
+                "mandates", "openImplicitDecisions", "decisionsDueForReview",
+                "decisionsUpForReview"}
 
 
 def snapshot(client: GraphQLClient, *tids: str) -> dict[str, Any]:
@@ -228,6 +238,13 @@ READ_MODEL_LISTS = {
         "query($after: String) { openImplicitDecisions(first: 100, after: $after) { "
         "totalCount edges { node { trajectoryId } } pageInfo { hasNextPage endCursor } } }"),
     "mandates": '{ mandates(memberName: "member") { trajectory { id } } }',
+    "decisionsDueForReview": (
+        'query($after: String) { decisionsDueForReview(before: "2100-01-01T00:00:00Z", '
+        "first: 100, after: $after) { totalCount edges { node { trajectoryId } } pageInfo "
+        "{ hasNextPage endCursor } } }"),
+    "decisionsUpForReview": (
+        "query($after: String) { decisionsUpForReview(first: 100, after: $after) { "
+        "totalCount edges { node { trajectoryId } } pageInfo { hasNextPage endCursor } } }"),
 }
 
 
