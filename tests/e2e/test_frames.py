@@ -68,6 +68,7 @@ def test_the_redesign_puts_exactly_what_lies_within_the_merger_frame_up_for_revi
     assert merger["status"] == "SUPERSEDED"
     assert {d["title"] for d in merger["framed"]} == set(WITHIN_MERGER)
     redesign_version = now["version"]  # the redesign is the demo's last event
+    assert redesign_version == 31  # docs/frames.md reads the demo as of version 30
     for item in items:
         [reason] = item["reasons"]
         assert reason["kind"] == "FRAME_SUPERSEDED"
