@@ -173,8 +173,9 @@ class Decision:
         "order recorded; transitive: also those within frames within it."))
     def framed(self, transitive: bool = False) -> list[Decision]:
         t = self._trajectory
-        return [Decision.of(t, d) for d in reviews.framed(t, self._decision.id,
-                                                          transitive=transitive)]
+        index = memo.get(t, "frame_index", lambda: reviews.frame_index(t))
+        return [Decision.of(t, d) for d in reviews.framed(
+            t, self._decision.id, transitive=transitive, index=index)]
 
     @strawberry.field(description="On the review queue: in force, with a reason open.")
     def up_for_review(self) -> bool:

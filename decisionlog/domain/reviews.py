@@ -123,21 +123,34 @@ def due_for_review_at(trajectory: Trajectory, moment: datetime) -> list[Decision
     return sorted(due, key=lambda d: d.review_by or moment)
 
 
-def framed(trajectory: Trajectory, frame_id: str, *, transitive: bool = False
-           ) -> list[Decision]:
+@dataclass(frozen=True)
+class FrameIndex:
+    """Per frame id, the decisions linked within it; and each decision's place in the
+    order recorded. Built once per state to answer `framed` for many frames."""
+
+    children: dict[str, list[Decision]]
+    order: dict[str, int]
+
+
+def frame_index(trajectory: Trajectory) -> FrameIndex:
+    return FrameIndex(_children(trajectory.decisions.values()),
+                      {d: n for n, d in enumerate(trajectory.decisions)})
+
+
+def framed(trajectory: Trajectory, frame_id: str, *, transitive: bool = False,
+           index: FrameIndex | None = None) -> list[Decision]:
     """The decisions that lie within the frame (as linked now, whatever their status),
     in the order recorded; with `transitive`, also those within frames within it."""
-    children = _children(trajectory.decisions.values())
+    index = index or frame_index(trajectory)
     found: dict[str, Decision] = {}
     frontier = [frame_id]
     while frontier:
-        for child in children.get(frontier.pop(0), []):
+        for child in index.children.get(frontier.pop(0), []):
             if child.id not in found and child.id != frame_id:
                 found[child.id] = child
                 if transitive and child.kind is DecisionKind.FRAME:
                     frontier.append(child.id)
-    order = {d: n for n, d in enumerate(trajectory.decisions)}
-    return sorted(found.values(), key=lambda d: order[d.id])
+    return sorted(found.values(), key=lambda d: index.order[d.id])
 
 
 def lies_within(trajectory: Trajectory, decision_id: str, frame_id: str) -> bool:

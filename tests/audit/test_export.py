@@ -12,11 +12,11 @@ from uuid import UUID, uuid4
 import pytest
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.audit import offline_verify
 from decisionlog.audit.export import export, export_jsonl, export_markdown
 from decisionlog.audit.replay import ExportDamagedError, replay_jsonl
 from decisionlog.domain.errors import TrajectoryNotFoundError
-from decisionlog.application import commands as c
 from tests.audit.helpers import looking_back_story, merger_story
 
 SCRIPT = Path(offline_verify.__file__)

@@ -14,7 +14,8 @@ import pytest
 
 from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.conftest import MakeClient
-from tests.e2e.scenes import Scene, make_scene, payload_of
+from tests.e2e.scenes import Scene, add_frames, payload_of
+from tests.e2e.scenes import make_scene as make_bare_scene
 
 Inputs = Callable[[Scene], dict[str, Any]]
 
@@ -69,6 +70,11 @@ MUTATIONS: dict[str, Inputs] = {
 QUERY_FIELDS = {"trajectory", "trajectories", "verifyTrajectory", "auditLog", "decisions",
                 "mandates", "openImplicitDecisions", "decisionsDueForReview",
                 "decisionsUpForReview"}
+
+
+def make_scene(client: GraphQLClient) -> Scene:
+    """A scene with frames and reviews too, for every mutation to act on."""
+    return add_frames(client, make_bare_scene(client))
 
 
 def snapshot(client: GraphQLClient, *tids: str) -> dict[str, Any]:
