@@ -26,6 +26,10 @@ BY_NAME: dict[str, type[c.TrajectoryCommand]] = {
     "confirm_decision": c.ConfirmDecision,
     "schedule_review": c.ScheduleReview,
     "record_outcome": c.RecordOutcome,
+    "define_phase": c.DefinePhase,
+    "retire_phase": c.RetirePhase,
+    "start_phase": c.StartPhase,
+    "mark_informed": c.MarkInformed,
 }
 
 

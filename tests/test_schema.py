@@ -19,8 +19,9 @@ def test_schema_keeps_the_public_names() -> None:
     sdl = schema_sdl()
     for name in [
         "trajectory(id: ID!, asOf: AsOf = null): Trajectory",
-        "trajectories(", "whoDecidesWhat: [DomainMandate!]!", "gaps: [DecisionDomain!]!",
-        "outOfMandate: [Decision!]!", "history(first: Int = null, after: String = null)",
+        "trajectories(", "whoDecidesWhat(", "): [DomainMandate!]!", "gaps(",
+        "): [DecisionDomain!]!", "outOfMandate(", "): [Decision!]!",
+        "history(first: Int = null, after: String = null)",
         "input AsOf @oneOf", "startTrajectory(", "closeTrajectory(", "addMember(",
         "changeMember(", "removeMember(", "defineDomain(", "retireDomain(", "grantRight(",
         "revokeRight(", "recordDecision(", "surfaceImplicitDecision(", "ratifyDecision(",

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.types.unset import UNSET
@@ -38,6 +38,7 @@ from decisionlog.auth.cursors import cursor_sealer
 from decisionlog.infrastructure.config import database_url, parse_database_url
 from decisionlog.infrastructure.filelock import hold_serve_lock
 from decisionlog.readmodels import ViewsKeeper
+from decisionlog.web import SecurityHeaders, page_routes
 
 if TYPE_CHECKING:
     from strawberry.http import GraphQLHTTPResponse
@@ -130,9 +131,6 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
         readiness = await run_in_threadpool(check_readiness, log, keeper)
         return JSONResponse(readiness.body(), status_code=200 if readiness.ready else 503)
 
-    async def home(request: Request) -> Response:
-        return RedirectResponse("/graphql")
-
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # What start-up made lives as long as the process: keep it out of every later
@@ -155,10 +153,12 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
             Route("/health", health),
             Route("/ready", ready),
             graphiql_assets(),
-            Route("/", home),
+            *page_routes(log, authenticator, writes=graphql.writes,
+                         allow_anonymous_read=settings.allow_anonymous_read),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
+        middleware=[Middleware(SecurityHeaders),
+                    Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
     )
     app.state.decision_log = log
     app.state.authenticator = authenticator

@@ -93,6 +93,8 @@ class GrantRightInput(TrajectoryCommandInput):
     condition: str | None = None
     effective_from: datetime | None = strawberry.field(
         default=None, description="When the right takes effect; default: when granted.")
+    phases: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The phases it holds in; none: every phase.")
 
 
 @build_directly
@@ -100,6 +102,31 @@ class GrantRightInput(TrajectoryCommandInput):
 class RevokeRightInput(TrajectoryCommandInput):
     right_id: strawberry.ID
     reason: str | None = None
+
+
+@build_directly
+@strawberry.input
+class DefinePhaseInput(TrajectoryCommandInput):
+    name: str
+    description: str | None = None
+    order: int | None = strawberry.field(
+        default=None, description="Its place among the phases; default: after the last.")
+
+
+@build_directly
+@strawberry.input
+class RetirePhaseInput(TrajectoryCommandInput):
+    phase_id: strawberry.ID
+    reason: str | None = None
+
+
+@build_directly
+@strawberry.input
+class StartPhaseInput(TrajectoryCommandInput):
+    phase_id: strawberry.ID
+    started_at: datetime | None = strawberry.field(
+        default=None, description="When it became the current phase; default: now. Not "
+                                  "before the trajectory started, not in the future.")
 
 
 @build_directly
@@ -163,6 +190,15 @@ class WithdrawDecisionInput(TrajectoryCommandInput):
     decision_id: strawberry.ID
     withdrawn_by: list[strawberry.ID]
     reason: str | None = None
+
+
+@build_directly
+@strawberry.input
+class MarkInformedInput(TrajectoryCommandInput):
+    decision_id: strawberry.ID
+    member_ids: list[strawberry.ID]
+    informed_at: datetime | None = strawberry.field(
+        default=None, description="When they were told; default: now.")
 
 
 @build_directly

@@ -30,7 +30,7 @@ class StateMemo:
     def __init__(self, maxsize: int = MAXSIZE) -> None:
         self._entries: BoundedLRU[tuple[Hashable, ...], Any] = BoundedLRU(maxsize)
 
-    def get(self, trajectory: Trajectory, what: str, compute: Callable[[], T]) -> T:
+    def get(self, trajectory: Trajectory, what: Hashable, compute: Callable[[], T]) -> T:
         """The value `compute()` gives for this state of the trajectory, computed once."""
         key = (trajectory.id, trajectory.version, trajectory.head_digest, what)
         value: T = self._entries.get(key, _MISSING)
@@ -39,7 +39,7 @@ class StateMemo:
             self._entries.put(key, value)
         return value
 
-    def peek(self, trajectory: Trajectory, what: str) -> Any:
+    def peek(self, trajectory: Trajectory, what: Hashable) -> Any:
         """The value if it is computed already for this state, else None."""
         return self._entries.peek(
             (trajectory.id, trajectory.version, trajectory.head_digest, what))

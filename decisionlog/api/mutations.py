@@ -108,7 +108,7 @@ class Mutation:
         return await _handle(info, c.GrantRight(
             trajectory_id=input.trajectory_id, domain_id=input.domain_id, right=input.right,
             member_id=input.member_id, role=input.role, condition=input.condition,
-            effective_from=input.effective_from),
+            effective_from=input.effective_from, phases=tuple(input.phases or ())),
             idempotency_key=input.idempotency_key, expected_version=input.expected_version,
             payload=p.right_payload)
 
@@ -118,6 +118,29 @@ class Mutation:
             trajectory_id=input.trajectory_id, right_id=input.right_id, reason=input.reason),
             idempotency_key=input.idempotency_key, expected_version=input.expected_version,
             payload=p.right_payload)
+
+    @strawberry.mutation
+    async def define_phase(self, info: Info, input: i.DefinePhaseInput) -> p.PhaseResult:
+        return await _handle(info, c.DefinePhase(
+            trajectory_id=input.trajectory_id, name=input.name, description=input.description,
+            order=input.order),
+            idempotency_key=input.idempotency_key, expected_version=input.expected_version,
+            payload=p.phase_payload)
+
+    @strawberry.mutation
+    async def retire_phase(self, info: Info, input: i.RetirePhaseInput) -> p.PhaseResult:
+        return await _handle(info, c.RetirePhase(
+            trajectory_id=input.trajectory_id, phase_id=input.phase_id, reason=input.reason),
+            idempotency_key=input.idempotency_key, expected_version=input.expected_version,
+            payload=p.phase_payload)
+
+    @strawberry.mutation
+    async def start_phase(self, info: Info, input: i.StartPhaseInput) -> p.PhaseResult:
+        return await _handle(info, c.StartPhase(
+            trajectory_id=input.trajectory_id, phase_id=input.phase_id,
+            started_at=input.started_at),
+            idempotency_key=input.idempotency_key, expected_version=input.expected_version,
+            payload=p.phase_payload)
 
     @strawberry.mutation
     async def record_decision(self, info: Info, input: i.RecordDecisionInput
@@ -168,6 +191,14 @@ class Mutation:
         return await _handle(info, c.WithdrawDecision(
             trajectory_id=input.trajectory_id, decision_id=input.decision_id,
             withdrawn_by=tuple(input.withdrawn_by), reason=input.reason),
+            idempotency_key=input.idempotency_key, expected_version=input.expected_version,
+            payload=p.decision_payload)
+
+    @strawberry.mutation
+    async def mark_informed(self, info: Info, input: i.MarkInformedInput) -> p.DecisionResult:
+        return await _handle(info, c.MarkInformed(
+            trajectory_id=input.trajectory_id, decision_id=input.decision_id,
+            member_ids=tuple(input.member_ids), informed_at=input.informed_at),
             idempotency_key=input.idempotency_key, expected_version=input.expected_version,
             payload=p.decision_payload)
 

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from decisionlog.api.errors import ErrorResult
+from decisionlog.api.phase_types import Phase
 from decisionlog.api.review_types import Outcome
-from decisionlog.api.team_types import DecisionDomain, Member
 from decisionlog.api.types import (
     Decision,
+    DecisionDomain,
     DecisionRight,
+    Member,
     Trajectory,
     trajectory_type,
 )
@@ -55,6 +57,11 @@ class DecisionPayload(TrajectoryPayload):
 
 
 @strawberry.type
+class PhasePayload(TrajectoryPayload):
+    phase: Phase
+
+
+@strawberry.type
 class OutcomePayload(DecisionPayload):
     outcome: Outcome
 
@@ -65,6 +72,7 @@ DomainResult = Annotated[DomainPayload | ErrorResult, strawberry.union("DomainRe
 RightResult = Annotated[RightPayload | ErrorResult, strawberry.union("RightResult")]
 DecisionResult = Annotated[DecisionPayload | ErrorResult, strawberry.union("DecisionResult")]
 OutcomeResult = Annotated[OutcomePayload | ErrorResult, strawberry.union("OutcomeResult")]
+PhaseResult = Annotated[PhasePayload | ErrorResult, strawberry.union("PhaseResult")]
 
 
 def trajectory_payload(t: TrajectoryAggregate, r: CommandResult) -> TrajectoryPayload:
@@ -89,6 +97,11 @@ def right_payload(t: TrajectoryAggregate, r: CommandResult) -> RightPayload:
 def decision_payload(t: TrajectoryAggregate, r: CommandResult) -> DecisionPayload:
     return DecisionPayload(trajectory=trajectory_type(t), version=r.version,
                            decision=Decision.of(t, t.decisions[r.result_id or ""]))
+
+
+def phase_payload(t: TrajectoryAggregate, r: CommandResult) -> PhasePayload:
+    return PhasePayload(trajectory=trajectory_type(t), version=r.version,
+                        phase=Phase.of(t, t.phases[r.result_id or ""]))
 
 
 def outcome_payload(t: TrajectoryAggregate, r: CommandResult) -> OutcomePayload:

@@ -86,8 +86,10 @@ class ReadModelQuery:
         "of the title, statement or rationale (case-insensitive). domainName and "
         "decidedBy (a decider's name) match case-insensitively. decidedFrom is "
         "inclusive, decidedTo exclusive; either leaves out decisions without a "
-        "decidedAt. Cursors are keyset cursors: decisions recorded between two pages "
-        "never shift the next one."))
+        "decidedAt. phase: taken in the phase of that name (case-insensitive). "
+        "notConsulted: true for the decisions that skipped someone who had to be heard "
+        "(see Decision.notConsulted), false for the others. Cursors are keyset cursors: "
+        "decisions recorded between two pages never shift the next one."))
     def decisions(
         self,
         info: Info,
@@ -99,6 +101,8 @@ class ReadModelQuery:
         decided_by: str | None = None,
         decided_from: datetime | None = None,
         decided_to: datetime | None = None,
+        phase: str | None = None,
+        not_consulted: bool | None = None,
         order: DecisionOrder = DecisionOrder.NEWEST_FIRST,
         first: int | None = None,
         after: str | None = None,
@@ -112,7 +116,7 @@ class ReadModelQuery:
         where = DecisionFilter(
             search=search, domain_name=domain_name, status=status, origin=origin, kind=kind,
             decided_by=decided_by, decided_from=decided_from, decided_to=decided_to,
-            trajectory_ids=read_scope(info))
+            phase=phase, not_consulted=not_consulted, trajectory_ids=read_scope(info))
         try:
             page = info.context.app.readmodels.decisions(
                 where, order=order, first=size, after=position,
@@ -123,7 +127,8 @@ class ReadModelQuery:
 
     @strawberry.field(description=(
         "Every right a person holds now, in every trajectory, directly or through their "
-        "role, on active domains: by trajectory (in the order started), then domain. "
+        "role, on active domains: by trajectory (in the order started), then domain; "
+        "phases: the phases a right holds in (none: every phase). "
         "memberName matches case-insensitively, runs of spaces as one."))
     def mandates(self, info: Info, member_name: str) -> list[Mandate]:
         if not member_name.strip():

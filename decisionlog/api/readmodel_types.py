@@ -118,6 +118,12 @@ class MemberRef:
     name: str
 
 
+@strawberry.type(description="A phase named by a list across trajectories.")
+class PhaseRef:
+    id: strawberry.ID
+    name: str
+
+
 @strawberry.type(description="A decision named by a list across trajectories.")
 class DecisionRef:
     id: strawberry.ID
@@ -187,6 +193,10 @@ class DecisionSummary:
     closed_reason: str | None
     supersedes_ids: list[strawberry.ID]
     superseded_by_ids: list[strawberry.ID]
+    phase: PhaseRef | None = strawberry.field(
+        description="The phase current when it was taken; null before any phase started.")
+    not_consulted_count: int = strawberry.field(description=(
+        "How many who had to be heard were not (see Decision.notConsulted)."))
     review_by: datetime | None = strawberry.field(
         description="The date by which to look at it again, if any.")
     up_for_review: bool = strawberry.field(
@@ -209,6 +219,9 @@ class DecisionSummary:
             closed_reason=row.closed_reason,
             supersedes_ids=[strawberry.ID(i) for i in row.supersedes],
             superseded_by_ids=[strawberry.ID(i) for i in row.superseded_by],
+            phase=None if row.phase_id is None else PhaseRef(
+                id=strawberry.ID(row.phase_id), name=row.phase_name or ""),
+            not_consulted_count=row.not_consulted,
             review_by=row.review_by, up_for_review=row.up_for_review,
             review_reasons=[ReviewReasonSummary.of(r) for r in row.review_reasons],
         )
@@ -243,6 +256,8 @@ class Mandate:
         description="The role the right is granted to; null when granted to the member.")
     granted_at: datetime
     effective_from: datetime
+    phases: list[PhaseRef] = strawberry.field(
+        description="The phases the right holds in; empty: every phase.")
 
     @classmethod
     def of(cls, row: MandateRow) -> Mandate:
@@ -253,6 +268,7 @@ class Mandate:
             member=MemberRef(id=strawberry.ID(row.member_id), name=row.member_name),
             role=row.member_role, via_role=row.via_role, granted_at=row.granted_at,
             effective_from=row.effective_from,
+            phases=[PhaseRef(id=strawberry.ID(p.id), name=p.name) for p in row.phases],
         )
 
     @strawberry.field(description="The trajectory (id, name and status without loading it).")

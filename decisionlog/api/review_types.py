@@ -1,23 +1,48 @@
 """GraphQL types of frames and looking back: reasons for review, the review queue,
-reconfirmations, outcomes, and what a team has to look at (`Trajectory.attention`).
+reconfirmations, outcomes and what a team has to look at, and the fields they add to
+`Trajectory` and `Decision` (mixed into those types, as `phase_types.py` does).
 
-Built from the aggregate's state (`decisionlog.domain.reviews`, `.attention`); the
-lists across trajectories are in `readmodel_types.py`.
+`decisionlog.api.types` builds on this module (its `Trajectory` and `Decision` derive
+from the mixins below), so the types of that module are named here lazily
+(`strawberry.lazy`) and reached at call time (`_core()`). Built from the aggregate's
+state (`decisionlog.domain.reviews`, `.attention`); the lists across trajectories are
+in `readmodel_types.py`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from decisionlog.api.arguments import require_offset
 from decisionlog.api.enums import AttentionKind, ReviewReasonKind, Verdict
-from decisionlog.api.team_types import DecisionDomain, Member
-from decisionlog.api.types import Decision
-from decisionlog.domain import attention, reviews
-from decisionlog.domain.entities import Decision as DecisionRecord
+from decisionlog.api.memo import memo
+from decisionlog.api.resultcache import uncacheable
+from decisionlog.domain import attention, entities, reviews
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 from decisionlog.domain.values import DecisionStatus
+
+if TYPE_CHECKING:
+    from decisionlog.api.types import Decision, DecisionDomain, Member
+
+CORE = "decisionlog.api.types"
+LazyDecision = Annotated["Decision", strawberry.lazy(CORE)]
+LazyMember = Annotated["Member", strawberry.lazy(CORE)]
+LazyDomain = Annotated["DecisionDomain", strawberry.lazy(CORE)]
+
+
+def _core() -> ModuleType:
+    from decisionlog.api import types  # at call time: that module imports this one
+
+    return types
+
+
+def _decision(trajectory: TrajectoryAggregate, decision_id: str | None) -> Decision | None:
+    found = trajectory.decisions.get(decision_id or "")
+    return None if found is None else _core().Decision.of(trajectory, found)
 
 
 @strawberry.type(description=(
@@ -42,8 +67,9 @@ class Outcome:
                    version=outcome.version)
 
     @strawberry.field(description="Who observed it (may be nobody named).")
-    def observed_by(self) -> list[Member]:
-        return [Member.of(self._trajectory.members[m]) for m in self._outcome.observed_by]
+    def observed_by(self) -> list[LazyMember]:
+        member_type = _core().Member
+        return [member_type.of(self._trajectory.members[m]) for m in self._outcome.observed_by]
 
 
 @strawberry.type(description="Members looked at a decision again and reconfirmed it.")
@@ -64,14 +90,16 @@ class Confirmation:
                    review_by=c.review_by)
 
     @strawberry.field
-    def confirmed_by(self) -> list[Member]:
-        return [Member.of(self._trajectory.members[m]) for m in self._confirmation.members]
+    def confirmed_by(self) -> list[LazyMember]:
+        member_type = _core().Member
+        return [member_type.of(self._trajectory.members[m])
+                for m in self._confirmation.members]
 
 
 @strawberry.type(description="Why a decision is up for review, and the event that said so.")
 class ReviewReason:
     _trajectory: strawberry.Private[TrajectoryAggregate]
-    _owner: strawberry.Private[DecisionRecord]
+    _owner: strawberry.Private[entities.Decision]
     _reason: strawberry.Private[reviews.ReviewReason]
     kind: ReviewReasonKind
     reason: str = strawberry.field(description="The reason in words.")
@@ -79,41 +107,37 @@ class ReviewReason:
     opened_at: datetime
 
     @classmethod
-    def of(cls, trajectory: TrajectoryAggregate, decision: DecisionRecord,
+    def of(cls, trajectory: TrajectoryAggregate, decision: entities.Decision,
            reason: reviews.ReviewReason) -> ReviewReason:
         return cls(_trajectory=trajectory, _owner=decision, _reason=reason, kind=reason.kind,
                    reason=reviews.describe_reason(trajectory, decision, reason),
                    version=reason.version, opened_at=reason.at)
 
     @strawberry.field(description="The frame that was superseded or withdrawn.")
-    def frame(self) -> Decision | None:
-        return self._decision(self._reason.frame_id)
+    def frame(self) -> LazyDecision | None:
+        return _decision(self._trajectory, self._reason.frame_id)
 
     @strawberry.field(description=(
         "The frame this decision lies within that led to the changed one: the changed "
         "frame itself when directly within it, else a frame within it."))
-    def through_frame(self) -> Decision | None:
-        return self._decision(self._reason.through_id)
+    def through_frame(self) -> LazyDecision | None:
+        return _decision(self._trajectory, self._reason.through_id)
 
     @strawberry.field(description="The decision that superseded the frame (the new frame).")
-    def superseded_by(self) -> Decision | None:
+    def superseded_by(self) -> LazyDecision | None:
         if self._reason.kind is not ReviewReasonKind.FRAME_SUPERSEDED:
             return None
-        return self._decision(self._reason.cause_id)
+        return _decision(self._trajectory, self._reason.cause_id)
 
     @strawberry.field(description="The outcome whose verdict asked for the review.")
     def outcome(self) -> Outcome | None:
         found = [o for o in self._owner.outcomes if o.id == self._reason.cause_id]
         return Outcome.of(self._trajectory, found[0]) if found else None
 
-    def _decision(self, decision_id: str | None) -> Decision | None:
-        found = self._trajectory.decisions.get(decision_id or "")
-        return None if found is None else Decision.of(self._trajectory, found)
-
 
 @strawberry.type(description="A decision on the review queue, and why it is there.")
 class ReviewItem:
-    decision: Decision
+    decision: LazyDecision
     since: datetime = strawberry.field(description="When its oldest open reason opened.")
     reasons: list[ReviewReason]
 
@@ -122,37 +146,89 @@ class ReviewItem:
 class AttentionItem:
     kind: AttentionKind
     reason: str
-    decision: Decision | None
-    domain: DecisionDomain | None
+    decision: LazyDecision | None
+    domain: LazyDomain | None
 
 
-def review_reasons(trajectory: TrajectoryAggregate, decision: DecisionRecord
-                   ) -> list[ReviewReason]:
-    """A decision's open reasons for review (none once superseded, withdrawn or rejected)."""
-    if decision.status not in (DecisionStatus.IN_FORCE, DecisionStatus.PROPOSED_IMPLICIT):
-        return []
-    return [ReviewReason.of(trajectory, decision, r) for r in decision.review_reasons]
+@strawberry.type
+class TrajectoryReviewFields:
+    """The fields of `Trajectory` about frames and looking back."""
+
+    _trajectory: strawberry.Private[TrajectoryAggregate]
+
+    @strawberry.field(description="Decisions up for review (in force, with a reason open), "
+                                  "in the order recorded.")
+    def review_queue(self) -> list[ReviewItem]:
+        t, decision_type = self._trajectory, _core().Decision
+        return [ReviewItem(decision=decision_type.of(t, item.decision), since=item.since,
+                           reasons=[ReviewReason.of(t, item.decision, r)
+                                    for r in item.reasons])
+                for item in reviews.review_queue(t)]
+
+    @strawberry.field(description="Decisions in force with reviewBy before `before`, "
+                                  "the oldest due first.")
+    def decisions_due_for_review(self, before: datetime) -> list[LazyDecision]:
+        require_offset("before", before)
+        t, decision_type = self._trajectory, _core().Decision
+        return [decision_type.of(t, d) for d in reviews.due_for_review(t, before)]
+
+    @strawberry.field(description=(
+        "What the team has to look at, with a reason each: open implicit decisions, the "
+        "review queue, decisions due for review at `at` (default: now), gaps, decisions "
+        "out of mandate and consultation gaps."))
+    def attention(self, at: datetime | None = None) -> list[AttentionItem]:
+        require_offset("at", at)
+        if at is None:
+            uncacheable()  # what is due depends on the clock
+        core, t = _core(), self._trajectory
+        return [AttentionItem(
+            kind=item.kind, reason=item.reason,
+            decision=None if item.decision is None else core.Decision.of(t, item.decision),
+            domain=None if item.domain is None else core.DecisionDomain.of(item.domain))
+            for item in attention.attention(t, at or datetime.now(UTC))]
 
 
-def review_queue(trajectory: TrajectoryAggregate) -> list[ReviewItem]:
-    return [ReviewItem(decision=Decision.of(trajectory, item.decision), since=item.since,
-                       reasons=[ReviewReason.of(trajectory, item.decision, r)
-                                for r in item.reasons])
-            for item in reviews.review_queue(trajectory)]
+@strawberry.type
+class DecisionReviewFields:
+    """The fields of `Decision` about the frames it lies within and looking back."""
 
+    _trajectory: strawberry.Private[TrajectoryAggregate]
+    _decision: strawberry.Private[entities.Decision]
 
-def attention_items(trajectory: TrajectoryAggregate, at: datetime) -> list[AttentionItem]:
-    return [AttentionItem(
-        kind=item.kind, reason=item.reason,
-        decision=None if item.decision is None else Decision.of(trajectory, item.decision),
-        domain=None if item.domain is None else DecisionDomain.of(item.domain))
-        for item in attention.attention(trajectory, at)]
+    @strawberry.field(description="The date by which to look at it again, if any.")
+    def review_by(self) -> datetime | None:
+        return self._decision.review_by
 
+    @strawberry.field(description="The frames (decisions of kind FRAME) it lies within.")
+    def within_frames(self) -> list[LazyDecision]:
+        t, decision_type = self._trajectory, _core().Decision
+        return [decision_type.of(t, t.decisions[f]) for f in self._decision.within_frames]
 
-def outcomes(trajectory: TrajectoryAggregate, decision: DecisionRecord) -> list[Outcome]:
-    return [Outcome.of(trajectory, o) for o in decision.outcomes]
+    @strawberry.field(description=(
+        "For a frame: the decisions that lie within it, whatever their status, in the "
+        "order recorded; transitive: also those within frames within it."))
+    def framed(self, transitive: bool = False) -> list[LazyDecision]:
+        t, decision_type = self._trajectory, _core().Decision
+        index = memo.get(t, "frame_index", lambda: reviews.frame_index(t))
+        return [decision_type.of(t, d) for d in reviews.framed(
+            t, self._decision.id, transitive=transitive, index=index)]
 
+    @strawberry.field(description="On the review queue: in force, with a reason open.")
+    def up_for_review(self) -> bool:
+        return reviews.up_for_review(self._decision)
 
-def confirmations(trajectory: TrajectoryAggregate, decision: DecisionRecord
-                  ) -> list[Confirmation]:
-    return [Confirmation.of(trajectory, c) for c in decision.confirmations]
+    @strawberry.field(description="Why it is up for review: its open reasons, oldest first "
+                                  "(none once superseded, withdrawn or rejected).")
+    def review_reasons(self) -> list[ReviewReason]:
+        d = self._decision
+        if d.status not in (DecisionStatus.IN_FORCE, DecisionStatus.PROPOSED_IMPLICIT):
+            return []
+        return [ReviewReason.of(self._trajectory, d, r) for r in d.review_reasons]
+
+    @strawberry.field(description="Its reconfirmations, oldest first.")
+    def confirmations(self) -> list[Confirmation]:
+        return [Confirmation.of(self._trajectory, c) for c in self._decision.confirmations]
+
+    @strawberry.field(description="What was observed after it, oldest first.")
+    def outcomes(self) -> list[Outcome]:
+        return [Outcome.of(self._trajectory, o) for o in self._decision.outcomes]

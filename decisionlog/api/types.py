@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -12,12 +12,14 @@ from decisionlog.api.enums import (
     DecisionKind,
     DecisionOrigin,
     DecisionStatus,
+    Membership,
     RightKind,
     Scale,
+    Side,
     TrajectoryStatus,
 )
 from decisionlog.api.event_types import Event
-from decisionlog.api.memo import is_within_mandate, memo, out_of_mandate_ids
+from decisionlog.api.memo import is_within_mandate
 from decisionlog.api.pagination import (
     Connection,
     connection,
@@ -25,29 +27,80 @@ from decisionlog.api.pagination import (
     page_size,
     require_offset,
 )
-from decisionlog.api.resultcache import uncacheable
-from decisionlog.api.team_types import DecisionDomain, Member, RightHolder, Role
-from decisionlog.domain import entities, reviews
+from decisionlog.api.phase_types import (
+    DecisionPhaseFields,
+    Phase,
+    TrajectoryPhaseFields,
+    gaps,
+    out_of_mandate,
+    phase_id_arg,
+    who_decides_what,
+)
+from decisionlog.api.review_types import DecisionReviewFields, TrajectoryReviewFields
+from decisionlog.domain import entities
 from decisionlog.domain.bitemporal import in_force_at
 from decisionlog.domain.mandate import DomainMandate as DomainMandateRow
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 
-if TYPE_CHECKING:
-    from decisionlog.api.review_types import (
-        AttentionItem,
-        Confirmation,
-        Outcome,
-        ReviewItem,
-        ReviewReason,
-    )
 
-_REVIEWS = strawberry.lazy("decisionlog.api.review_types")
+@strawberry.type
+class Member:
+    """A person on the design team."""
+
+    id: strawberry.ID
+    name: str
+    role: str
+    side: Side
+    membership: Membership
+    active: bool
+    joined_at: datetime
+    left_at: datetime | None
+
+    @classmethod
+    def of(cls, member: entities.Member) -> Member:
+        return cls(
+            id=strawberry.ID(member.id), name=member.name, role=member.role,
+            side=member.side, membership=member.membership, active=member.active,
+            joined_at=member.joined_at, left_at=member.left_at,
+        )
+
+
+@strawberry.type
+class Role:
+    """A role on the design team; a right held by a role is held by every active member
+    with that role."""
+
+    name: str
+
+
+RightHolder = Annotated[Member | Role, strawberry.union("RightHolder")]
+
+
+@strawberry.type
+class DecisionDomain:
+    """A named area of decisions: the "about what"."""
+
+    id: strawberry.ID
+    name: str
+    description: str | None
+    active: bool
+    defined_at: datetime
+    retired_at: datetime | None
+
+    @classmethod
+    def of(cls, domain: entities.DecisionDomain) -> DecisionDomain:
+        return cls(
+            id=strawberry.ID(domain.id), name=domain.name, description=domain.description,
+            active=domain.active, defined_at=domain.defined_at, retired_at=domain.retired_at,
+        )
 
 
 @strawberry.type
 class DecisionRight:
     """Who DECIDES, ADVISES or is INFORMED about a domain, and optionally when."""
 
+    _trajectory: strawberry.Private[TrajectoryAggregate]
+    _right: strawberry.Private[entities.DecisionRight]
     id: strawberry.ID
     domain: DecisionDomain
     holder: RightHolder
@@ -65,12 +118,18 @@ class DecisionRight:
             else Role(name=right.role or "")
         )
         return cls(
-            id=strawberry.ID(right.id),
+            _trajectory=trajectory, _right=right, id=strawberry.ID(right.id),
             domain=DecisionDomain.of(trajectory.domains[right.domain_id]),
             holder=holder, right=right.kind, condition=right.condition,
             in_force=right.in_force, granted_at=right.granted_at,
             effective_from=right.effective_from, ended_at=right.ended_at,
         )
+
+    @strawberry.field(description="The phases it holds in; empty: every phase (and before "
+                                  "any phase started).")
+    def phases(self) -> list[Phase]:
+        t = self._trajectory
+        return [Phase.of(t, t.phases[p]) for p in self._right.phase_ids]
 
 
 @strawberry.type
@@ -93,7 +152,7 @@ class DomainMandate:
 
 
 @strawberry.type
-class Decision:
+class Decision(DecisionPhaseFields, DecisionReviewFields):
     """An explicit decision, or an implicit one someone surfaced."""
 
     _trajectory: strawberry.Private[TrajectoryAggregate]
@@ -112,8 +171,6 @@ class Decision:
     since: datetime | None
     evidence: str | None
     ratified_at: datetime | None
-    review_by: datetime | None = strawberry.field(
-        description="The date by which to look at it again, if any.")
 
     @classmethod
     def of(cls, trajectory: TrajectoryAggregate, decision: entities.Decision) -> Decision:
@@ -124,7 +181,7 @@ class Decision:
             rationale=decision.rationale, options_considered=decision.options_considered,
             decided_at=decision.decided_at, recorded_at=decision.recorded_at,
             since=decision.since, evidence=decision.evidence,
-            ratified_at=decision.ratified_at, review_by=decision.review_by,
+            ratified_at=decision.ratified_at,
         )
 
     @strawberry.field
@@ -164,38 +221,6 @@ class Decision:
     def within_mandate(self) -> bool:
         return is_within_mandate(self._trajectory, self._decision)
 
-    @strawberry.field(description="The frames (decisions of kind FRAME) it lies within.")
-    def within_frames(self) -> list[Decision]:
-        return self._decisions(self._decision.within_frames)
-
-    @strawberry.field(description=(
-        "For a frame: the decisions that lie within it, whatever their status, in the "
-        "order recorded; transitive: also those within frames within it."))
-    def framed(self, transitive: bool = False) -> list[Decision]:
-        t = self._trajectory
-        index = memo.get(t, "frame_index", lambda: reviews.frame_index(t))
-        return [Decision.of(t, d) for d in reviews.framed(
-            t, self._decision.id, transitive=transitive, index=index)]
-
-    @strawberry.field(description="On the review queue: in force, with a reason open.")
-    def up_for_review(self) -> bool:
-        return reviews.up_for_review(self._decision)
-
-    @strawberry.field(description="Why it is up for review: its open reasons, oldest first.")
-    def review_reasons(self) -> list[Annotated[ReviewReason, _REVIEWS]]:
-        from decisionlog.api.review_types import review_reasons
-        return review_reasons(self._trajectory, self._decision)
-
-    @strawberry.field(description="Its reconfirmations, oldest first.")
-    def confirmations(self) -> list[Annotated[Confirmation, _REVIEWS]]:
-        from decisionlog.api.review_types import confirmations
-        return confirmations(self._trajectory, self._decision)
-
-    @strawberry.field(description="What was observed after it, oldest first.")
-    def outcomes(self) -> list[Annotated[Outcome, _REVIEWS]]:
-        from decisionlog.api.review_types import outcomes
-        return outcomes(self._trajectory, self._decision)
-
     def _members(self, ids: list[str]) -> list[Member]:
         return [Member.of(self._trajectory.members[i]) for i in ids]
 
@@ -204,7 +229,7 @@ class Decision:
 
 
 @strawberry.type
-class Trajectory:
+class Trajectory(TrajectoryPhaseFields, TrajectoryReviewFields):
     """One programme's decision process, now or as of a moment in its history."""
 
     _trajectory: strawberry.Private[TrajectoryAggregate]
@@ -260,24 +285,30 @@ class Trajectory:
         return [DecisionRight.of(self._trajectory, r) for r in self._trajectory.rights.values()
                 if include_revoked or r.in_force]
 
-    @strawberry.field(description="One row per active domain.")
-    def who_decides_what(self) -> list[DomainMandate]:
+    @strawberry.field(description=(
+        "One row per active domain (domainName: that one only, case-insensitive), with "
+        "the rights that hold in a phase (default: the phase current at `at`, or now), "
+        "in force now (as of asOf) or, with `at`, at that moment of valid time."))
+    def who_decides_what(self, phase: strawberry.ID | None = None, at: datetime | None = None,
+                         domain_name: str | None = None) -> list[DomainMandate]:
         t = self._trajectory
-        return memo.get(t, "who_decides_what",
-                        lambda: [DomainMandate.of(t, row) for row in t.who_decides_what()])
-
-    @strawberry.field(description="Active domains nobody holds DECIDES on.")
-    def gaps(self) -> list[DecisionDomain]:
-        t = self._trajectory
-        return memo.get(t, "gaps", lambda: [DecisionDomain.of(d) for d in t.gaps()])
+        return who_decides_what(t, phase_id_arg(t, phase), at, domain_name)
 
     @strawberry.field(description=(
-        "Decisions whose deciders held no DECIDES right on that domain at decidedAt."))
-    def out_of_mandate(self) -> list[Decision]:
+        "Active domains nobody holds DECIDES on in a phase (default: the phase current "
+        "at `at`, or now), now (as of asOf) or at `at` (valid time)."))
+    def gaps(self, phase: strawberry.ID | None = None, at: datetime | None = None
+             ) -> list[DecisionDomain]:
         t = self._trajectory
-        out = out_of_mandate_ids(t)
-        return memo.get(t, "out_of_mandate", lambda: [
-            Decision.of(t, d) for d in t.decisions.values() if d.id in out])
+        return gaps(t, phase_id_arg(t, phase), at)
+
+    @strawberry.field(description=(
+        "Decisions whose deciders held no DECIDES right on that domain at decidedAt, in "
+        "the phase current then (phase: taken in that phase only); "
+        "Decision.outOfMandateReason says why."))
+    def out_of_mandate(self, phase: strawberry.ID | None = None) -> list[Decision]:
+        t = self._trajectory
+        return out_of_mandate(t, phase_id_arg(t, phase))
 
     @strawberry.field
     def decisions(
@@ -310,30 +341,6 @@ class Trajectory:
     def decisions_in_force_at(self, at: datetime) -> list[Decision]:
         require_offset("at", at)
         return [Decision.of(self._trajectory, d) for d in in_force_at(self._trajectory, at)]
-
-    @strawberry.field(description="Decisions up for review (in force, with a reason open), "
-                                  "in the order recorded.")
-    def review_queue(self) -> list[Annotated[ReviewItem, _REVIEWS]]:
-        from decisionlog.api.review_types import review_queue
-        return review_queue(self._trajectory)
-
-    @strawberry.field(description="Decisions in force with reviewBy before `before`, "
-                                  "the oldest due first.")
-    def decisions_due_for_review(self, before: datetime) -> list[Decision]:
-        require_offset("before", before)
-        t = self._trajectory
-        return [Decision.of(t, d) for d in reviews.due_for_review(t, before)]
-
-    @strawberry.field(description=(
-        "What the team has to look at, with a reason each: open implicit decisions, the "
-        "review queue, decisions due for review at `at` (default: now), gaps, out of mandate."))
-    def attention(self, at: datetime | None = None
-                  ) -> list[Annotated[AttentionItem, _REVIEWS]]:
-        from decisionlog.api.review_types import attention_items
-        require_offset("at", at)
-        if at is None:
-            uncacheable()  # due by the clock
-        return attention_items(self._trajectory, at or datetime.now(UTC))
 
     @strawberry.field
     def decision(self, id: strawberry.ID) -> Decision | None:

@@ -112,6 +112,7 @@ class GrantRight(TrajectoryCommand):
     role: str | None = None
     condition: str | None = None
     effective_from: datetime | None = None
+    phases: tuple[str, ...] = ()  # none: every phase
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +121,34 @@ class RevokeRight(TrajectoryCommand):
 
     right_id: str
     reason: str | None = None
+
+
+# Phases of the design process
+
+
+@dataclass(frozen=True, kw_only=True)
+class DefinePhase(TrajectoryCommand):
+    """Define a phase; without `order`, after every phase defined so far."""
+
+    name: str
+    description: str | None = None
+    order: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetirePhase(TrajectoryCommand):
+    """Retire a phase that is not the current one; its history stays."""
+
+    phase_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartPhase(TrajectoryCommand):
+    """Make a phase the current one from `started_at` (default: now) on."""
+
+    phase_id: str
+    started_at: datetime | None = None
 
 
 # Decisions
@@ -185,6 +214,15 @@ class WithdrawDecision(TrajectoryCommand):
     decision_id: str
     withdrawn_by: tuple[str, ...]
     reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkInformed(TrajectoryCommand):
+    """Record that members holding an INFORMED right were told of a decision."""
+
+    decision_id: str
+    member_ids: tuple[str, ...]
+    informed_at: datetime | None = None
 
 
 # Frames and looking back

@@ -77,12 +77,30 @@ def retire_domain(t: Trajectory, command: c.RetireDomain, p: Provenance) -> str:
 def grant_right(t: Trajectory, command: c.GrantRight, p: Provenance) -> str:
     return t.grant_right(domain_id=command.domain_id, member_id=command.member_id,
                          role=command.role, right=command.right, condition=command.condition,
-                         effective_from=command.effective_from, provenance=p)
+                         effective_from=command.effective_from, phases=command.phases,
+                         provenance=p)
 
 
 @handles(c.RevokeRight)
 def revoke_right(t: Trajectory, command: c.RevokeRight, p: Provenance) -> str:
     return t.revoke_right(right_id=command.right_id, reason=command.reason, provenance=p)
+
+
+@handles(c.DefinePhase)
+def define_phase(t: Trajectory, command: c.DefinePhase, p: Provenance) -> str:
+    return t.define_phase(name=command.name, description=command.description,
+                          order=command.order, provenance=p)
+
+
+@handles(c.RetirePhase)
+def retire_phase(t: Trajectory, command: c.RetirePhase, p: Provenance) -> str:
+    return t.retire_phase(phase_id=command.phase_id, reason=command.reason, provenance=p)
+
+
+@handles(c.StartPhase)
+def start_phase(t: Trajectory, command: c.StartPhase, p: Provenance) -> str:
+    return t.start_phase(phase_id=command.phase_id, started_at=command.started_at,
+                         provenance=p)
 
 
 @handles(c.RecordDecision)
@@ -124,6 +142,12 @@ def withdraw_decision(t: Trajectory, command: c.WithdrawDecision, p: Provenance)
     return t.withdraw_decision(decision_id=command.decision_id,
                                withdrawn_by=command.withdrawn_by, reason=command.reason,
                                provenance=p)
+
+
+@handles(c.MarkInformed)
+def mark_informed(t: Trajectory, command: c.MarkInformed, p: Provenance) -> str:
+    return t.mark_informed(decision_id=command.decision_id, member_ids=command.member_ids,
+                           informed_at=command.informed_at, provenance=p)
 
 
 @handles(c.ReframeDecision)

@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING
 
 from decisionlog.audit.markdown import block, inline
 from decisionlog.audit.summaries import describe
+from decisionlog.domain import consultation as co
 from decisionlog.domain import events as ev
+from decisionlog.domain import phases as ph
 from decisionlog.domain import review_events as rev
+from decisionlog.domain.mandate import decision_phase_id
 from decisionlog.domain.reviews import describe_reason, up_for_review
 from decisionlog.domain.values import DecisionOrigin, DecisionStatus, RightKind
 
@@ -37,9 +40,10 @@ SECTIONS: dict[type[ev.TrajectoryEvent], str] = {
     ev.RightGranted: "mandates", ev.RightRevoked: "mandates",
     ev.DecisionRecorded: "decisions", ev.ImplicitDecisionSurfaced: "decisions",
     ev.DecisionRatified: "decisions", ev.DecisionRejected: "decisions",
-    ev.DecisionWithdrawn: "decisions", rev.DecisionReframed: "decisions",
-    rev.DecisionConfirmed: "decisions", rev.ReviewScheduled: "decisions",
-    rev.OutcomeRecorded: "decisions",
+    ev.DecisionWithdrawn: "decisions", co.DecisionInformed: "decisions",
+    ph.PhaseDefined: "mandates", ph.PhaseRetired: "mandates", ph.PhaseStarted: "mandates",
+    rev.DecisionReframed: "decisions", rev.DecisionConfirmed: "decisions",
+    rev.ReviewScheduled: "decisions", rev.OutcomeRecorded: "decisions",
 }
 MANDATE_EVENTS = tuple(t for t, section in SECTIONS.items() if section == "mandates")
 STATUS_TEXT = {
@@ -54,7 +58,8 @@ STATUS_TEXT = {
 def render_register(trajectory: Trajectory, history: Sequence[ev.TrajectoryEvent]) -> str:
     """The whole register: heading, team, decisions, the matrix and its change history."""
     numbers = {d: n for n, d in enumerate(trajectory.decisions, start=1)}
-    parts = [_heading(trajectory), _team(trajectory), "## Decisions\n"]
+    parts = [_heading(trajectory), _team(trajectory),
+             *([_phases(trajectory)] if trajectory.phases else []), "## Decisions\n"]
     parts += [_decision(trajectory, d, numbers) for d in trajectory.decisions.values()]
     if not trajectory.decisions:
         parts.append("No decisions recorded.\n")
@@ -98,10 +103,12 @@ def _decision(t: Trajectory, d: Decision, numbers: dict[str, int]) -> str:
              f"- Date: {_when(d.decided_at)} (recorded {_when(d.recorded_at)})",
              f"- Kind: {d.kind}, scale {d.scale}, {str(d.origin).lower()}",
              f"- Domain: {inline(domain.name if domain else d.domain_id)}",
+             f"- Phase: {_phase_of(t, d)}",
              f"- Decision-makers: {_names(t, d.decided_by)}",
              f"- Consulted: {_names(t, d.consulted)}",
+             f"- Not consulted: {_not_consulted(t, d)}",
              f"- Informed: {_informed(t, d)}",
-             f"- Within mandate: {'yes' if t.is_within_mandate(d) else 'no'}"]
+             f"- Within mandate: {_mandate(t, d)}"]
     if d.supersedes:
         lines.append(f"- Supersedes: {_links(t, d.supersedes, numbers)}")
     if d.within_frames:
@@ -159,11 +166,50 @@ def _context(t: Trajectory, d: Decision) -> str:
 
 
 def _informed(t: Trajectory, d: Decision) -> str:
-    moment = d.decided_at or d.recorded_at
+    """The INFORMED rights then (as granted), and who of their holders was told."""
+    moment = d.judged_at or d.decided_at or d.recorded_at
+    phase_id = ph.phase_id_at(t.phase_starts, moment)
     rights = [r for r in t.rights.values()
               if r.domain_id == d.domain_id and r.kind is RightKind.INFORMED
-              and r.in_force_at(moment)]
-    return ", ".join(inline(_holder(t, r)) for r in rights) or "—"
+              and r.in_force_at(moment) and r.holds_in(phase_id)]
+    text = ", ".join(inline(_holder(t, r)) for r in rights) or "—"
+    if d.judged_at is None or not rights:
+        return text
+    told = {m.member_id: m.informed_at for m in d.informed}
+    states = [f"{inline(t.members[m].name)} told {_when(told[m])}" if m in told
+              else f"{inline(t.members[m].name)} not yet told"
+              for m in co.informed_holders(t, d)]
+    return text + ("; " + ", ".join(states) if states else "")
+
+
+def _not_consulted(t: Trajectory, d: Decision) -> str:
+    names = [t.members[h.member_id].name if h.member_id is not None else f"role {h.role}"
+             for h in co.not_consulted(t, d)]
+    return ", ".join(map(inline, names)) or "—"
+
+
+def _mandate(t: Trajectory, d: Decision) -> str:
+    if t.is_within_mandate(d):
+        return "yes"
+    gap = t.mandate_gap(d)
+    return "no" if gap is None else f"no ({gap.reason}: {inline(gap.text)})"
+
+
+def _phase_of(t: Trajectory, d: Decision) -> str:
+    phase_id = decision_phase_id(t, d)
+    return "—" if phase_id is None else inline(t.phases[phase_id].name)
+
+
+def _phases(t: Trajectory) -> str:
+    lines = ["## Phases", "", "| Phase | Started | Current | Retired |",
+             "| --- | --- | --- | --- |"]
+    current = t.current_phase_id()
+    for p in t.phases_in_order():
+        starts = sorted(s.started_at for s in t.phase_starts if s.phase_id == p.id)
+        retired = _when(p.retired_at) if p.retired_at else ""
+        lines.append(f"| {inline(p.name)} | {', '.join(map(_when, starts)) or '—'} "
+                     f"| {'yes' if p.id == current else ''} | {retired} |")
+    return "\n".join(lines) + "\n"
 
 
 def _matrix(t: Trajectory) -> str:
@@ -196,7 +242,10 @@ def _holder(t: Trajectory, right: DecisionRight) -> str:
         holder = member.name if member else right.member_id
     else:
         holder = f"role {right.role}"
-    return holder + (f" ({right.condition})" if right.condition else "")
+    when = [right.condition] if right.condition else []
+    if right.phase_ids:
+        when.append("in " + ", ".join(t.phases[p].name for p in right.phase_ids))
+    return holder + (f" ({'; '.join(when)})" if when else "")
 
 
 def _names(t: Trajectory, member_ids: Iterable[str]) -> str:

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from decisionlog.domain import consultation as co
 from decisionlog.domain import events as ev
+from decisionlog.domain import phases as ph
 from decisionlog.domain import review_events as rev
 from decisionlog.domain.values import DecisionKind, Membership, RightKind, Side, Verdict
 
@@ -70,6 +72,14 @@ class _Names:
     def decision(self, decision_id: str) -> str:
         decision = self.trajectory.decisions.get(decision_id)
         return f"“{decision.title}”" if decision is not None else f"decision {decision_id}"
+
+    def phase(self, phase_id: str) -> str:
+        phase = self.trajectory.phases.get(phase_id)
+        return f"“{phase.name}”" if phase is not None else f"phase {phase_id}"
+
+    def phases(self, phase_ids: Iterable[str]) -> str:
+        names = [self.phase(p) for p in phase_ids]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     def holder(self, right: DecisionRight) -> str:
         if right.member_id is not None:
@@ -130,7 +140,8 @@ def _domain_retired(n: _Names, e: ev.DomainRetired) -> str:
 def _right_granted(n: _Names, e: ev.RightGranted) -> str:
     holder = n.member(e.member_id) if e.member_id is not None else f"Role “{e.role}”"
     when = f" ({e.condition})" if e.condition else ""
-    return f"{holder} {RIGHT_WORDS[RightKind(e.right)]} {n.domain(e.domain_id)}{when}"
+    phases = f" in {n.phases(e.phase_ids)}" if e.phase_ids else ""
+    return f"{holder} {RIGHT_WORDS[RightKind(e.right)]} {n.domain(e.domain_id)}{phases}{when}"
 
 
 def _right_revoked(n: _Names, e: ev.RightRevoked) -> str:
@@ -205,6 +216,25 @@ def _outcome(n: _Names, e: rev.OutcomeRecorded) -> str:
             f"(verdict: {VERDICT_WORDS[Verdict(e.verdict)]})")
 
 
+def _phase_defined(n: _Names, e: ph.PhaseDefined) -> str:
+    return f"Phase “{e.name}” defined"
+
+
+def _phase_retired(n: _Names, e: ph.PhaseRetired) -> str:
+    return f"Phase {n.phase(e.phase_id)} retired" + _reason(e.reason)
+
+
+def _phase_started(n: _Names, e: ph.PhaseStarted) -> str:
+    backdated = e.timestamp - e.started_at > _BACKDATED
+    return f"Phase {n.phase(e.phase_id)} started" + (
+        f" (as of {e.started_at.isoformat(timespec='minutes')})" if backdated else "")
+
+
+def _informed(n: _Names, e: co.DecisionInformed) -> str:
+    return f"{n.members(e.members)} told of {n.decision(e.decision_id)}"
+
+
+_BACKDATED = timedelta(minutes=1)
 _JUST_BEFORE = timedelta(microseconds=1)
 _RENDERERS: dict[type[ev.TrajectoryEvent], Callable[[_Names, Any], str]] = {
     ev.TrajectoryStarted: _started,
@@ -221,6 +251,10 @@ _RENDERERS: dict[type[ev.TrajectoryEvent], Callable[[_Names, Any], str]] = {
     ev.DecisionRatified: _ratified,
     ev.DecisionRejected: _rejected,
     ev.DecisionWithdrawn: _withdrawn,
+    ph.PhaseDefined: _phase_defined,
+    ph.PhaseRetired: _phase_retired,
+    ph.PhaseStarted: _phase_started,
+    co.DecisionInformed: _informed,
     rev.DecisionReframed: _reframed,
     rev.DecisionConfirmed: _confirmed,
     rev.ReviewScheduled: _review_scheduled,

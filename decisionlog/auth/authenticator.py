@@ -62,6 +62,22 @@ class Authenticator:
             return NOT_CACHED
         return _principal(entry[1], secret)
 
+    def principal_of_key(self, key_id: str) -> Principal | None:
+        """The principal of the unrevoked token with that key id, for a caller that
+        checked the whole token earlier (a signed page session); None for anything else.
+        Cached like `principal`, so revocation reaches both within `ttl`."""
+        record = self._record(key_id)
+        return None if record is None or record.revoked_at is not None else record.principal
+
+    def cached_principal_of_key(self, key_id: str) -> Principal | NotCached | None:
+        """What `principal_of_key` answers when that needs no store lookup; else
+        `NOT_CACHED`."""
+        entry = self._cache.get(key_id)
+        if entry is None or entry[0] <= self._clock():
+            return NOT_CACHED
+        record = entry[1]
+        return None if record is None or record.revoked_at is not None else record.principal
+
     def _record(self, key_id: str) -> TokenRecord | None:
         now = self._clock()
         entry = self._cache.get(key_id)

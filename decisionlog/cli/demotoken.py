@@ -67,13 +67,15 @@ def demo_token(log: DecisionLog, database: Database) -> tuple[str, Path | None]:
 
 
 def announce_demo_token(token: str, path: Path | None, *, host: str, port: int) -> None:
-    """Print the link that opens GraphiQL signed in, where the token is kept, and a curl
-    line to try from the shell."""
-    endpoint = f"http://{browser_host(host)}:{port}/graphql"
+    """Print the links that open the pages and GraphiQL signed in, where the token is
+    kept, and a curl line to try from the shell."""
+    pages = f"http://{browser_host(host)}:{port}/"
+    endpoint = pages + "graphql"
     body = json.dumps({"query": DEMO_QUERY})
     kept = (f"It is kept in {path}, readable only by you." if path is not None
             else "It is kept nowhere: the next start makes a new one.")
-    print(f"GraphiQL, signed in as the demo facilitator:\n  {endpoint}#token={token}\n"
+    print(f"The pages, signed in as the demo facilitator:\n  {pages}sign-in#token={token}\n"
+          f"GraphiQL, signed in as the demo facilitator:\n  {endpoint}#token={token}\n"
           f"The token after # stays in your browser. {kept}\n"
           f"Or from the shell:\n  curl -s {endpoint} -H 'Authorization: Bearer {token}' "
           f"-H 'Content-Type: application/json' -d {shlex.quote(body)}")

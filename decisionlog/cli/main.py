@@ -52,7 +52,8 @@ def _serve(args: argparse.Namespace) -> int:
             hold_serve_lock(database.env["SQLITE_DBNAME"])
         except AlreadyServingError as error:
             raise CommandError(str(error), status=1) from None
-    endpoint = f"http://{browser_host(args.host)}:{args.port}/graphql"
+    pages = f"http://{browser_host(args.host)}:{args.port}/"
+    endpoint = pages + "graphql"
     if args.demo:
         log = DecisionLog(env=database.env)
         try:
@@ -62,10 +63,11 @@ def _serve(args: argparse.Namespace) -> int:
             log.close()
         announce_demo_token(token, path, host=args.host, port=args.port)
     elif args.allow_anonymous_read:
-        print(f"GraphiQL: {endpoint}")
+        print(f"Pages: {pages}\nGraphiQL: {endpoint}")
     else:
-        print(f"GraphiQL: {endpoint}  (it needs a token: `{program()} token create "
-              "--role reader --name NAME`)")
+        print(f"Pages: {pages}  (sign in with a token: `{program()} token create "
+              "--role facilitator|auditor|reader --name NAME`)")
+        print(f"GraphiQL: {endpoint}  (it needs a token too)")
     os.environ[DATABASE_URL_VARIABLE] = url
     os.environ.update(Settings(
         allow_anonymous_read=args.allow_anonymous_read, introspection=not args.no_introspection,

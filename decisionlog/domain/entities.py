@@ -127,9 +127,15 @@ class DecisionRight:
     effective_from: datetime
     ended_at: datetime | None = None
     ended_reason: str | None = None
+    phase_ids: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.kind = RightKind(self.kind)
+
+    def holds_in(self, phase_id: str | None) -> bool:
+        """Whether the right holds in the phase: a right for no phase in particular holds
+        in every phase (and before any phase started); one for some phases only in those."""
+        return not self.phase_ids or (phase_id is not None and phase_id in self.phase_ids)
 
     @property
     def in_force(self) -> bool:
@@ -175,6 +181,7 @@ class Decision:
     closed_by: list[str] = field(default_factory=list)
     closed_at: datetime | None = None
     closed_reason: str | None = None
+    informed: list[InformedMark] = field(default_factory=list)
     # Frames and reviews (decisionlog.domain.reviews), each empty in older snapshots.
     within_frames: list[str] = field(default_factory=list)
     review_by: datetime | None = None
@@ -192,6 +199,22 @@ class Decision:
     def since(self) -> datetime | None:
         """For an implicit decision: when it probably began."""
         return self.decided_at if self.origin is DecisionOrigin.IMPLICIT else None
+
+    @property
+    def deciders(self) -> list[str]:
+        """Who took it: the deciders of an explicit decision, the ratifiers of an
+        implicit one (nobody before ratification)."""
+        return self.ratified_by if self.origin is DecisionOrigin.IMPLICIT else self.decided_by
+
+    @property
+    def judged_at(self) -> datetime | None:
+        """The moment its mandate and who had to be heard are judged at: `decided_at` of
+        an explicit decision, the ratification of an implicit one (None before)."""
+        return self.ratified_at if self.origin is DecisionOrigin.IMPLICIT else self.decided_at
+
+    def informed_ids(self) -> set[str]:
+        """The members marked informed of it."""
+        return {mark.member_id for mark in self.informed}
 
     def check_supersedable(self) -> Decision:
         """This decision, if it can be superseded: only a decision in force can."""
@@ -231,6 +254,15 @@ class Decision:
         if self.status in (DecisionStatus.WITHDRAWN, DecisionStatus.REJECTED):
             raise OutcomeOnClosedDecisionError(self.id, self.status.value)
         return self
+
+
+@dataclass(slots=True)
+class InformedMark:
+    """A member was told of a decision at `informed_at` (recorded at `recorded_at`)."""
+
+    member_id: str
+    informed_at: datetime
+    recorded_at: datetime
 
 
 @dataclass(slots=True)

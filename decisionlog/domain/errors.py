@@ -217,6 +217,85 @@ class ConfusableNameError(RuleViolationError):
         self.existing_name = existing_name
 
 
+class PhaseNotFoundError(NotFoundError):
+    """Raised when the trajectory has no phase with the given id."""
+
+    kind = "phase"
+
+
+class PhaseRetiredError(RuleViolationError):
+    """Raised when a phase that was retired is started again or named in a new right."""
+
+    code = "PHASE_RETIRED"
+
+    def __init__(self, phase_id: str, name: str) -> None:
+        super().__init__(f"Phase {name!r} ({phase_id}) is retired.")
+        self.phase_id = phase_id
+
+
+class DuplicatePhaseNameError(RuleViolationError):
+    """Raised when an active phase already has the name."""
+
+    code = "DUPLICATE_PHASE_NAME"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"An active phase is already named {name!r}.")
+
+
+class PhaseIsCurrentError(RuleViolationError):
+    """Raised when retiring the phase the trajectory is in now: start the next one first."""
+
+    code = "PHASE_IS_CURRENT"
+
+    def __init__(self, phase_id: str, name: str) -> None:
+        super().__init__(f"Phase {name!r} ({phase_id}) is the current phase; start the "
+                         "next phase before retiring it.")
+        self.phase_id = phase_id
+
+
+class PhaseAlreadyCurrentError(RuleViolationError):
+    """Raised when starting the phase that is already current at that moment."""
+
+    code = "PHASE_ALREADY_CURRENT"
+
+    def __init__(self, phase_id: str, name: str) -> None:
+        super().__init__(f"Phase {name!r} ({phase_id}) is already the current phase at "
+                         "that moment.")
+        self.phase_id = phase_id
+
+
+class BeforeTrajectoryStartError(RuleViolationError):
+    """Raised when a phase is said to start before the trajectory itself started."""
+
+    code = "BEFORE_TRAJECTORY_START"
+
+    def __init__(self, field: str, started_at: str) -> None:
+        super().__init__(f"{field} must not lie before the trajectory started "
+                         f"({started_at}).")
+        self.field = field
+
+
+class NoInformedRightError(RuleViolationError):
+    """Raised when marking informed a member who holds no INFORMED right on the
+    decision's domain (directly or through their role) in the decision's phase."""
+
+    code = "NO_INFORMED_RIGHT"
+
+    def __init__(self, member_id: str, name: str, decision_id: str) -> None:
+        super().__init__(f"Member {name!r} ({member_id}) holds no INFORMED right on the "
+                         f"domain of decision {decision_id} when it was taken.")
+        self.member_id = member_id
+
+
+class AlreadyInformedError(RuleViolationError):
+    """Raised when marking informed a member who was marked informed of it before."""
+
+    code = "ALREADY_INFORMED"
+
+    def __init__(self, member_id: str, name: str, decision_id: str) -> None:
+        super().__init__(f"Member {name!r} ({member_id}) was already marked informed of "
+                         f"decision {decision_id}.")
+        self.member_id = member_id
 # Frames and reviews (decisionlog.domain.frames)
 
 

@@ -188,6 +188,7 @@ class RightGranted(TrajectoryEvent):
     right: RightKind
     condition: str | None
     effective_from: datetime | None
+    phase_ids: list[str] | None = None  # only in grants for some phases
 
     result_field = "right_id"
 
@@ -197,6 +198,7 @@ class RightGranted(TrajectoryEvent):
             role=self.role, kind=RightKind(self.right), condition=self.condition,
             granted_at=self.timestamp,
             effective_from=self.effective_from or self.timestamp,
+            phase_ids=list(self.phase_ids or ()),
         )
 
     def summary(self) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from decisionlog.domain import errors, review_events, reviews
@@ -37,50 +37,48 @@ if TYPE_CHECKING:
 
 
 class FramesAndReviews:
-    """The commands of frames and reviews (a mixin of `Trajectory`, so `self` is one:
-    mypy wants a self type to be a supertype of the class, hence the casts)."""
+    """The commands of frames and reviews (a mixin of `Trajectory`: its methods take
+    `self: Trajectory`, see the mypy override in pyproject.toml)."""
 
-    def reframe_decision(self, *, decision_id: str, from_frame_id: str,
+    def reframe_decision(self: Trajectory, *, decision_id: str, from_frame_id: str,
             to_frame_id: str, reframed_by: Iterable[str], reason: str | None,
             provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Replace a decision's link to one frame (changed, typically) with a link to
         another frame in force: the reasons for review that came through it close."""
-        t = cast("Trajectory", self)
-        t._check_open()
-        decision = t._decision(decision_id).check_in_force("be reframed")
+        self._check_open()
+        decision = self._decision(decision_id).check_in_force("be reframed")
         old = identifier("fromFrameId", from_frame_id, "frame")
         if old not in decision.within_frames:
             raise errors.NotWithinFrameError(decision.id, old)
         if identifier("toFrameId", to_frame_id, "frame") == old:
             raise errors.ValidationError("toFrameId", "toFrameId must differ from fromFrameId.")
-        (new,) = t._frames("toFrameId", [to_frame_id], decision_id=decision.id)
-        members = t._active_members("reframedBy", reframed_by, required=True)
-        t._trigger(
+        (new,) = self._frames("toFrameId", [to_frame_id], decision_id=decision.id)
+        members = self._active_members("reframedBy", reframed_by, required=True)
+        self._trigger(
             review_events.DecisionReframed, provenance, now,
             decision_id=decision.id, from_frame_id=old, to_frame_id=new, members=members,
             reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
         )
         return decision.id
 
-    def confirm_decision(self, *, decision_id: str, confirmed_by: Iterable[str],
+    def confirm_decision(self: Trajectory, *, decision_id: str, confirmed_by: Iterable[str],
             rationale: str | None, provenance: Provenance, review_by: datetime | None = None,
             now: datetime | None = None
     ) -> str:
         """Reconfirm a decision up for review, or past its review date: it stands as it
         is. Its reasons for review close; `review_by` is the next review date, if any."""
-        t = cast("Trajectory", self)
-        t._check_open()
+        self._check_open()
         now = now or TrajectoryEvent.create_timestamp()
-        decision = t._decision(decision_id)
+        decision = self._decision(decision_id)
         if not (reviews.up_for_review(decision) or reviews.is_due(decision, now)):
             raise errors.NotUpForReviewError(decision.id, decision.status.value)
-        members = t._active_members("confirmedBy", confirmed_by, required=True)
+        members = self._active_members("confirmedBy", confirmed_by, required=True)
         next_review = aware("reviewBy", review_by)
         if next_review is not None and next_review <= now:
             raise errors.ValidationError(
                 "reviewBy", "reviewBy, the next review date, must lie after this one.")
-        t._trigger(
+        self._trigger(
             review_events.DecisionConfirmed, provenance, now,
             decision_id=decision.id, members=members,
             rationale=optional_text("rationale", rationale, MAX_TEXT_LENGTH),
@@ -88,41 +86,39 @@ class FramesAndReviews:
         )
         return decision.id
 
-    def schedule_review(self, *, decision_id: str, review_by: datetime,
+    def schedule_review(self: Trajectory, *, decision_id: str, review_by: datetime,
             provenance: Provenance, now: datetime | None = None
     ) -> str:
         """Set or move the date by which a decision in force is to be looked at again."""
-        t = cast("Trajectory", self)
-        t._check_open()
-        decision = t._decision(decision_id).check_in_force("have a review date")
-        when = t._review_date(decision_start(decision), review_by)
+        self._check_open()
+        decision = self._decision(decision_id).check_in_force("have a review date")
+        when = self._review_date(decision_start(decision), review_by)
         if when is None:
             raise errors.ValidationError("reviewBy", "reviewBy must be a date-time.")
-        t._trigger(review_events.ReviewScheduled, provenance, now,
+        self._trigger(review_events.ReviewScheduled, provenance, now,
                       decision_id=decision.id, review_by=when)
         return decision.id
 
-    def record_outcome(self, *, decision_id: str, outcome: str,
+    def record_outcome(self: Trajectory, *, decision_id: str, outcome: str,
             verdict: Verdict | str, provenance: Provenance,
             observed_at: datetime | None = None, observed_by: Iterable[str] | None = None,
             now: datetime | None = None
     ) -> str:
         """Record what was observed after a decision, with a verdict; ADJUST or REVERSE
         puts a decision in force up for review. Returns the outcome's id."""
-        t = cast("Trajectory", self)
-        t._check_open()
+        self._check_open()
         now = now or TrajectoryEvent.create_timestamp()
         text = required_text("outcome", outcome, MAX_TEXT_LENGTH)
         kind = enum_value("verdict", Verdict, verdict)
         seen = moment("observedAt", observed_at, now=now) or now
-        decision = t._decision(decision_id).check_observable()
+        decision = self._decision(decision_id).check_observable()
         began = decision_start(decision)
         if began is not None and seen < began:
             raise errors.ValidationError(
                 "observedAt", "observedAt must not lie before the decision took force.")
-        observers = t._active_members("observedBy", observed_by, required=False)
+        observers = self._active_members("observedBy", observed_by, required=False)
         outcome_id = str(uuid4())
-        t._trigger(
+        self._trigger(
             review_events.OutcomeRecorded, provenance, now,
             outcome_id=outcome_id, decision_id=decision.id, observed_at=seen, outcome=text,
             verdict=kind, observed_by=observers,
@@ -131,39 +127,37 @@ class FramesAndReviews:
 
     # Checks shared with recording, surfacing, ratifying and withdrawing decisions
 
-    def _framing(self, within_frames: Iterable[str] | None, *,
+    def _framing(self: Trajectory, within_frames: Iterable[str] | None, *,
                  review_by: datetime | None, decided_at: datetime | None,
                  superseded: Iterable[str] = ()) -> dict[str, Any]:
         """The frame and review fields of a decision about to be recorded (or surfaced):
         the frames it lies within, its review date, and what the decisions it supersedes
         put up for review."""
-        t = cast("Trajectory", self)
         superseded = list(superseded)
         fields: dict[str, Any] = {
-            "within_frames": t._frames("withinFrames", within_frames,
+            "within_frames": self._frames("withinFrames", within_frames,
                                           superseding=superseded),
-            "review_by": t._review_date(decided_at, review_by),
+            "review_by": self._review_date(decided_at, review_by),
         }
         if superseded:
-            fields["up_for_review"] = reviews.frame_change_reach(t, superseded)
+            fields["up_for_review"] = reviews.frame_change_reach(self, superseded)
         return fields
 
-    def _frames(self, field: str, ids: Iterable[str] | None, *,
+    def _frames(self: Trajectory, field: str, ids: Iterable[str] | None, *,
                 decision_id: str | None = None, superseding: Iterable[str] = ()
                 ) -> list[str]:
         """The ids of frames in force that a decision (a new one, or `decision_id`) may
         lie within: not itself, not a frame it supersedes, none within it."""
-        t = cast("Trajectory", self)
         frame_ids = id_list(field, ids, required=False, noun="frame")
         for frame_id in frame_ids:
-            frame = t._decision(frame_id, field)
+            frame = self._decision(frame_id, field)
             if frame.id == decision_id:
                 raise errors.WithinItselfError(frame.id)
             if frame.id in superseding:
                 raise errors.FrameNotInForceError(frame.id, frame.title,
                                                   "superseded by this very decision")
             frame.check_frame()
-            if decision_id is not None and reviews.lies_within(t, frame.id, decision_id):
+            if decision_id is not None and reviews.lies_within(self, frame.id, decision_id):
                 raise errors.FrameCycleError(decision_id, frame.id)
         return frame_ids
 

@@ -15,9 +15,12 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from decisionlog.domain import errors, events, reviews
+from decisionlog.domain.consultation import ConsultationCommands
 from decisionlog.domain.entities import Decision, DecisionDomain, DecisionRight, Member, RoleChange
 from decisionlog.domain.frames import FramesAndReviews
-from decisionlog.domain.mandate import MandateReadings
+from decisionlog.domain.implicit import ImplicitDecisionCommands
+from decisionlog.domain.mandate import MandateViews
+from decisionlog.domain.phases import Phase, PhaseCommands, PhaseStart
 from decisionlog.domain.recorded import RecordedAggregate
 from decisionlog.domain.validation import (
     aware,
@@ -51,14 +54,17 @@ def new_id() -> str:
     return str(uuid4())
 
 
-class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
-    """One programme: its design team, decision domains, decision rights and decisions
-    (the commands of frames and reviews are in `decisionlog.domain.frames`, the readings
-    of who decides what in `decisionlog.domain.mandate`)."""
+class Trajectory(PhaseCommands, ConsultationCommands, ImplicitDecisionCommands,
+                 FramesAndReviews, MandateViews, RecordedAggregate):
+    """One programme: its design team, decision domains, phases, decision rights and
+    decisions. The commands of an area live beside its records and rules: phases in
+    `domain/phases.py`, who was told in `domain/consultation.py`, implicit decisions in
+    `domain/implicit.py`, frames and reviews in `domain/frames.py`, and the views of who
+    decides what in `domain/mandate.py`."""
 
     # The snapshot format: bump it when the state gains, loses or changes an attribute,
     # with an `upcast_vN_vM(state)` that brings an older snapshot's state up to date.
-    class_version = 2
+    class_version = 3
 
     def __init__(self, name: str, client: str | None, description: str | None) -> None:
         self.name = name
@@ -70,11 +76,18 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
         self.domains: dict[str, DecisionDomain] = {}
         self.rights: dict[str, DecisionRight] = {}
         self.decisions: dict[str, Decision] = {}
+        self.phases: dict[str, Phase] = {}
+        self.phase_starts: list[PhaseStart] = []
         super().__init__()  # idempotency and head_digest, last: as snapshots store them
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, object]) -> None:
         """Snapshots written before the format had a version: the same state."""
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, object]) -> None:
+        """Snapshots written before phases: none defined, none started."""
+        state.update(phases={}, phase_starts=[])
 
     # Starting and closing
 
@@ -183,9 +196,11 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
 
     def grant_right(self, *, domain_id: str, member_id: str | None, role: str | None,
             right: RightKind | str, condition: str | None, provenance: Provenance,
-            effective_from: datetime | None = None, now: datetime | None = None
+            effective_from: datetime | None = None, phases: Iterable[str] | None = None,
+            now: datetime | None = None
     ) -> str:
-        """Grant a member or a role a right on a domain; returns the right's id."""
+        """Grant a member or a role a right on a domain, in some phases only or (none
+        given) in every phase; returns the right's id."""
         self._check_open()
         kind = enum_value("right", RightKind, right)
         clean_role = (None if role is None or not optional_text("role", role, MAX_NAME_LENGTH)
@@ -195,14 +210,16 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
         domain = self._active_domain(domain_id)
         holder_id = None if member_id is None else self._active_member(member_id).id
         clean_condition = optional_text("condition", condition, MAX_NOTE_LENGTH)
+        phase_ids = self._active_phases("phases", phases)
         self._check_right_not_granted(domain_id=domain.id, member_id=holder_id, role=clean_role,
-                                      kind=kind, condition=clean_condition)
+                                      kind=kind, condition=clean_condition, phase_ids=phase_ids)
         right_id = new_id()
         self._trigger(
             events.RightGranted, provenance, now,
             right_id=right_id, domain_id=domain.id, member_id=holder_id, role=clean_role,
             right=kind, condition=clean_condition,
             effective_from=aware("effectiveFrom", effective_from),
+            phase_ids=phase_ids or None,  # events before phases have no such field
         )
         return right_id
 
@@ -259,52 +276,6 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
         )
         return decision_id
 
-    def surface_implicit_decision(self, *, domain_id: str, title: str, statement: str,
-            surfaced_by: str, provenance: Provenance, since: datetime | None = None,
-            evidence: str | None = None, scale: Scale | str = Scale.SMALL,
-            kind: DecisionKind | str = DecisionKind.DECISION,
-            within_frames: Iterable[str] | None = None, now: datetime | None = None
-    ) -> str:
-        """Name a decision that was taken without anyone naming it; it awaits ratification."""
-        self._check_open()
-        now = now or events.TrajectoryEvent.create_timestamp()
-        fields = dict(
-            title=required_text("title", title, MAX_NAME_LENGTH),
-            statement=required_text("statement", statement, MAX_TEXT_LENGTH),
-            since=moment("since", since, now=now),
-            evidence=optional_text("evidence", evidence, MAX_TEXT_LENGTH),
-            scale=enum_value("scale", Scale, scale),
-            kind=enum_value("kind", DecisionKind, kind),
-        )
-        surfacer = self._active_member(surfaced_by, field="surfacedBy").id
-        frames = self._frames("withinFrames", within_frames)
-        domain = self._active_domain(domain_id)
-        decision_id = new_id()
-        self._trigger(
-            events.ImplicitDecisionSurfaced, provenance, now, decision_id=decision_id,
-            domain_id=domain.id, surfaced_by=surfacer, within_frames=frames, **fields,
-        )
-        return decision_id
-
-    def ratify_decision(self, *, decision_id: str, ratified_by: Iterable[str],
-            rationale: str | None, provenance: Provenance, review_by: datetime | None = None,
-            now: datetime | None = None
-    ) -> str:
-        """Make a surfaced implicit decision explicit: it comes into force."""
-        return self._close_surfaced(
-            events.DecisionRatified, decision_id, "ratifiedBy", ratified_by,
-            "rationale", rationale, provenance, now, review_by=review_by,
-        )
-
-    def reject_decision(self, *, decision_id: str, rejected_by: Iterable[str],
-            reason: str | None, provenance: Provenance, now: datetime | None = None
-    ) -> str:
-        """Reject a surfaced implicit decision: it is reopened."""
-        return self._close_surfaced(
-            events.DecisionRejected, decision_id, "rejectedBy", rejected_by,
-            "reason", reason, provenance, now,
-        )
-
     def withdraw_decision(self, *, decision_id: str, withdrawn_by: Iterable[str],
             reason: str | None, provenance: Provenance, now: datetime | None = None
     ) -> str:
@@ -327,11 +298,12 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
         if self.status == TrajectoryStatus.CLOSED:
             raise errors.TrajectoryClosedError(str(self.id))
 
-    def _check_name_free(self, kind: str, name: str,
-                         records: dict[str, Member] | dict[str, DecisionDomain]) -> None:
+    def _check_name_free(self, kind: str, name: str, records: dict[str, Member]
+                         | dict[str, DecisionDomain] | dict[str, Phase]) -> None:
         """No name that looks like an active one's without being it: the same confusable
         skeleton (UTS #39) but another spelling ("Вudget", "Budget"). The same name twice
-        is refused for domains; two members may share a name, as two people may."""
+        is refused for domains and phases; two members may share a name, as two people
+        may."""
         key, spelled = name_key(name), plain_name_key(name)
         for record in records.values():
             if record.active and name_key(record.name) == key:
@@ -340,14 +312,17 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
                                               existing_name=record.name)
                 if isinstance(record, DecisionDomain):
                     raise errors.DuplicateDomainNameError(name)
+                if isinstance(record, Phase):
+                    raise errors.DuplicatePhaseNameError(name)
 
     def _check_right_not_granted(self, *, domain_id: str, member_id: str | None,
-                                 role: str | None, kind: RightKind, condition: str | None
-                                 ) -> None:
+                                 role: str | None, kind: RightKind, condition: str | None,
+                                 phase_ids: list[str]) -> None:
         for existing in self.rights.values():
             if (existing.in_force and existing.domain_id == domain_id
                     and existing.member_id == member_id and existing.role == role
-                    and existing.kind is kind and existing.condition == condition):
+                    and existing.kind is kind and existing.condition == condition
+                    and set(existing.phase_ids) == set(phase_ids)):
                 raise errors.DuplicateRightError(existing.id)
 
     def _active_member(self, member_id: str, field: str = "memberId") -> Member:
@@ -377,22 +352,6 @@ class Trajectory(RecordedAggregate, FramesAndReviews, MandateReadings):
         if decision is None:
             raise errors.DecisionNotFoundError(decision_id)
         return decision
-
-    def _close_surfaced(self, event_class: type[events.TrajectoryEvent], decision_id: str,
-            field: str, member_ids: Iterable[str], note_field: str, note: str | None,
-            provenance: Provenance, now: datetime | None, review_by: datetime | None = None
-    ) -> str:
-        """Ratify or reject a surfaced implicit decision (the event class says which)."""
-        self._check_open()
-        decision = self._decision(decision_id).check_surfaced()
-        members = self._active_members(field, member_ids, required=True)
-        review = self._review_date(decision.decided_at, review_by)
-        self._trigger(
-            event_class, provenance, now, decision_id=decision.id, members=members,
-            reason=optional_text(note_field, note, MAX_NOTE_LENGTH),
-            **({} if review is None else {"review_by": review}),
-        )
-        return decision.id
 
 
 __all__ = ["RoleChange", "Trajectory", "new_id"]

@@ -91,6 +91,16 @@ class AttentionKind(StrEnum):
     DUE_FOR_REVIEW = "DUE_FOR_REVIEW"
     GAP = "GAP"
     OUT_OF_MANDATE = "OUT_OF_MANDATE"
+    CONSULTATION_GAP = "CONSULTATION_GAP"
+class OutOfMandateReason(StrEnum):
+    """Why a decision lies outside its deciders' mandate (stable values; most telling
+    first when deciders differ)."""
+
+    RIGHT_ONLY_IN_OTHER_PHASES = "RIGHT_ONLY_IN_OTHER_PHASES"
+    RIGHT_GRANTED_LATER = "RIGHT_GRANTED_LATER"
+    RIGHT_ENDED = "RIGHT_ENDED"
+    DECIDER_REMOVED = "DECIDER_REMOVED"
+    NO_RIGHT_ON_DOMAIN = "NO_RIGHT_ON_DOMAIN"
 
 
 class TrajectoryStatus(StrEnum):
@@ -106,6 +116,7 @@ MAX_TEXT_LENGTH = 10_000
 MAX_NOTE_LENGTH = 2_000
 MAX_LIST_LENGTH = 50
 MAX_KEY_LENGTH = 200
+MAX_PHASE_ORDER = 1_000_000
 
 # What no stored text may hold: NUL (PostgreSQL text refuses it) and lone surrogates
 # (they cannot be encoded as UTF-8).

@@ -35,14 +35,16 @@ from decisionlog.domain.entities import (
     DecisionDomain,
     DecisionRight,
     IdempotencyRecord,
+    InformedMark,
     Member,
     RoleChange,
 )
+from decisionlog.domain.phases import Phase, PhaseStart
 from decisionlog.domain.reviews import Confirmation, Outcome, ReviewReason
 
 ENTITY_CLASSES: tuple[type[Any], ...] = (
     Decision, DecisionDomain, DecisionRight, IdempotencyRecord, Member, RoleChange,
-    ReviewReason, Confirmation, Outcome,
+    Phase, PhaseStart, InformedMark, ReviewReason, Confirmation, Outcome,
 )
 
 # Strings that name other records (a decision's domain, the members who decided it) repeat

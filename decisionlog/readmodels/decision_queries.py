@@ -53,10 +53,12 @@ _COLUMNS = (
     "d.position, d.trajectory_id, d.decision_id, d.domain_id, dm.name, d.title, "
     "d.statement, d.rationale, d.kind, d.origin, d.status, d.scale, d.decided_at, "
     "d.recorded_at, d.surfaced_by, d.evidence, d.ratified_at, d.closed_at, d.closed_reason, "
-    "d.review_by")
+    "d.phase_id, ph.name, d.not_consulted, d.review_by")
 _FROM = (
     "FROM dl_decisions d JOIN dl_domains dm "
-    "ON dm.trajectory_id = d.trajectory_id AND dm.domain_id = d.domain_id")
+    "ON dm.trajectory_id = d.trajectory_id AND dm.domain_id = d.domain_id "
+    "LEFT JOIN dl_phases ph ON ph.trajectory_id = d.trajectory_id "
+    "AND ph.phase_id = d.phase_id")
 
 
 def decisions(
@@ -214,6 +216,12 @@ def _conditions(ex: Executor, where: DecisionFilter, *, search: bool) -> Where:
         conditions.append("d.position IN (SELECT position FROM dl_decision_members "
                           "WHERE name_key = ? AND relation = ?)")
         params += [name_key(where.decided_by), DECIDED]
+    if where.phase is not None:
+        conditions.append("d.phase_key = ?")
+        params.append(name_key(where.phase))
+    if where.not_consulted is not None:
+        conditions.append("d.not_consulted > 0" if where.not_consulted
+                          else "d.not_consulted = 0")
     if where.decided_from is not None:
         conditions.append("d.decided_at >= ?")
         params.append(where.decided_from)
@@ -267,7 +275,8 @@ def _decisions(ex: Executor, rows: list[Row]) -> list[DecisionRow]:
         consulted=tuple(members.get((r[0], CONSULTED), ())),
         supersedes=tuple(supersedes.get((r[1], r[2]), ())),
         superseded_by=tuple(superseded_by.get((r[1], r[2]), ())),
-        review_by=ts(r[19]), review_reasons=tuple(reasons.get((r[1], r[2]), ())),
+        phase_id=r[19], phase_name=r[20], not_consulted=int(r[21]),
+        review_by=ts(r[22]), review_reasons=tuple(reasons.get((r[1], r[2]), ())),
     ) for r in rows]
 
 

@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from decisionlog.domain import consultation as co
 from decisionlog.domain import events as ev
+from decisionlog.domain import phases as ph
 from decisionlog.domain.events import ENDED_WITH_MEMBER, TrajectoryEvent
 from decisionlog.domain.values import (
     DecisionOrigin,
@@ -29,6 +31,7 @@ Handler = Callable[[int, Any], list[Statement]]
 
 DECIDED = "DECIDED"
 CONSULTED = "CONSULTED"
+INFORMED = "INFORMED"  # marked informed (markInformed)
 
 
 def project(events: Iterable[Positioned]) -> list[Statement]:
@@ -73,19 +76,27 @@ def _closed(position: int, e: ev.TrajectoryClosed) -> list[Statement]:
         (TrajectoryStatus.CLOSED.value, e.timestamp, e.reason, _tid(e)))]
 
 
+_INSERT_ROLE = ("INSERT INTO dl_member_roles (position, trajectory_id, member_id, since, "
+                "role) VALUES (?, ?, ?, ?, ?)")
+
+
 def _member_added(position: int, e: ev.MemberAdded) -> list[Statement]:
     return [(
         "INSERT INTO dl_members (trajectory_id, member_id, position, name, name_key, role, "
         "side, membership, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (_tid(e), e.member_id, position, e.name, name_key(e.name), e.role, _s(e.side),
-         _s(e.membership), e.timestamp))]
+         _s(e.membership), e.timestamp)),
+        (_INSERT_ROLE, (position, _tid(e), e.member_id, e.timestamp, e.role))]
 
 
 def _member_changed(position: int, e: ev.MemberChanged) -> list[Statement]:
-    return [(
+    statements: list[Statement] = [(
         "UPDATE dl_members SET role = COALESCE(?, role), "
         "membership = COALESCE(?, membership) WHERE trajectory_id = ? AND member_id = ?",
         (e.role, _s(e.membership), _tid(e), e.member_id))]
+    if e.role is not None:
+        statements.append((_INSERT_ROLE, (position, _tid(e), e.member_id, e.timestamp, e.role)))
+    return statements
 
 
 def _member_removed(position: int, e: ev.MemberRemoved) -> list[Statement]:
@@ -118,7 +129,10 @@ def _right_granted(position: int, e: ev.RightGranted) -> list[Statement]:
         "role, kind, condition, granted_at, effective_from) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (_tid(e), e.right_id, position, e.domain_id, e.member_id, e.role, _s(e.right),
-         e.condition, e.timestamp, e.effective_from or e.timestamp))]
+         e.condition, e.timestamp, e.effective_from or e.timestamp)),
+        *[("INSERT INTO dl_right_phases (trajectory_id, right_id, phase_id, ordinal) "
+           "VALUES (?, ?, ?, ?)", (_tid(e), e.right_id, phase, i))
+          for i, phase in enumerate(e.phase_ids or ())]]
 
 
 def _right_revoked(position: int, e: ev.RightRevoked) -> list[Statement]:
@@ -131,10 +145,10 @@ def _right_revoked(position: int, e: ev.RightRevoked) -> list[Statement]:
 _INSERT_DECISION = (
     "INSERT INTO dl_decisions (position, trajectory_id, decision_id, domain_id, domain_key, "
     "title, statement, rationale, kind, origin, status, scale, decided_at, recorded_at, "
-    "sort_at, surfaced_by, evidence, base_text, rationale_text, review_by, sort_ceiling) "
-    "VALUES (?, ?, ?, ?, "
+    "sort_at, surfaced_by, evidence, base_text, rationale_text, review_by, judged_at, "
+    "sort_ceiling) VALUES (?, ?, ?, ?, "
     "(SELECT name_key FROM dl_domains WHERE trajectory_id = ? AND domain_id = ?), "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "(SELECT CASE WHEN MAX(c) IS NULL OR MAX(c) < ? THEN ? ELSE MAX(c) END FROM "
     "(SELECT sort_ceiling AS c FROM dl_decisions ORDER BY position DESC LIMIT 1) prev))"
 )
@@ -158,7 +172,7 @@ def _recorded(position: int, e: ev.DecisionRecorded) -> list[Statement]:
         e.rationale, _s(e.kind), DecisionOrigin.EXPLICIT.value,
         DecisionStatus.IN_FORCE.value, _s(e.scale), e.decided_at, e.timestamp,
         e.decided_at, None, None, index_text(e.title, e.statement),
-        index_text(e.rationale), e.review_by, e.decided_at, e.decided_at))]
+        index_text(e.rationale), e.review_by, e.decided_at, e.decided_at, e.decided_at))]
     statements += _members(position, e, DECIDED, e.decided_by)
     statements += _members(position, e, CONSULTED, e.consulted)
     for i, superseded in enumerate(e.supersedes):
@@ -180,16 +194,17 @@ def _surfaced(position: int, e: ev.ImplicitDecisionSurfaced) -> list[Statement]:
         None, _s(e.kind), DecisionOrigin.IMPLICIT.value,
         DecisionStatus.PROPOSED_IMPLICIT.value, _s(e.scale), e.since, e.timestamp,
         e.since or e.timestamp, e.surfaced_by, e.evidence, index_text(e.title, e.statement),
-        "", None, e.since or e.timestamp, e.since or e.timestamp))]
+        "", None, None, e.since or e.timestamp, e.since or e.timestamp))]
 
 
 def _ratified(position: int, e: ev.DecisionRatified) -> list[Statement]:
     tid = _tid(e)
     statements: list[Statement] = [(
         "UPDATE dl_decisions SET status = ?, rationale = ?, rationale_text = ?, "
-        "ratified_at = ?, review_by = ? WHERE trajectory_id = ? AND decision_id = ?",
+        "ratified_at = ?, judged_at = ?, review_by = ? WHERE trajectory_id = ? "
+        "AND decision_id = ?",
         (DecisionStatus.IN_FORCE.value, e.reason, index_text(e.reason), e.timestamp,
-         e.review_by, tid, e.decision_id))]
+         e.timestamp, e.review_by, tid, e.decision_id))]
     statements += [(
         "INSERT INTO dl_decision_members (position, relation, member_id, ordinal, name_key) "
         "SELECT d.position, ?, m.member_id, ?, m.name_key FROM dl_decisions d, dl_members m "
@@ -214,6 +229,36 @@ def _closed_decision(status: DecisionStatus) -> Handler:
     return handler
 
 
+def _phase_defined(position: int, e: ph.PhaseDefined) -> list[Statement]:
+    return [(
+        "INSERT INTO dl_phases (trajectory_id, phase_id, position, name, name_key, "
+        "description, ordinal, defined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (_tid(e), e.phase_id, position, e.name, name_key(e.name), e.description, e.order,
+         e.timestamp))]
+
+
+def _phase_retired(position: int, e: ph.PhaseRetired) -> list[Statement]:
+    return [(
+        "UPDATE dl_phases SET retired_at = ? WHERE trajectory_id = ? AND phase_id = ?",
+        (e.timestamp, _tid(e), e.phase_id))]
+
+
+def _phase_started(position: int, e: ph.PhaseStarted) -> list[Statement]:
+    return [(
+        "INSERT INTO dl_phase_starts (position, trajectory_id, phase_id, started_at) "
+        "VALUES (?, ?, ?, ?)", (position, _tid(e), e.phase_id, e.started_at))]
+
+
+def _informed(position: int, e: co.DecisionInformed) -> list[Statement]:
+    tid = _tid(e)
+    return [(
+        "INSERT INTO dl_decision_members (position, relation, member_id, ordinal, name_key) "
+        "SELECT d.position, ?, m.member_id, ?, m.name_key FROM dl_decisions d, dl_members m "
+        "WHERE d.trajectory_id = ? AND d.decision_id = ? AND m.trajectory_id = ? "
+        "AND m.member_id = ?", (INFORMED, position, tid, e.decision_id, tid, member))
+        for member in e.members]
+
+
 _HANDLERS: dict[type[Any], Handler] = {
     ev.TrajectoryStarted: _started,
     ev.TrajectoryClosed: _closed,
@@ -229,5 +274,9 @@ _HANDLERS: dict[type[Any], Handler] = {
     ev.DecisionRatified: _ratified,
     ev.DecisionRejected: _closed_decision(DecisionStatus.REJECTED),
     ev.DecisionWithdrawn: _closed_decision(DecisionStatus.WITHDRAWN),
+    ph.PhaseDefined: _phase_defined,
+    ph.PhaseRetired: _phase_retired,
+    ph.PhaseStarted: _phase_started,
+    co.DecisionInformed: _informed,
     **reviews.HANDLERS,
 }

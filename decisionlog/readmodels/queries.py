@@ -20,6 +20,7 @@ from decisionlog.readmodels.dialect import Executor, Row
 from decisionlog.readmodels.rows import (
     MandateRow,
     Page,
+    PhaseRef,
     TrajectoryRow,
 )
 from decisionlog.readmodels.search import match_condition, match_parameter, query_words
@@ -86,12 +87,32 @@ def mandates(ex: Executor, member_name: str, *,
         f"{direct} UNION ALL {by_role} ORDER BY 1, 2, 3, 7",
         (key, *scope_params, key, *scope_params))
     ts = ex.dialect.timestamp
+    phases = _right_phases(ex, sorted({(r[3], r[9]) for r in rows}))
     return [MandateRow(
         trajectory_id=r[3], trajectory_name=r[4], trajectory_status=TrajectoryStatus(r[5]),
         member_id=r[6], member_name=r[7], member_role=r[8], right_id=r[9],
         right=RightKind(r[10]), condition=r[11], domain_id=r[12], domain_name=r[13],
         via_role=r[14], granted_at=required(ts(r[15])), effective_from=required(ts(r[16])),
+        phases=phases.get((r[3], r[9]), ()),
     ) for r in rows]
+
+
+def _right_phases(ex: Executor, rights: list[tuple[str, str]]
+                  ) -> dict[tuple[str, str], tuple[PhaseRef, ...]]:
+    """The phases each of these (trajectory id, right id) holds in (none: every phase)."""
+    if not rights:
+        return {}
+    tids = sorted({t for t, _ in rights})
+    rids = sorted({r for _, r in rights})
+    found: dict[tuple[str, str], list[PhaseRef]] = {}
+    in_tids, in_rids = ", ".join("?" * len(tids)), ", ".join("?" * len(rids))
+    for tid, right_id, phase_id, name in ex.fetchall(
+            "SELECT rp.trajectory_id, rp.right_id, rp.phase_id, p.name FROM dl_right_phases rp "
+            "JOIN dl_phases p ON p.trajectory_id = rp.trajectory_id "
+            f"AND p.phase_id = rp.phase_id WHERE rp.trajectory_id IN ({in_tids}) "
+            f"AND rp.right_id IN ({in_rids}) ORDER BY rp.ordinal", (*tids, *rids)):
+        found.setdefault((tid, right_id), []).append(PhaseRef(phase_id, name))
+    return {key: tuple(value) for key, value in found.items()}
 
 
 def search_condition(ex: Executor, table: str, alias: str, search: str | None,

@@ -113,6 +113,9 @@ class DecisionRow:
     consulted: tuple[MemberRef, ...] = ()
     supersedes: tuple[str, ...] = ()
     superseded_by: tuple[str, ...] = ()
+    phase_id: str | None = None  # the phase current when it was taken
+    phase_name: str | None = None
+    not_consulted: int = 0  # how many who had to be heard were not
     review_by: datetime | None = None
     review_reasons: tuple[ReviewReasonRow, ...] = ()
 
@@ -145,6 +148,15 @@ class MandateRow:
     via_role: str | None
     granted_at: datetime
     effective_from: datetime
+    phases: tuple[PhaseRef, ...] = ()  # none: every phase
+
+
+@dataclass(frozen=True)
+class PhaseRef:
+    """A phase named by a row."""
+
+    id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -154,7 +166,9 @@ class DecisionFilter:
     `search`: every word is a word, or the start of one, of the title, statement or
     rationale. `domain_name` and `decided_by` (a decider's name) match case-insensitively.
     `decided_from` is inclusive, `decided_to` exclusive; decisions without a decidedAt
-    (surfaced without `since`) are left out when either is given.
+    (surfaced without `since`) are left out when either is given. `phase`: taken in a
+    phase of that name (case-insensitive); `not_consulted`: True for decisions that
+    skipped someone who had to be heard, False for those that did not.
     """
 
     search: str | None = None
@@ -165,4 +179,6 @@ class DecisionFilter:
     decided_by: str | None = None
     decided_from: datetime | None = None
     decided_to: datetime | None = None
+    phase: str | None = None
+    not_consulted: bool | None = None
     trajectory_ids: Collection[str] | None = field(default=None)

@@ -19,8 +19,10 @@ from __future__ import annotations
 from decisionlog.readmodels.dialect import Dialect, Executor
 
 # 3: name keys (`name_key`, `client_key`, `domain_key`) are confusable skeletons (UTS #39)
-# 4: decisions' `review_by`; `dl_reviews`, the open reasons for review (frames, reviews)
-SCHEMA_VERSION = 4
+# 4: phases, rights for some phases, role histories; each decision's phase and how many
+#    who had to be heard were not (`judged_at`, `phase_id`, `phase_key`, `not_consulted`)
+# 5: decisions' `review_by`; `dl_reviews`, the open reasons for review (frames, reviews)
+SCHEMA_VERSION = 5
 VIEW_SET = "views"
 
 PROJECTION_TABLE = """
@@ -116,7 +118,47 @@ CREATE TABLE dl_decisions (
     review_by {ts},
     base_text TEXT NOT NULL,
     rationale_text TEXT NOT NULL{decision_search},
+    judged_at {ts},
+    phase_id TEXT,
+    phase_key TEXT,
+    not_consulted INTEGER NOT NULL DEFAULT 0,
     UNIQUE (trajectory_id, decision_id)
+)""",
+    "dl_phases": """
+CREATE TABLE dl_phases (
+    trajectory_id TEXT NOT NULL,
+    phase_id TEXT NOT NULL,
+    position {big} NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    description TEXT,
+    ordinal INTEGER NOT NULL,
+    defined_at {ts} NOT NULL,
+    retired_at {ts},
+    PRIMARY KEY (trajectory_id, phase_id)
+)""",
+    "dl_phase_starts": """
+CREATE TABLE dl_phase_starts (
+    position {big} PRIMARY KEY,
+    trajectory_id TEXT NOT NULL,
+    phase_id TEXT NOT NULL,
+    started_at {ts} NOT NULL
+)""",
+    "dl_right_phases": """
+CREATE TABLE dl_right_phases (
+    trajectory_id TEXT NOT NULL,
+    right_id TEXT NOT NULL,
+    phase_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    PRIMARY KEY (trajectory_id, right_id, phase_id)
+)""",
+    "dl_member_roles": """
+CREATE TABLE dl_member_roles (
+    position {big} PRIMARY KEY,
+    trajectory_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    since {ts} NOT NULL,
+    role TEXT NOT NULL
 )""",
     "dl_decision_members": """
 CREATE TABLE dl_decision_members (
@@ -164,6 +206,12 @@ INDEXES = [
     "CREATE INDEX ix_decision_members_name ON dl_decision_members (name_key, relation)",
     "CREATE INDEX ix_supersessions_superseded ON dl_supersessions "
     "(trajectory_id, superseded_id)",
+    "CREATE INDEX ix_decisions_judged ON dl_decisions (trajectory_id, judged_at)",
+    "CREATE INDEX ix_decisions_phase ON dl_decisions (phase_key, sort_at, position)",
+    "CREATE INDEX ix_decisions_not_consulted ON dl_decisions (not_consulted, sort_at, position)",
+    "CREATE INDEX ix_phase_starts ON dl_phase_starts (trajectory_id, started_at)",
+    "CREATE INDEX ix_member_roles ON dl_member_roles (trajectory_id, member_id)",
+    "CREATE INDEX ix_rights_domain ON dl_rights (trajectory_id, domain_id, kind)",
     "CREATE INDEX ix_decisions_review_by ON dl_decisions (status, review_by, position)",
     "CREATE INDEX ix_reviews_decision ON dl_reviews (trajectory_id, decision_id)",
 ]

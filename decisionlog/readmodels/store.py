@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.readmodels.dialect import Dialect, Executor
+from decisionlog.readmodels.judgements import rejudge
 from decisionlog.readmodels.lease import Lease
 from decisionlog.readmodels.projector import Positioned, project
 from decisionlog.readmodels.schema import VIEW_SET, ensure_schema
@@ -155,6 +156,13 @@ def write_state(ex: Executor, state: ProjectionState) -> None:
                (state.position, int(state.rebuilding), VIEW_SET))
 
 
+def apply_events(ex: Executor, events: Sequence[Positioned]) -> None:
+    """Apply events to the views: the projector's statements, then the judgements they
+    may have changed (`judgements.py`)."""
+    ex.run(project(events))
+    rejudge(ex, events)
+
+
 def project_live(store: ViewStore, ex: Executor, ids: Sequence[int],
                  stored_events: Sequence[StoredEvent],
                  domain_events: Sequence[object] | None = None) -> bool:
@@ -174,7 +182,7 @@ def project_live(store: ViewStore, ex: Executor, ids: Sequence[int],
         events = [(i, cast(TrajectoryEvent, e)) for i, e in zip(ids, domain_events, strict=True)]
     else:
         events = store.decode(list(zip(ids, stored_events, strict=True)))
-    ex.run(project(events))
+    apply_events(ex, events)
     write_state(ex, ProjectionState(ids[-1], state.rebuilding))
     return True
 
@@ -194,7 +202,7 @@ def apply_next_batch(store: ViewStore, limit: int) -> tuple[int, ProjectionState
                 write_state(ex, state)
             return 0, state, last
         events = store.decode([(n.id, n) for n in notifications])
-        ex.run(project(events))
+        apply_events(ex, events)
         state = ProjectionState(notifications[-1].id, state.rebuilding)
         write_state(ex, state)
         return len(notifications), state, last

@@ -83,7 +83,7 @@ def merger_story(app: DecisionLog, *, by: str = BY) -> UUID:
         consulted=[bram], options_considered=["one track", "two tracks"], scale="LARGE",
         kind="FRAME",
         decided_at=datetime.now(UTC) - timedelta(days=30)))
-    do(c.RecordDecision(trajectory_id=str(tid),
+    merged = do(c.RecordDecision(trajectory_id=str(tid),
                         domain_id=design, title="Merge the tracks in year two",
                             statement="One track | later.",
         decided_by=[anna], supersedes=[first]))
@@ -112,6 +112,16 @@ def merger_story(app: DecisionLog, *, by: str = BY) -> UUID:
     do(c.RevokeRight(trajectory_id=str(tid), right_id=budget_right, reason="Budget moves to HR"))
     do(c.RemoveMember(trajectory_id=str(tid), member_id=bram, reason="Left the provider"))
     do(c.RetireDomain(trajectory_id=str(tid), domain_id=budget, reason="Fixed budget"))
+    # phases, a right for one phase, and who was told
+    intake = do(c.DefinePhase(trajectory_id=str(tid), name="Intake"))
+    design_phase = do(c.DefinePhase(trajectory_id=str(tid), name="Design",
+                                    description="The design team | holds the design."))
+    do(c.StartPhase(trajectory_id=str(tid), phase_id=intake))
+    do(c.StartPhase(trajectory_id=str(tid), phase_id=design_phase))
+    do(c.GrantRight(trajectory_id=str(tid), domain_id=design, member_id=cas, right="ADVISES",
+                    phases=(design_phase,)))
+    do(c.MarkInformed(trajectory_id=str(tid), decision_id=merged, member_ids=(cas,)))
+    do(c.RetirePhase(trajectory_id=str(tid), phase_id=intake, reason="Intake is over"))
     return tid
 
 

@@ -31,7 +31,7 @@ Story = tuple[Path, UUID, UUID, str]
 
 @pytest.fixture
 def story(tmp_path: Path) -> Story:
-    """A SQLite file with the merger story (22 events) and a small one (5); the merger's
+    """A SQLite file with the merger story (29 events) and a small one (5); the merger's
     head digest."""
     path = tmp_path / "cli.db"
     app = open_app(path)
@@ -59,9 +59,9 @@ def test_verify_exits_0_on_an_intact_file_and_writes_nothing(
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     status, out, err = decisionlog(capsys, "verify", "--database", url(path))
     assert status == 0, out + err
-    assert f"{merger} OK 22 events head {head}" in out
+    assert f"{merger} OK 29 events head {head}" in out
     assert f"{small} OK 5 events" in out
-    assert out.splitlines()[-1].startswith("OK: 2 trajectories, 27 events")
+    assert out.splitlines()[-1].startswith("OK: 2 trajectories, 34 events")
     assert err == ""  # no progress when stderr is not a terminal
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     # one trajectory, and an anchor it still reaches
@@ -91,11 +91,11 @@ def test_a_deleted_last_event_is_found_only_against_an_expected_head(
         story: Story, capsys: pytest.CaptureFixture[str]) -> None:
     path, merger, _, head = story
     with stored_events(path) as connection:
-        delete(connection, merger, 22)
+        delete(connection, merger, 29)
     assert decisionlog(capsys, "verify", "--database", url(path))[0] == 0
     status, out, _ = decisionlog(capsys, "verify", "--database", url(path),
                                  "--expect-head", f"{merger}={head}")
-    assert status == 1 and f"{merger} DAMAGED at version 22: TRUNCATED" in out
+    assert status == 1 and f"{merger} DAMAGED at version 29: TRUNCATED" in out
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -127,13 +127,13 @@ def test_the_jsonl_export_verifies_offline(story: Story, tmp_path: Path,
     status, out, err = decisionlog(capsys, "export", "--database", url(path), "--trajectory",
                                    str(merger), "--format", "jsonl", "--output", str(target))
     assert (status, out, err) == (0, "", "")
-    assert len(target.read_text(encoding="utf-8").splitlines()) == 22
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 29
     assert not list(tmp_path.glob("*.partial"))
     # offline, with a bare interpreter and nothing but the standard library
     done = subprocess.run([sys.executable, "-I", str(SCRIPT), str(target), "--expect-head",
                            head], capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"{merger}: 22 events intact, head digest {head}" in done.stdout
+    assert f"{merger}: 29 events intact, head digest {head}" in done.stdout
     # and to stdout, the same lines
     status, out, _ = decisionlog(capsys, "export", "--database", url(path), "--trajectory",
                                  str(merger), "--format", "jsonl")
@@ -199,4 +199,4 @@ def test_verify_shows_progress_on_a_terminal_only(
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["verify", "--database", url(story[0])]) == 0
-    assert "verify: 27/" in terminal.getvalue() and "events/s" in terminal.getvalue()
+    assert "verify: 34/" in terminal.getvalue() and "events/s" in terminal.getvalue()

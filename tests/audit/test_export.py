@@ -42,12 +42,12 @@ def test_export_round_trip_verifies_offline_and_replays_identically(
         app: DecisionLog, merger: UUID, tmp_path: Path) -> None:
     lines = list(export_jsonl(app, merger))
     trajectory = app.get_trajectory(merger)
-    assert trajectory is not None and len(lines) == trajectory.version == 22
+    assert trajectory is not None and len(lines) == trajectory.version == 29
     # offline, with nothing but the standard library
     done = check_offline(write(tmp_path / "t.jsonl", lines),
                          "--expect-head", trajectory.head_digest)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"22 events intact, head digest {trajectory.head_digest}" in done.stdout
+    assert f"29 events intact, head digest {trajectory.head_digest}" in done.stdout
     # replayed into the same state as the store gives, cached or freshly loaded
     replayed = replay_jsonl(lines)
     assert replayed == trajectory

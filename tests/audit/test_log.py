@@ -30,11 +30,11 @@ def test_pages_give_every_event_once_in_commit_order(app: DecisionLog) -> None:
     first = small_story(app, 4, name="First")
     merger = merger_story(app)
     run(app, c.CloseTrajectory(trajectory_id=str(first), reason="Done"))
-    expected = ([(str(first), v) for v in range(1, 5)] + [(str(merger), v) for v in range(1, 23)]
+    expected = ([(str(first), v) for v in range(1, 5)] + [(str(merger), v) for v in range(1, 30)]
                 + [(str(first), 5)])
     assert everything(app) == expected
     positions = [e.position for e in audit_log(app, first=100).entries]
-    assert positions == sorted(positions) and len(positions) == 27
+    assert positions == sorted(positions) and len(positions) == 34
 
 
 def test_a_saved_cursor_resumes_exactly_while_new_events_arrive(app: DecisionLog) -> None:
@@ -63,7 +63,7 @@ def test_filters_by_trajectory_type_recorder_and_time(app: DecisionLog) -> None:
                                          types=["MemberAdded"]).entries] == [2, 3, 4]
     later = datetime.now(UTC) + timedelta(hours=1)
     assert audit_log(app, first=100, from_=later).entries == []
-    assert len(audit_log(app, first=100, to=later).entries) == 25
+    assert len(audit_log(app, first=100, to=later).entries) == 32
 
 
 def test_a_selective_filter_reads_a_bounded_amount_and_still_moves_on(app: DecisionLog) -> None:

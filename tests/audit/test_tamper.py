@@ -35,7 +35,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def story(db: Path) -> tuple[UUID, UUID]:
-    """Two trajectories in one file: the merger story (22 events) and a small one (5)."""
+    """Two trajectories in one file: the merger story (29 events) and a small one (5)."""
     app = open_app(db)
     merger = merger_story(app)
     small = small_story(app, 5)
@@ -57,13 +57,13 @@ def test_an_untouched_store_verifies(db: Path, story: tuple[UUID, UUID]) -> None
     merger, small = story
     app = open_app(db)
     report = verify(app)
-    assert report.ok and report.events_checked == 27
+    assert report.ok and report.events_checked == 34
     assert [t.trajectory_id for t in report.trajectories] == [str(merger), str(small)]
     first = report.trajectories[0]
     trajectory = app.get_trajectory(merger)
     assert trajectory is not None
     assert (first.event_count, first.intact_count, first.head_digest) == (
-        22, 22, trajectory.head_digest)
+        29, 29, trajectory.head_digest)
 
 
 def test_one_changed_byte_is_altered_at_its_version(db: Path, story: tuple[UUID, UUID]
@@ -77,7 +77,7 @@ def test_one_changed_byte_is_altered_at_its_version(db: Path, story: tuple[UUID,
     result = outcome(db, merger)
     assert result.damage is not None
     assert (result.damage.version, result.damage.problem) == (11, Problem.ALTERED)
-    assert (result.intact_count, result.event_count) == (10, 22)
+    assert (result.intact_count, result.event_count) == (10, 29)
     assert outcome(db, small).ok
 
 
@@ -108,21 +108,21 @@ def test_a_forged_row_appended_at_the_next_version_is_found(
     merger, _ = story
     with stored_events(db) as connection:
         copied = state_of(connection, merger, 12)  # a decision, replayed as a new one
-        forge(connection, merger, 23, copied, like=12)
+        forge(connection, merger, 30, copied, like=12)
     result = outcome(db, merger)
     assert result.damage is not None
-    assert (result.damage.version, result.damage.problem) == (23, Problem.INSERTED)
-    assert result.intact_count == 22
+    assert (result.damage.version, result.damage.problem) == (30, Problem.INSERTED)
+    assert result.intact_count == 29
 
 
 def test_a_forged_row_with_new_content_is_altered(db: Path, story: tuple[UUID, UUID]) -> None:
     merger, _ = story
     with stored_events(db) as connection:
         forged = state_of(connection, merger, 12).replace(b"Merge the tracks", b"Split it all")
-        forge(connection, merger, 23, forged, like=12)
+        forge(connection, merger, 30, forged, like=12)
     result = outcome(db, merger)
     assert result.damage is not None
-    assert (result.damage.version, result.damage.problem) == (23, Problem.ALTERED)
+    assert (result.damage.version, result.damage.problem) == (30, Problem.ALTERED)
 
 
 def test_a_deleted_last_row_is_found_only_against_an_anchor(
@@ -130,12 +130,12 @@ def test_a_deleted_last_row_is_found_only_against_an_anchor(
     merger, _ = story
     before = outcome(db, merger)
     with stored_events(db) as connection:
-        delete(connection, merger, 22)
+        delete(connection, merger, 29)
     assert outcome(db, merger).ok  # a shorter chain is still a chain
     app = open_audit(db)
     anchored = verify(app, anchors={str(merger): before.head_digest}).get(merger)
     assert anchored is not None and anchored.damage is not None
-    assert (anchored.damage.version, anchored.damage.problem) == (22, Problem.TRUNCATED)
+    assert (anchored.damage.version, anchored.damage.problem) == (29, Problem.TRUNCATED)
 
 
 def test_every_single_byte_change_of_a_stored_event_is_found(
@@ -180,5 +180,5 @@ def test_an_altered_snapshot_is_found_when_snapshots_are_checked(tmp_path: Path)
     assert verify(reader).ok  # every event is intact
     result = verify(reader, snapshots=True).get(merger)
     assert result is not None and result.damage is not None
-    assert (result.damage.version, result.damage.problem) == (21, Problem.SNAPSHOT_ALTERED)
-    assert result.intact_count == 22
+    assert (result.damage.version, result.damage.problem) == (27, Problem.SNAPSHOT_ALTERED)
+    assert result.intact_count == 29

@@ -61,3 +61,17 @@ def add_frames(client: GraphQLClient, s: Scene) -> Scene:
     s["up_for_review"] = decide("Within the old frame", withinFrames=[old])
     s["new_frame"] = decide("New frame", kind="FRAME", supersedes=[old])
     return s
+
+
+def make_phase_scene(client: GraphQLClient) -> Scene:
+    """A scene with two phases (not started), and an INFORMED right of "other" that held
+    when the decision was taken: for the phase and informing mutations."""
+    s = make_scene(client)
+    payload_of(client, "grantRight", {
+        "trajectoryId": s["tid"], "domainId": s["domain"], "memberId": s["other"],
+        "right": "INFORMED",
+        "effectiveFrom": (datetime.now(UTC) - timedelta(days=1)).isoformat()}, "right")
+    for key in ("phase", "spare_phase"):
+        s[key] = payload_of(client, "definePhase", {"trajectoryId": s["tid"], "name": key},
+                            "phase")
+    return s

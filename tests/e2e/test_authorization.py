@@ -14,8 +14,7 @@ import pytest
 
 from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.conftest import MakeClient
-from tests.e2e.scenes import Scene, add_frames, payload_of
-from tests.e2e.scenes import make_scene as make_bare_scene
+from tests.e2e.scenes import Scene, add_frames, make_phase_scene, make_scene, payload_of
 
 Inputs = Callable[[Scene], dict[str, Any]]
 
@@ -56,6 +55,11 @@ MUTATIONS: dict[str, Inputs] = {
                                  "rejectedBy": [s["member"]]},
     "withdrawDecision": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
                                    "withdrawnBy": [s["member"]]},
+    "definePhase": lambda s: {"trajectoryId": s["tid"], "name": f"P {uuid4().hex[:6]}"},
+    "startPhase": lambda s: {"trajectoryId": s["tid"], "phaseId": s["phase"]},
+    "retirePhase": lambda s: {"trajectoryId": s["tid"], "phaseId": s["spare_phase"]},
+    "markInformed": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
+                               "memberIds": [s["other"]]},
     "reframeDecision": lambda s: {"trajectoryId": s["tid"], "decisionId": s["due"],
                                   "fromFrameId": s["frame"], "toFrameId": s["new_frame"],
                                   "reframedBy": [s["member"]]},
@@ -72,9 +76,9 @@ QUERY_FIELDS = {"trajectory", "trajectories", "verifyTrajectory", "auditLog", "d
                 "decisionsUpForReview"}
 
 
-def make_scene(client: GraphQLClient) -> Scene:
-    """A scene with frames and reviews too, for every mutation to act on."""
-    return add_frames(client, make_bare_scene(client))
+def make_full_scene(client: GraphQLClient) -> Scene:
+    """A scene with phases, frames and reviews too, for every mutation to act on."""
+    return add_frames(client, make_phase_scene(client))
 
 
 def snapshot(client: GraphQLClient, *tids: str) -> dict[str, Any]:
@@ -113,7 +117,7 @@ def shared(server: Server) -> tuple[Scene, Scene]:
     """Two scenes that denied calls must leave as they are: one in a scoped caller's
     scope, one outside it."""
     client = server.client(server.facilitator_token)
-    return make_scene(client), make_scene(client)
+    return make_full_scene(client), make_full_scene(client)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +153,7 @@ def test_mutation_matrix(client: GraphQLClient, make_client: MakeClient,
     outcome = expected(who, mutation, target == "in scope")
     home, away = shared
     if outcome == "allowed":  # on a fresh scene, in the caller's scope if it has one
-        scene = make_scene(client)
+        scene = make_full_scene(client)
         me = caller(make_client, who, scene["tid"])
     else:
         scene = home if target == "in scope" else away

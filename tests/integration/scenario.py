@@ -16,7 +16,9 @@ from uuid import UUID
 
 from decisionlog.application import CommandRequest, DecisionLog
 from decisionlog.application import commands as c
+from decisionlog.domain.entities import Decision
 from decisionlog.domain.errors import DecisionLogError
+from decisionlog.domain.mandate import decision_phase_id
 from decisionlog.domain.reviews import due_for_review, review_queue
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import DecisionKind, DecisionStatus
@@ -37,15 +39,20 @@ OPS = [
     "start", "add_member", "add_member", "change_member", "remove_member", "define_domain",
     "define_domain", "retire_domain", "grant_right", "grant_right", "revoke_right",
     "record", "record", "record", "surface", "surface", "ratify", "reject", "withdraw",
-    "burst", "close", "record", "withdraw", "reframe", "confirm", "schedule", "outcome",
+    "burst", "close", "define_phase", "define_phase", "start_phase", "start_phase",
+    "retire_phase", "grant_in_phase", "mark_informed", "record", "withdraw", "reframe",
+    "confirm", "schedule", "outcome",
 ]
+PHASES = ["Intake", "Design", "Line takes over"]
 Step = tuple[str, int, int, int, int]
 ORDER_KEY = {"dl_trajectories": "position", "dl_decisions": "position",
              "dl_members": "trajectory_id, member_id", "dl_domains": "trajectory_id, domain_id",
              "dl_rights": "trajectory_id, right_id",
              "dl_decision_members": "position, relation, member_id",
              "dl_supersessions": "trajectory_id, decision_id, superseded_id",
-             "dl_reviews": "position, ordinal"}
+             "dl_phases": "trajectory_id, phase_id", "dl_phase_starts": "position",
+             "dl_right_phases": "trajectory_id, right_id, phase_id",
+             "dl_member_roles": "position", "dl_reviews": "position, ordinal"}
 
 
 def run_steps(app: DecisionLog, steps: list[Step]) -> list[UUID]:
@@ -164,6 +171,20 @@ def _command(t: Trajectory, op: str, a: int, b: int, text: int, now: datetime
             statement=TEXTS[(text + 3) % len(TEXTS)] or "It happened.",
             surfaced_by=_pick(members, b), since=now - timedelta(days=b % 4) if b % 2 else None,
             evidence=None, within_frames=[_pick(frames, a)] if frames and a % 2 else ())
+    phases = [p.id for p in t.phases.values() if p.active]
+    if op == "define_phase":
+        return c.DefinePhase(trajectory_id=tid, name=PHASES[a % len(PHASES)])
+    if op == "start_phase":  # now, or backdated up to four days
+        return c.StartPhase(trajectory_id=tid, phase_id=_pick(phases, a),
+                            started_at=max(t.created_on, now - timedelta(days=b % 5))
+                            if b % 3 else None)
+    if op == "retire_phase":
+        return c.RetirePhase(trajectory_id=tid, phase_id=_pick(phases, a))
+    if op == "grant_in_phase":
+        return c.GrantRight(trajectory_id=tid, domain_id=_pick(domains, a),
+                            member_id=_pick(members, b), right=["ADVISES", "DECIDES"][a % 2],
+                            phases=(_pick(phases, b),),
+                            effective_from=now - timedelta(days=a % 5))
     decision = _pick(decisions, a).id
     if op == "ratify":
         return c.RatifyDecision(trajectory_id=tid,
@@ -192,6 +213,10 @@ def _command(t: Trajectory, op: str, a: int, b: int, text: int, now: datetime
     if op == "outcome":
         return c.RecordOutcome(trajectory_id=tid, decision_id=decision, outcome="Seen.",
                                verdict=["CONFIRMED", "ADJUST", "REVERSE"][b % 3])
+    if op == "mark_informed":
+        d = t.decisions[decision]
+        return c.MarkInformed(trajectory_id=tid, decision_id=decision,
+                              member_ids=(_pick(t.to_inform(d), b),))
     if op == "close" and a % 3 == 0:
         return c.CloseTrajectory(trajectory_id=tid)
     return None
@@ -214,8 +239,14 @@ def expected_decisions(app: DecisionLog, ids: list[UUID]) -> dict[tuple[str, str
     return {(tid, d.id): (
         d.status, d.origin, d.kind, d.scale, d.title, d.statement, d.rationale,
         d.decided_at, d.domain_id, t.domains[d.domain_id].name, tuple(d.decided_by),
-        tuple(d.consulted), tuple(d.supersedes), tuple(d.superseded_by), d.surfaced_by)
+        tuple(d.consulted), tuple(d.supersedes), tuple(d.superseded_by), d.surfaced_by,
+        _phase_name(t, d), len(t.not_consulted(d)))
         for tid, t in aggregates(app, ids).items() for d in t.decisions.values()}
+
+
+def _phase_name(t: Trajectory, d: Decision) -> str | None:
+    phase_id = decision_phase_id(t, d)
+    return None if phase_id is None else t.phases[phase_id].name
 
 
 def expected_mandates(app: DecisionLog, ids: list[UUID], name: str) -> set[tuple[str, ...]]:

@@ -70,7 +70,8 @@ def check_against_aggregates(app: DecisionLog, ids: list[UUID]) -> None:
     assert {(r.trajectory_id, r.id): (
         r.status, r.origin, r.kind, r.scale, r.title, r.statement, r.rationale,
         r.decided_at, r.domain_id, r.domain_name, tuple(m.id for m in r.decided_by),
-        tuple(m.id for m in r.consulted), r.supersedes, r.superseded_by, r.surfaced_by)
+        tuple(m.id for m in r.consulted), r.supersedes, r.superseded_by, r.surfaced_by,
+        r.phase_name, r.not_consulted)
         for r in rows} == expected_decisions(app, ids)
 
     for name in NAMES:

@@ -40,7 +40,7 @@ from hypothesis.stateful import (
 
 from decisionlog.application import CommandResult, DecisionLog
 from decisionlog.application import commands as c
-from decisionlog.domain import chain, events, reviews
+from decisionlog.domain import chain, events, mandate, reviews
 from decisionlog.domain.errors import (
     DecisionLogError,
     IdempotencyKeyReusedError,
@@ -57,6 +57,7 @@ from decisionlog.domain.values import (
 from decisionlog.infrastructure.config import parse_database_url
 from decisionlog.readmodels import rebuild
 from tests.commands import command
+from tests.integration.scenario import dump_views
 from tests.unit.helpers import replay, stored
 
 # (examples, steps per example) for the in-memory and the SQLite machine.
@@ -76,6 +77,7 @@ MEMBER_NAMES = ["Ada", "Ben", "Cas", "Dee", "Аda"]
 DOMAIN_NAMES = ["Programme design", "Budget", "budget ", "Participant selection",
                 "Unity and difference", "The process design", "Вudget"]
 TITLES = ["Keep two cultures", "Gideon's band builds it", "Front end only"]
+PHASE_NAMES = ["Intake", "Design", "design ", "Line takes over"]
 ROLES = ["client", "programme manager", "learning facilitator"]
 # Values each kind of text must refuse (limits: decisionlog.domain.values).
 LONG_NAME = "x" * (MAX_NAME_LENGTH + 1)
@@ -133,6 +135,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
         return SnapshottingLog(env=self.env)
 
     def teardown(self) -> None:
+        self.views_equal_a_rebuild_and_the_aggregates()
         longest = max(self.versions.values(), default=0)
         note(f"longest stream: {'<10' if longest < 10 else '<20' if longest < 20 else '20+'}")
         self.app.close()
@@ -169,7 +172,10 @@ class DecisionLogMachine(RuleBasedStateMachine):
             return ids
         return [self.pick(data, kind, tid) for _ in range(data.draw(st.integers(0, 2)))]
 
-    def moment(self, data: st.DataObject, *, future_allowed: bool = False) -> datetime | None:
+    def moment(self, data: st.DataObject, *, future_allowed: bool = False,
+               recent: bool = False) -> datetime | None:
+        """A moment; `recent`: "past" is within the last minute (a phase may not start
+        before its trajectory), and "long ago" is refused by the rules, not the input."""
         now = datetime.now(UTC)
         good, bad = ["none", "none", "past", "long ago"], ["future", "naive", *CALENDAR_EDGES]
         if future_allowed:
@@ -179,7 +185,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
             return datetime.fromisoformat(which)
         return {
             "none": None,
-            "past": now - timedelta(seconds=data.draw(st.integers(0, 3600))),
+            "past": now - timedelta(seconds=data.draw(st.integers(0, 60 if recent else 3600)),
+                                    microseconds=data.draw(st.integers(0, 999_999))),
             "long ago": now - timedelta(days=data.draw(st.integers(1, 3000))),
             "future": now + timedelta(days=1),
             "naive": now.replace(tzinfo=None),
@@ -219,9 +226,12 @@ class DecisionLogMachine(RuleBasedStateMachine):
             names += ["revoke_right"]
         if known["decision"]:
             names += ["ratify_decision", "ratify_decision", "reject_decision",
-                      "withdraw_decision", "reframe_decision", "confirm_decision",
-                      "confirm_decision", "schedule_review", "record_outcome",
-                      "record_outcome"]
+                      "withdraw_decision", "mark_informed", "mark_informed",
+                      "reframe_decision", "confirm_decision", "confirm_decision",
+                      "schedule_review", "record_outcome", "record_outcome"]
+        names += ["define_phase"]
+        if known["phase"]:
+            names += ["start_phase", "start_phase", "retire_phase"]
         name = data.draw(st.sampled_from(names))
         if rarely(data, 150):
             name = "close"  # closing ends a trajectory's run: keep it rare
@@ -262,6 +272,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
                 condition=self.either(data, [None, None, "above 10k euro"], [LONG_NOTE]),
                 effective_from=self.moment(data, future_allowed=True),
             )
+            if known["phase"] and data.draw(st.booleans()):
+                inputs["phases"] = [self.pick(data, "phase", tid)]
         elif name == "revoke_right":
             inputs = dict(right_id=self.pick(data, "right", tid), reason=reason())
         elif name == "record_decision":
@@ -318,6 +330,25 @@ class DecisionLogMachine(RuleBasedStateMachine):
                           observed_at=self.moment(data),
                           observed_by=self.pick_many(data, "member", tid)
                           if data.draw(st.booleans()) else [])
+        elif name == "define_phase":
+            inputs = dict(name=text(PHASE_NAMES),
+                          description=self.either(data, [None, "Getting to know"], [LONG_TEXT]),
+                          order=self.either(data, [None, None, 0, 7], [-1, 1_000_001]))
+        elif name == "retire_phase":
+            inputs = dict(phase_id=self.pick(data, "phase", tid), reason=reason())
+        elif name == "start_phase":
+            inputs = dict(phase_id=self.pick(data, "phase", tid),
+                          started_at=self.moment(data, recent=True))
+        elif name == "mark_informed":  # mostly someone who has to be told of it
+            decision_id = self.pick(data, "decision", tid)
+            t = self.app.get_trajectory(tid)
+            decision = None if t is None else t.decisions.get(decision_id)
+            waiting = [] if t is None or decision is None else t.to_inform(decision)
+            inputs = dict(decision_id=decision_id,
+                          member_ids=([data.draw(st.sampled_from(waiting))]
+                                      if waiting and data.draw(st.booleans())
+                                      else self.pick_many(data, "member", tid)),
+                          informed_at=self.moment(data, recent=True))
         else:
             inputs = dict(reason=reason())
         return name, inputs
@@ -329,7 +360,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
 
     def remember(self, tid: UUID, name: str, result: CommandResult) -> None:
         kind = {"add_member": "member", "define_domain": "domain", "grant_right": "right",
-                "record_decision": "decision", "surface_implicit_decision": "decision"}.get(name)
+                "record_decision": "decision", "surface_implicit_decision": "decision",
+                "define_phase": "phase"}.get(name)
         if kind is not None and result.result_id is not None:
             self.known[tid][kind].append(result.result_id)
         if name == "close":
@@ -366,7 +398,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
         self.trajectories.append(result.trajectory_id)
         self.versions[result.trajectory_id] = 1
         self.known[result.trajectory_id] = {"member": [], "domain": [], "right": [],
-                                            "decision": []}
+                                            "decision": [], "phase": []}
 
     @rule(data=st.data())
     def run_commands(self, data: st.DataObject) -> None:
@@ -428,8 +460,20 @@ class DecisionLogMachine(RuleBasedStateMachine):
         stream = list(self.app.history(tid, up_to=version))
         as_of = self.app.get_trajectory(tid, version=version)
         assert as_of == (replay(stream) if stream else None)
-        if as_of is not None:  # the review queue as of then, and as a replay gives it
+        if as_of is not None:  # what it answers and its review queue, as a replay does
+            assert answers(as_of) == answers(replay(stream))
             assert queue_of(as_of) == queue_of(replay(stream))
+
+    @rule(data=st.data())
+    def read_as_of_a_moment(self, data: st.DataObject) -> None:
+        """As recorded at the moment of an event: the events recorded by then, replayed."""
+        tid = data.draw(st.sampled_from(self.trajectories))
+        stream = self.stored(tid)
+        moment = data.draw(st.sampled_from(stream)).timestamp
+        known = [e for e in stream if e.timestamp <= moment]
+        as_of = self.app.get_trajectory(tid, at=moment)
+        assert as_of is not None and as_of == replay(known)
+        assert answers(as_of) == answers(replay(known))
 
     @rule(data=st.data())
     def frame_a_decision(self, data: st.DataObject) -> None:
@@ -509,6 +553,23 @@ class DecisionLogMachine(RuleBasedStateMachine):
             self.app = self.open()
         else:  # the in-memory store lives in the application: empty its cache instead
             self.app.repository.cache = LRUCache(maxsize=1000)
+
+    def views_equal_a_rebuild_and_the_aggregates(self) -> None:
+        """The read models written live equal a rebuild from the log, and each decision's
+        phase and consultation gaps there are what the trajectory says."""
+        live = dump_views(self.app)
+        rebuild(self.app)
+        assert dump_views(self.app) == live
+        rows = self.app.readmodels.decisions(first=1000).rows
+        expected = {}
+        for tid in self.trajectories:
+            t = self.app.get_trajectory(tid)
+            assert t is not None
+            for d in t.decisions.values():
+                expected[(str(tid), d.id)] = (mandate.decision_phase_id(t, d),
+                                              len(t.not_consulted(d)))
+        assert {(r.trajectory_id, r.id): (r.phase_id, r.not_consulted)
+                for r in rows} == expected
 
     # Invariants
 
@@ -593,3 +654,17 @@ TestDecisionLogOnSQLite.settings = settings(
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+
+
+def answers(t: Trajectory) -> tuple[Any, ...]:
+    """What a trajectory answers about phases, mandates and consultation."""
+    current = t.current_phase_id()
+    return (
+        current,
+        [(row.domain.id, [r.id for r in row.decides], [r.id for r in row.advises])
+         for row in t.who_decides_what()],
+        [d.id for d in t.gaps()],
+        [d.id for d in t.out_of_mandate()],
+        [(d.id, t.not_consulted(d), t.to_inform(d)) for d in t.consultation_gaps()],
+        [(d.id, t.mandate_gap(d)) for d in t.decisions.values()],
+    )

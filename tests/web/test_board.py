@@ -1,0 +1,150 @@
+"""The pages for reading: the list, the board and its time travel, a decision, history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.e2e.client import Server
+from tests.web.conftest import MakeVisitor
+from tests.web.pages_client import Page
+
+DEMO = "Leadership programme after the merger"
+
+
+def _section(page: Page, key: str) -> str:
+    element = page.document.by_id(key)
+    assert element is not None, key
+    return " ".join(element.text.split())
+
+
+def test_the_list_searches_filters_and_pages(server: Server, visitor: MakeVisitor) -> None:
+    api = server.client(server.facilitator_token)
+    for n in range(22):
+        api.mutate("startTrajectory", {"name": f"Listed programme {n:02}",
+                                       "client": "Paging Ltd"})
+    someone = visitor("reader")
+    first = someone.get("/trajectories", search="listed")
+    assert "22 trajectories found." in first.text
+    assert len(first.document.find("tbody")[0].text.split("Listed programme")) - 1 == 20
+    following = someone.get(first.document.find("a", rel="next")[0].attrs["href"])
+    assert following.text.count("Listed programme") == 2
+    assert not following.document.find("a", rel="next")
+    assert "Listed programme 00" not in following.text
+    assert DEMO not in first.text
+    assert DEMO in someone.get("/trajectories", search="merger").text
+    closed = someone.get("/trajectories", status="closed")
+    assert "0 trajectories found." in closed.text and "No trajectory matches." in closed.text
+    assert DEMO in someone.get("/trajectories", status="active").text
+
+
+def test_the_board_shows_team_matrix_gap_and_out_of_mandate(
+        visitor: MakeVisitor, demo_id: str) -> None:
+    board = visitor("reader").get(f"/trajectories/{demo_id}")
+    assert board.status == 200 and board.document.text_of("h1") == [DEMO]
+    team = _section(board, "team")
+    assert "Ines de Vries client sponsor core team" in team
+    assert "Tom Visser learning facilitator specialist" in team
+    # the matrix is a real table with headers for its columns and rows
+    table = board.document.find("table", class_="matrix")[0]
+    assert table is not None
+    assert board.document.text_of("th", scope="col")[:4] == [
+        "Domain", "Decides", "Advises", "Informed"]
+    rows = board.document.text_of("th", scope="row")
+    assert any(r.startswith("Unity and difference") for r in rows)
+    gap_rows = board.document.find("tr", class_="gap")
+    assert len(gap_rows) == 1 and gap_rows[0].text.split()[0] == "Budget"
+    assert "gap: nobody decides" in gap_rows[0].text
+    matrix = _section(board, "who-decides-what")
+    assert "every programme manager (Sara Jansen) when: during the design phase" in matrix
+    assert "1 domain without anyone to decide." in matrix
+    out = _section(board, "out-of-mandate")
+    assert "1 decision was taken by people who held no right to decide" in out
+    assert "Tom does the front end only, for now" in out
+    implicit = _section(board, "open-implicit")
+    assert "Organisation B's intake form became the standard" in implicit
+
+
+def test_the_timeline_draws_every_decision_with_its_marks(
+        visitor: MakeVisitor, demo_id: str) -> None:
+    board = visitor("reader").get(f"/trajectories/{demo_id}")
+    marks = board.document.find("a", class_="mark")
+    titles = {m.text.strip().split(" — ")[0]: m.attrs["class"].split() for m in marks}
+    assert titles["Unity in the frame, difference in the practice"][:1] == ["mark"]
+    assert "frame" in titles["Unity in the frame, difference in the practice"]
+    assert "greyed" in titles["Start with a Gideon's band"]
+    assert "implicit" in titles["The works council is no longer invited"]
+    assert "status-proposed_implicit" in titles[
+        "Organisation B's intake form became the standard"]
+    assert "out" in titles["Tom does the front end only, for now"]
+    links = [p for p in board.document.find("path", class_="supersede")
+             if "legend" not in p.attrs["class"]]
+    assert len(links) == 1
+    lanes = board.document.text_of("text", class_="lane-name")
+    assert lanes[0] == "Programme design" and "Budget" not in lanes
+    assert all(m.attrs["href"].startswith(f"/trajectories/{demo_id}/decisions/")
+               for m in marks)
+
+
+def test_time_travel_shows_the_board_as_it_was(visitor: MakeVisitor, demo_id: str) -> None:
+    someone = visitor("reader")
+    now = someone.get(f"/trajectories/{demo_id}")
+    slider = now.document.find("input", id="version")[0]
+    assert slider.attrs["type"] == "range" and slider.attrs["value"] == slider.attrs["max"]
+    early = someone.get(f"/trajectories/{demo_id}", version="6")
+    assert "You are looking at the past" in early.text
+    assert "after event 6 of" in early.text
+    assert early.document.find("input", id="version")[0].attrs["value"] == "6"
+    assert "Yara El Amrani" in _section(early, "team")
+    assert "No decision domains yet." in _section(early, "who-decides-what")
+    assert not early.document.find("section", class_="actions")
+    before_start = someone.get(f"/trajectories/{demo_id}", at="2000-01-01T00:00")
+    assert "nothing of this trajectory had been recorded yet" in before_start.text
+    today = (datetime.now(UTC) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
+    in_force = someone.get(f"/trajectories/{demo_id}", in_force_at=today)
+    listed = _section(in_force, "in-force")
+    assert "Start with a Gideon's band" not in listed  # superseded since
+    assert "Second module from the band's patterns" in listed
+    assert in_force.document.find("line", class_="in-force-line")
+    bad = someone.get(f"/trajectories/{demo_id}", version="x", at="soon")
+    assert bad.status == 200
+    assert "version: 'x' is not an event number" in bad.text
+    assert "'soon' is not a date" in bad.text
+    beyond = someone.get(f"/trajectories/{demo_id}", version="99999")
+    assert "showing it now" in beyond.text
+
+
+def test_a_decision_page_has_its_whole_record_and_history(
+        visitor: MakeVisitor, demo_id: str) -> None:
+    someone = visitor("reader")
+    board = someone.get(f"/trajectories/{demo_id}")
+    link = next(a for a in board.document.find("a")
+                if a.text.strip() == "Start with a Gideon's band")
+    page = someone.get(link.attrs["href"])
+    assert page.document.text_of("h1") == ["Start with a Gideon's band"]
+    text = page.text
+    for expected in ("superseded", "Programme design", "Decided by Sara Jansen",
+                     "Consulted Tom Visser", "Scale large",
+                     "It was superseded by: Second module from the band's patterns",
+                     "Sara Jansen (programme manager) decided on Programme design: "
+                     "Start with a Gideon's band",
+                     "recorded by demo"):
+        assert expected in text, expected
+    events = page.document.find("ol", class_="events")[0]
+    assert events.text.count("recorded by") == 2  # recorded, then superseded
+    surfaced = next(a for a in board.document.find("a")
+                    if a.text.strip() == "The works council is no longer invited")
+    implicit = someone.get(surfaced.attrs["href"])
+    assert "Surfaced by Henk Bakker" in implicit.text
+    assert "Evidence Invitation lists of sessions two to four." in implicit.text
+    assert "one of its ratifiers held a right to decide on Participant selection" in implicit.text
+    assert "Rights to decide on Participant selection: Henk Bakker, from" in implicit.text
+
+
+def test_history_pages_through_the_events(visitor: MakeVisitor, demo_id: str) -> None:
+    someone = visitor("auditor")
+    first = someone.get(f"/trajectories/{demo_id}/history")
+    rows = first.document.find("tbody")[0]
+    assert "Trajectory “Leadership programme after the merger” started" in rows.text
+    assert first.document.find("a", href=f"/trajectories/{demo_id}?version=1")
+    after = someone.get(f"/trajectories/{demo_id}/history", after="24")
+    assert after.document.find("td", class_="num")[0].text == "25"
