@@ -68,7 +68,7 @@ def test_the_redesign_puts_exactly_what_lies_within_the_merger_frame_up_for_revi
     assert merger["status"] == "SUPERSEDED"
     assert {d["title"] for d in merger["framed"]} == set(WITHIN_MERGER)
     redesign_version = now["version"]  # the redesign is the demo's last event
-    assert redesign_version == 31  # docs/frames.md reads the demo as of version 30
+    assert redesign_version == 46  # docs/frames.md reads the demo as of version 45
     for item in items:
         [reason] = item["reasons"]
         assert reason["kind"] == "FRAME_SUPERSEDED"
@@ -123,10 +123,10 @@ def test_decisions_due_for_review_are_listed_across_trajectories_oldest_due_firs
         client: GraphQLClient, demo: str) -> None:
     due_now = client.execute(DUE, {"before": moment(0)})["decisionsDueForReview"]
     titles = [e["node"]["title"] for e in due_now["edges"] if e["node"]["trajectoryId"] == demo]
-    assert titles == ["Tom does the front end only, for now"]
+    assert titles == ["The works council is no longer invited"]
     later = client.execute(DUE, {"before": moment(400), "first": 100})["decisionsDueForReview"]
     mine = [e["node"] for e in later["edges"] if e["node"]["trajectoryId"] == demo]
-    assert mine[0]["title"] == "Tom does the front end only, for now"
+    assert mine[0]["title"] == "The works council is no longer invited"
     assert "The programme's long lines" in [n["title"] for n in mine]
     dates = [e["node"]["reviewBy"] for e in later["edges"]]
     assert dates == sorted(dates, key=lambda d: d)  # the oldest due first
