@@ -8,6 +8,7 @@ that a slow spell of the machine or its disk hits them all alike.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from bench import queries, raw
@@ -32,8 +33,10 @@ def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: 
     """Start a server on the demo database and load it, figure by figure, in rounds; each
     round also measures the raw write limits in-process (the server idle meanwhile)."""
     directory = database.path.parent
-    uncached = Server(database.path, log_path.with_suffix(".uncached.log"),
-                      headers=database.headers, env={CACHE_SIZE: "0"})
+    # A copy of the file: one process serves one SQLite file (the serve lock)
+    uncached = Server(_copy(database.path, directory / "demo-uncached.db"),
+                      log_path.with_suffix(".uncached.log"), headers=database.headers,
+                      env={CACHE_SIZE: "0"})
     with Server(database.path, log_path, headers=database.headers) as server, uncached:
         read_body = graphql_body(queries.READ, {"id": database.demo_id})
         write_body = graphql_body(queries.RECORD_DECISION, {"input": database.write_input})
@@ -115,6 +118,17 @@ def measure(database: DemoDatabase, log_path: Path, *, seconds: float, repeats: 
             note="1 connection: each mutation waits for its own transaction"),
     ]
     return rows
+
+
+def _copy(path: Path, target: Path) -> Path:
+    """A consistent copy of a SQLite file (SQLite's backup: WAL contents included)."""
+    source, copy = sqlite3.connect(path), sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return target
 
 
 def _rates(loads: list[Load]) -> Stats:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from decisionlog.api.serving import uvicorn_arguments
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_APP = "bench.serverapp:create_bench_app"
 HOST = "127.0.0.1"
@@ -182,7 +184,8 @@ class Server:
             with self.log_path.open("ab") as log:
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "uvicorn", self.factory, "--factory",
-                     "--host", HOST, "--port", str(self.port), "--log-level", "warning"],
+                     "--host", HOST, "--port", str(self.port), "--log-level", "warning",
+                     *uvicorn_arguments()],
                     cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                 )

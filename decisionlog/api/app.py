@@ -1,4 +1,9 @@
-"""`create_app()`: the Starlette application, the composition root of the service."""
+"""`create_app()`: the Starlette application, the composition root of the service.
+
+Everything one app uses is made here and lives on it (`app.state`): the settings, the
+caches (parsed documents, query results, values derived from trajectory states), the
+schema around them, the authenticator. Two apps in one process share none of them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, overload
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, overload
 
 import orjson
 from eventsourcing.utils import strtobool
@@ -21,16 +27,20 @@ from starlette.websockets import WebSocket
 from strawberry.types.unset import UNSET
 
 from decisionlog.api.authentication import AuthenticatingGraphQL
+from decisionlog.api.documents import DocumentCache
 from decisionlog.api.graphiql import graphiql_assets, graphiql_page
-from decisionlog.api.limits import MAX_BODY_BYTES, BodySizeLimit
+from decisionlog.api.limits import MAX_BODY_BYTES, MAX_RESPONSE_BYTES, BodySizeLimit
 from decisionlog.api.media import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
     request_error_status,
     response_media_type,
 )
+from decisionlog.api.memo import StateMemo
 from decisionlog.api.readiness import check_readiness
-from decisionlog.api.schema import build_schema, schema
+from decisionlog.api.requestid import RequestIdMiddleware
+from decisionlog.api.resultcache import ResultCache
+from decisionlog.api.schema import DecisionLogSchema, build_schema
 from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog
 from decisionlog.auth import Authenticator, token_store
@@ -90,12 +100,46 @@ def _answers_in(request: Request) -> str:
 
 
 def encode_json(data: object) -> str:
-    """A response as JSON text: orjson (several times faster than `json.dumps`), or the
-    standard library for what orjson refuses (integers over 64 bits, say)."""
+    """A response (or a websocket message) as JSON text: orjson (several times faster
+    than `json.dumps`), or the standard library for what orjson refuses (integers over
+    64 bits, say); over `MAX_RESPONSE_BYTES`, an error saying so instead."""
     try:
-        return orjson.dumps(data).decode()
+        text = orjson.dumps(data).decode()
     except TypeError:
-        return json.dumps(data, separators=(",", ":"))
+        text = json.dumps(data, separators=(",", ":"))
+    if len(text) <= MAX_RESPONSE_BYTES:
+        return text
+    return orjson.dumps(_too_large(data, len(text))).decode()
+
+
+def _too_large(data: object, size: int) -> dict[str, Any]:
+    response = {"data": None, "errors": [{
+        "message": f"The response would take {size:,} bytes, over the limit of "
+                   f"{MAX_RESPONSE_BYTES:,}: ask for less (smaller pages, fewer fields).",
+        "extensions": {"code": "RESPONSE_TOO_LARGE", "size": size,
+                       "limit": MAX_RESPONSE_BYTES}}]}
+    if isinstance(data, dict) and data.get("type") == "next":  # a websocket message
+        return {**data, "payload": response}
+    return response
+
+
+@dataclass(frozen=True)
+class Caches:
+    """What one app keeps in memory between requests, each bounded in bytes."""
+
+    documents: DocumentCache
+    results: ResultCache
+    memo: StateMemo
+
+    @classmethod
+    def of(cls, settings: Settings) -> Caches:
+        quarter = settings.cache_bytes // 4
+        return cls(
+            documents=DocumentCache(max_bytes=quarter),
+            results=ResultCache(max_entries=settings.result_cache_entries,
+                                max_bytes=2 * quarter),
+            memo=StateMemo(max_bytes=quarter),
+        )
 
 
 def create_app(url: str | None = None, *, decision_log: DecisionLog | None = None,
@@ -113,11 +157,12 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     keeper = ViewsKeeper(log.readmodels.store, catch_up=catches_up)
     cursor_sealer(log)  # made on the first start, kept in the database for every worker
     settings = settings or Settings.from_env()
+    caches = Caches.of(settings)
+    schema: DecisionLogSchema = build_schema(
+        introspection=settings.introspection, documents=caches.documents,
+        results=caches.results)
     authenticator = Authenticator(token_store(log), ttl=settings.token_cache_seconds)
-    graphql = GraphQLApp(
-        schema if settings.introspection else build_schema(introspection=False), log,
-        authenticator, allow_anonymous_read=settings.allow_anonymous_read,
-    )
+    graphql = GraphQLApp(schema, log, authenticator, settings=settings, memo=caches.memo)
 
     async def health(request: Request) -> Response:
         try:
@@ -157,10 +202,13 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
                          allow_anonymous_read=settings.allow_anonymous_read),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders),
+        middleware=[Middleware(RequestIdMiddleware), Middleware(SecurityHeaders),
                     Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
     )
     app.state.decision_log = log
     app.state.authenticator = authenticator
+    app.state.settings = settings
+    app.state.caches = caches
+    app.state.schema = schema
     app.state.views_keeper = keeper
     return app

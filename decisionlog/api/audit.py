@@ -13,9 +13,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from decisionlog.api.arguments import require_text
 from decisionlog.api.context import Info
 from decisionlog.api.event_types import Event
-from decisionlog.api.pagination import PageInfo, QueryError, page_size, require_offset
+from decisionlog.api.pagination import (
+    PageInfo,
+    QueryError,
+    page_size,
+    require_offset,
+)
 from decisionlog.api.permissions import MayAudit, may_audit, read_scope
 from decisionlog.audit import log, verify
 from decisionlog.audit.diagnose import Problem
@@ -151,6 +157,8 @@ class AuditQuery:
         size = page_size(first)
         require_offset("from", from_)
         require_offset("to", to)
+        for name in recorded_by or ():
+            require_text("recordedBy", name)
         sealer = cursor_sealer(info.context.app)
         try:
             position = None if after is None else sealer.open(AUDIT_LOG, after)

@@ -20,6 +20,8 @@ from decisionlog.api.arguments import (
 T = TypeVar("T")
 S = TypeVar("S")
 
+MAX_POSITION = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
+
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Connection", "Edge", "PageInfo",
            "QueryError", "connection", "decode_cursor", "encode_cursor", "page_size",
            "require_offset"]  # the argument checks live in `arguments`, re-exported here
@@ -64,7 +66,7 @@ def decode_cursor(kind: str, cursor: str | None) -> int:
         position = int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise QueryError(f"Invalid cursor {cursor!r}.") from None
-    if prefix != kind or position < 0:
+    if prefix != kind or not 0 <= position <= MAX_POSITION:
         raise QueryError(f"Cursor {cursor!r} does not belong to this list.")
     return position
 

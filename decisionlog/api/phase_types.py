@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from decisionlog.api.arguments import QueryError, require_offset
+from decisionlog.api.context import Info
 from decisionlog.api.enums import OutOfMandateReason
-from decisionlog.api.memo import memo, out_of_mandate_ids
+from decisionlog.api.memo import StateMemo, out_of_mandate_ids
 from decisionlog.domain import consultation, entities, mandate, phases
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 from decisionlog.domain.values import name_key
@@ -77,24 +78,26 @@ class Phase:
         "Who decides, advises and is informed in this phase: one row per active domain "
         "(domainName: that one only), with the rights that hold in this phase, in force "
         "now (as of asOf) or at `at` (valid time)."))
-    def who_decides_what(self, at: datetime | None = None, domain_name: str | None = None
+    def who_decides_what(self, info: Info, at: datetime | None = None,
+                         domain_name: str | None = None
                          ) -> list[Annotated[DomainMandate, strawberry.lazy(CORE)]]:
-        return who_decides_what(self._trajectory, self._phase.id, at, domain_name)
+        return who_decides_what(info.context.memo, self._trajectory, self._phase.id, at,
+                                domain_name)
 
     @strawberry.field(description="Active domains nobody holds DECIDES on in this phase.")
-    def gaps(self, at: datetime | None = None
+    def gaps(self, info: Info, at: datetime | None = None
              ) -> list[Annotated[DecisionDomain, strawberry.lazy(CORE)]]:
-        return gaps(self._trajectory, self._phase.id, at)
+        return gaps(info.context.memo, self._trajectory, self._phase.id, at)
 
     @strawberry.field(description="Decisions taken in this phase outside their deciders' "
                                   "mandate.")
-    def out_of_mandate(self) -> list[LazyDecision]:
-        return out_of_mandate(self._trajectory, self._phase.id)
+    def out_of_mandate(self, info: Info) -> list[LazyDecision]:
+        return out_of_mandate(info.context.memo, self._trajectory, self._phase.id)
 
     @strawberry.field(description="Decisions taken in this phase that skipped someone who "
                                   "had to be heard (see Decision.notConsulted).")
-    def consultation_gaps(self) -> list[LazyDecision]:
-        return consultation_gaps(self._trajectory, self._phase.id)
+    def consultation_gaps(self, info: Info) -> list[LazyDecision]:
+        return consultation_gaps(info.context.memo, self._trajectory, self._phase.id)
 
 
 @strawberry.type(description="A phase became the current one at startedAt (valid time); "
@@ -126,7 +129,7 @@ def phase_id_arg(trajectory: TrajectoryAggregate, phase: strawberry.ID | None) -
     return None if phase is None else str(phase)
 
 
-def who_decides_what(trajectory: TrajectoryAggregate, phase: str | None,
+def who_decides_what(memo: StateMemo, trajectory: TrajectoryAggregate, phase: str | None,
                      at: datetime | None, domain_name: str | None) -> list[DomainMandate]:
     require_offset("at", at)
     row_type = _core().DomainMandate
@@ -135,32 +138,34 @@ def who_decides_what(trajectory: TrajectoryAggregate, phase: str | None,
         for row in trajectory.who_decides_what(phase, at, domain_name)])
 
 
-def gaps(trajectory: TrajectoryAggregate, phase: str | None, at: datetime | None
-         ) -> list[DecisionDomain]:
+def gaps(memo: StateMemo, trajectory: TrajectoryAggregate, phase: str | None,
+         at: datetime | None) -> list[DecisionDomain]:
     require_offset("at", at)
     domain_type = _core().DecisionDomain
     return memo.get(trajectory, ("gaps", phase, at), lambda: [
         domain_type.of(d) for d in trajectory.gaps(phase, at)])
 
 
-def out_of_mandate(trajectory: TrajectoryAggregate, phase: str | None) -> list[Decision]:
+def out_of_mandate(memo: StateMemo, trajectory: TrajectoryAggregate, phase: str | None
+                   ) -> list[Decision]:
     decision_type = _core().Decision
-    out = out_of_mandate_ids(trajectory)
+    out = out_of_mandate_ids(memo, trajectory)
     return [decision_type.of(trajectory, d) for d in trajectory.decisions.values()
             if d.id in out and (phase is None
                                 or mandate.decision_phase_id(trajectory, d) == phase)]
 
 
-def consultation_gap_ids(trajectory: TrajectoryAggregate) -> frozenset[str]:
+def consultation_gap_ids(memo: StateMemo, trajectory: TrajectoryAggregate) -> frozenset[str]:
     """The ids of the decisions that skipped someone who had to be heard, once per state
     (for `consultationGaps`, and for any view that lists what needs attention)."""
     return memo.get(trajectory, "consultation_gap_ids", lambda: frozenset(
         d.id for d in consultation.consultation_gaps(trajectory)))
 
 
-def consultation_gaps(trajectory: TrajectoryAggregate, phase: str | None) -> list[Decision]:
+def consultation_gaps(memo: StateMemo, trajectory: TrajectoryAggregate, phase: str | None
+                      ) -> list[Decision]:
     decision_type = _core().Decision
-    gap_ids = consultation_gap_ids(trajectory)
+    gap_ids = consultation_gap_ids(memo, trajectory)
     return [decision_type.of(trajectory, d) for d in trajectory.decisions.values()
             if d.id in gap_ids and (phase is None
                                     or mandate.decision_phase_id(trajectory, d) == phase)]
@@ -218,9 +223,10 @@ class TrajectoryPhaseFields:
         "Decisions in force or superseded that skipped someone who had to be heard: a "
         "holder of an ADVISES right on the domain, in the phase and at the moment it was "
         "taken, not among those consulted (phase: taken in that phase only)."))
-    def consultation_gaps(self, phase: strawberry.ID | None = None) -> list[LazyDecision]:
+    def consultation_gaps(self, info: Info, phase: strawberry.ID | None = None
+                          ) -> list[LazyDecision]:
         t = self._trajectory
-        return consultation_gaps(t, phase_id_arg(t, phase))
+        return consultation_gaps(info.context.memo, t, phase_id_arg(t, phase))
 
 
 @strawberry.type

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import strawberry
 
+from decisionlog.api.arguments import require_text
 from decisionlog.api.context import Info
 from decisionlog.api.enums import DecisionKind, DecisionOrigin, DecisionStatus, TrajectoryStatus
 from decisionlog.api.pagination import (
@@ -71,6 +72,8 @@ class ReadModelQuery:
     ) -> Connection[Trajectory]:
         size = page_size(first)
         position = _open_cursor(info, TRAJECTORIES, after)
+        require_text("client", client)
+        require_text("search", search)
         app = info.context.app
         page = app.readmodels.trajectories(
             status=status, client=client, search=search, trajectory_ids=read_scope(info),
@@ -111,6 +114,9 @@ class ReadModelQuery:
         position = _open_cursor(info, DECISIONS, after)
         require_offset("decidedFrom", decided_from)
         require_offset("decidedTo", decided_to)
+        for name, text in (("search", search), ("domainName", domain_name),
+                           ("decidedBy", decided_by), ("phase", phase)):
+            require_text(name, text)
         if decided_from is not None and decided_to is not None and decided_from > decided_to:
             raise QueryError("decidedFrom must not be after decidedTo.")
         where = DecisionFilter(
@@ -133,6 +139,7 @@ class ReadModelQuery:
     def mandates(self, info: Info, member_name: str) -> list[Mandate]:
         if not member_name.strip():
             raise QueryError("memberName must not be blank.")
+        require_text("memberName", member_name)
         rows = info.context.app.readmodels.mandates(member_name,
                                                     trajectory_ids=read_scope(info))
         return [Mandate.of(row) for row in rows]

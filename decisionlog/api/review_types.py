@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from decisionlog.api.arguments import require_offset
+from decisionlog.api.context import Info
 from decisionlog.api.enums import AttentionKind, ReviewReasonKind, Verdict
-from decisionlog.api.memo import memo
 from decisionlog.api.resultcache import uncacheable
 from decisionlog.domain import attention, entities, reviews
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
@@ -207,9 +207,9 @@ class DecisionReviewFields:
     @strawberry.field(description=(
         "For a frame: the decisions that lie within it, whatever their status, in the "
         "order recorded; transitive: also those within frames within it."))
-    def framed(self, transitive: bool = False) -> list[LazyDecision]:
+    def framed(self, info: Info, transitive: bool = False) -> list[LazyDecision]:
         t, decision_type = self._trajectory, _core().Decision
-        index = memo.get(t, "frame_index", lambda: reviews.frame_index(t))
+        index = info.context.memo.get(t, "frame_index", lambda: reviews.frame_index(t))
         return [decision_type.of(t, d) for d in reviews.framed(
             t, self._decision.id, transitive=transitive, index=index)]
 

@@ -12,30 +12,63 @@ from decisionlog.auth.authenticator import DEFAULT_TTL_SECONDS
 ALLOW_ANONYMOUS_READ_VARIABLE = "DECISIONLOG_ALLOW_ANONYMOUS_READ"
 NO_INTROSPECTION_VARIABLE = "DECISIONLOG_NO_INTROSPECTION"
 TOKEN_CACHE_SECONDS_VARIABLE = "DECISIONLOG_TOKEN_CACHE_SECONDS"
+RESULT_CACHE_SIZE_VARIABLE = "DECISIONLOG_RESULT_CACHE_SIZE"
+CACHE_MB_VARIABLE = "DECISIONLOG_CACHE_MB"
+WEBSOCKETS_VARIABLE = "DECISIONLOG_MAX_WEBSOCKETS"
+UNAUTHENTICATED_WEBSOCKETS_VARIABLE = "DECISIONLOG_MAX_UNAUTHENTICATED_WEBSOCKETS"
+CONNECTION_INIT_SECONDS_VARIABLE = "DECISIONLOG_CONNECTION_INIT_SECONDS"
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+MiB = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Settings:
-    """How the service treats requests."""
+    """How the service treats requests, and what one worker may hold."""
 
     allow_anonymous_read: bool = False
     """A request without a token reads everything, like an unscoped reader."""
     introspection: bool = True
-    """Whether `__schema` and `__type` queries are answered (client tools need them)."""
+    """Whether `__schema` and `__type` queries are answered (client tools need them);
+    without, error messages make no "Did you mean ...?" suggestions either."""
     token_cache_seconds: float = DEFAULT_TTL_SECONDS
-    """How long a worker trusts a token lookup: the bound on revocation delay."""
+    """How long a worker trusts a token lookup: the bound on revocation delay, over HTTP
+    and for each operation on an open websocket."""
+    result_cache_entries: int = 256
+    """Query results kept per worker (0: no result cache)."""
+    cache_bytes: int = 128 * MiB
+    """What the caches of one worker may hold together: half for results, a quarter each
+    for parsed documents and for values derived from trajectory states."""
+    max_websockets: int = 1000
+    """Open websockets per worker; more are refused (close code 1013)."""
+    max_unauthenticated_websockets: int = 100
+    """Websockets per worker that have not yet sent a valid `connection_init`."""
+    connection_init_seconds: float = 5.0
+    """How long a websocket may take to send `connection_init` (then closed, 4408)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        seconds = env.get(TOKEN_CACHE_SECONDS_VARIABLE, "")
+        defaults = cls()
+
+        def number(name: str, default: float) -> float:
+            text = env.get(name, "").strip()
+            return float(text) if text else default
+
         return cls(
             allow_anonymous_read=env.get(ALLOW_ANONYMOUS_READ_VARIABLE, "").lower()
             in TRUE_WORDS,
             introspection=env.get(NO_INTROSPECTION_VARIABLE, "").lower() not in TRUE_WORDS,
-            token_cache_seconds=float(seconds) if seconds else DEFAULT_TTL_SECONDS,
+            token_cache_seconds=number(TOKEN_CACHE_SECONDS_VARIABLE,
+                                       defaults.token_cache_seconds),
+            result_cache_entries=int(number(RESULT_CACHE_SIZE_VARIABLE,
+                                            defaults.result_cache_entries)),
+            cache_bytes=int(number(CACHE_MB_VARIABLE, defaults.cache_bytes / MiB) * MiB),
+            max_websockets=int(number(WEBSOCKETS_VARIABLE, defaults.max_websockets)),
+            max_unauthenticated_websockets=int(number(
+                UNAUTHENTICATED_WEBSOCKETS_VARIABLE, defaults.max_unauthenticated_websockets)),
+            connection_init_seconds=number(CONNECTION_INIT_SECONDS_VARIABLE,
+                                           defaults.connection_init_seconds),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -44,4 +77,9 @@ class Settings:
             ALLOW_ANONYMOUS_READ_VARIABLE: "1" if self.allow_anonymous_read else "0",
             NO_INTROSPECTION_VARIABLE: "0" if self.introspection else "1",
             TOKEN_CACHE_SECONDS_VARIABLE: str(self.token_cache_seconds),
+            RESULT_CACHE_SIZE_VARIABLE: str(self.result_cache_entries),
+            CACHE_MB_VARIABLE: str(self.cache_bytes / MiB),
+            WEBSOCKETS_VARIABLE: str(self.max_websockets),
+            UNAUTHENTICATED_WEBSOCKETS_VARIABLE: str(self.max_unauthenticated_websockets),
+            CONNECTION_INIT_SECONDS_VARIABLE: str(self.connection_init_seconds),
         }

@@ -218,8 +218,8 @@ class Decision(DecisionPhaseFields, DecisionReviewFields):
         return self._decisions(self._decision.superseded_by)
 
     @strawberry.field
-    def within_mandate(self) -> bool:
-        return is_within_mandate(self._trajectory, self._decision)
+    def within_mandate(self, info: Info) -> bool:
+        return is_within_mandate(info.context.memo, self._trajectory, self._decision)
 
     def _members(self, ids: list[str]) -> list[Member]:
         return [Member.of(self._trajectory.members[i]) for i in ids]
@@ -289,26 +289,27 @@ class Trajectory(TrajectoryPhaseFields, TrajectoryReviewFields):
         "One row per active domain (domainName: that one only, case-insensitive), with "
         "the rights that hold in a phase (default: the phase current at `at`, or now), "
         "in force now (as of asOf) or, with `at`, at that moment of valid time."))
-    def who_decides_what(self, phase: strawberry.ID | None = None, at: datetime | None = None,
-                         domain_name: str | None = None) -> list[DomainMandate]:
+    def who_decides_what(self, info: Info, phase: strawberry.ID | None = None,
+                         at: datetime | None = None, domain_name: str | None = None
+                         ) -> list[DomainMandate]:
         t = self._trajectory
-        return who_decides_what(t, phase_id_arg(t, phase), at, domain_name)
+        return who_decides_what(info.context.memo, t, phase_id_arg(t, phase), at, domain_name)
 
     @strawberry.field(description=(
         "Active domains nobody holds DECIDES on in a phase (default: the phase current "
         "at `at`, or now), now (as of asOf) or at `at` (valid time)."))
-    def gaps(self, phase: strawberry.ID | None = None, at: datetime | None = None
+    def gaps(self, info: Info, phase: strawberry.ID | None = None, at: datetime | None = None
              ) -> list[DecisionDomain]:
         t = self._trajectory
-        return gaps(t, phase_id_arg(t, phase), at)
+        return gaps(info.context.memo, t, phase_id_arg(t, phase), at)
 
     @strawberry.field(description=(
         "Decisions whose deciders held no DECIDES right on that domain at decidedAt, in "
         "the phase current then (phase: taken in that phase only); "
         "Decision.outOfMandateReason says why."))
-    def out_of_mandate(self, phase: strawberry.ID | None = None) -> list[Decision]:
+    def out_of_mandate(self, info: Info, phase: strawberry.ID | None = None) -> list[Decision]:
         t = self._trajectory
-        return out_of_mandate(t, phase_id_arg(t, phase))
+        return out_of_mandate(info.context.memo, t, phase_id_arg(t, phase))
 
     @strawberry.field
     def decisions(

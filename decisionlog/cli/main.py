@@ -26,9 +26,11 @@ from decisionlog.infrastructure.program import program
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import dataclasses
+
     import uvicorn
 
-    from decisionlog.api.limits import MAX_BODY_BYTES
+    from decisionlog.api.serving import uvicorn_options
     from decisionlog.api.settings import Settings
     from decisionlog.application import DecisionLog
     from decisionlog.cli.demotoken import announce_demo_token, demo_token
@@ -69,9 +71,9 @@ def _serve(args: argparse.Namespace) -> int:
               "--role facilitator|auditor|reader --name NAME`)")
         print(f"GraphiQL: {endpoint}  (it needs a token too)")
     os.environ[DATABASE_URL_VARIABLE] = url
-    os.environ.update(Settings(
-        allow_anonymous_read=args.allow_anonymous_read, introspection=not args.no_introspection,
-        token_cache_seconds=Settings.from_env().token_cache_seconds).to_env())
+    os.environ.update(dataclasses.replace(
+        Settings.from_env(), allow_anonymous_read=args.allow_anonymous_read,
+        introspection=not args.no_introspection).to_env())
     if args.allow_anonymous_read:
         print("Anonymous reads are allowed: requests without a token read every trajectory.")
     print(f"Database: {redact(url)}. Other commands: `{program()} --help`.")
@@ -79,10 +81,13 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1 and http != "httptools":
         print("decisionlog: httptools is not installed: several workers on uvicorn's h11 "
               "stack answer in 40+ ms (Nagle); install uvicorn[standard].", file=sys.stderr)
+    options = uvicorn_options()
+    if http != "httptools":  # h11 bounds header size itself, but not header time
+        options["http"] = http
     uvicorn.run(
         "decisionlog.api.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers if args.workers > 1 else None, log_level=args.log_level,
-        ws_max_size=MAX_BODY_BYTES, loop=loop, http=http,
+        loop=loop, **options,
     )
     return 0
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from decisionlog.api.serving import uvicorn_arguments
 from decisionlog.application import DecisionLog
 from decisionlog.auth import TokenStore, token_store
 from decisionlog.infrastructure.config import parse_database_url
@@ -102,7 +103,8 @@ class Server:
         log = open(self.log_path or os.devnull, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "decisionlog.api.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             *uvicorn_arguments()],
             env=env, stdout=log, stderr=log,
         )
         deadline = time.monotonic() + 30

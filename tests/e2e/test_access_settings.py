@@ -124,3 +124,56 @@ def test_a_websocket_cannot_run_anything_before_connection_init(server: Server) 
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+def test_a_websocket_stops_working_when_its_token_is_revoked(open_server: Server) -> None:
+    token = open_server.create_token("facilitator", name="socket-revoked")
+    with connect(ws_url(open_server), subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                 open_timeout=5, close_timeout=2) as ws:
+        ws.send(json.dumps({"type": "connection_init",
+                            "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(ws.recv(timeout=5))["type"] == "connection_ack"
+        start_one = {"id": "1", "type": "subscribe", "payload": {
+            "query": 'mutation { startTrajectory(input: {name: "Before"}) { __typename } }'}}
+        ws.send(json.dumps(start_one))
+        assert json.loads(ws.recv(timeout=5))["payload"]["data"] == {
+            "startTrajectory": {"__typename": "TrajectoryPayload"}}
+        assert json.loads(ws.recv(timeout=5))["type"] == "complete"
+
+        open_server.revoke_token("socket-revoked")
+        time.sleep(CACHE_SECONDS + 0.2)  # the documented bound: the token cache's time
+
+        ws.send(json.dumps({**start_one, "id": "2"}))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+    names = open_server.client(open_server.facilitator_token).execute(
+        "{ trajectories(first: 100) { edges { node { name } } } }")["trajectories"]["edges"]
+    assert [n for n in names if n["node"]["name"] == "Before"]  # the first one only ran
+
+
+SUGGESTING: dict[str, tuple[str, dict[str, Any]]] = {
+    "a field": ("{ trajectorie { totalCount } }", {}),
+    "an argument": ("{ trajectories(frist: 1) { totalCount } }", {}),
+    "a type": ("query($s: TrajectoryStatu) { trajectories(status: $s) { totalCount } }", {}),
+    "an enum value": ("{ trajectories(status: ACTIV) { totalCount } }", {}),
+    "an enum value in a variable": (
+        "query($s: TrajectoryStatus) { trajectories(status: $s) { totalCount } }",
+        {"s": "ACTIV"}),
+    "an input field": ("mutation($i: StartTrajectoryInput!) { startTrajectory(input: $i) "
+                       "{ __typename } }", {"i": {"nam": "x"}}),
+}
+
+
+@pytest.mark.parametrize("case", list(SUGGESTING))
+def test_without_introspection_errors_suggest_no_names(open_server: Server, case: str) -> None:
+    query, variables = SUGGESTING[case]
+    body = open_server.client(open_server.facilitator_token).post(query, variables)
+    assert body["errors"], body
+    for error in body["errors"]:
+        assert "Did you mean" not in error["message"], error
+
+
+def test_with_introspection_errors_still_suggest_names(server: Server) -> None:
+    body = server.client(server.facilitator_token).post(SUGGESTING["a field"][0])
+    assert "Did you mean 'trajectories'" in body["errors"][0]["message"]

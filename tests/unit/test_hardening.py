@@ -13,12 +13,12 @@ import pytest
 import strawberry
 from graphql import print_ast
 
-from decisionlog.api import validationcache
+from decisionlog.api import documents
 from decisionlog.api.app import create_app
 from decisionlog.api.arguments import QueryError
 from decisionlog.api.context import Context
 from decisionlog.api.masking import MaskInternalErrors
-from decisionlog.api.schema import DecisionLogSchema, build_schema, schema
+from decisionlog.api.schema import DecisionLogSchema, build_schema
 from decisionlog.api.settings import Settings
 from decisionlog.application import DecisionLog
 from decisionlog.auth import ANONYMOUS_READER, token_store
@@ -64,7 +64,10 @@ def test_expected_errors_stay_readable_and_are_not_logged_as_errors(
     assert caplog.records == []
 
 
-def run(query: str, target: strawberry.Schema = schema) -> list[str]:
+SCHEMA = build_schema()
+
+
+def run(query: str, target: strawberry.Schema = SCHEMA) -> list[str]:
     log = DecisionLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     context = Context(app=log, principal=ANONYMOUS_READER)
     result = asyncio.run(target.execute(query, context_value=context))
@@ -74,13 +77,13 @@ def run(query: str, target: strawberry.Schema = schema) -> list[str]:
 def test_repeated_queries_hit_the_validation_cache_with_the_limits_on(
         monkeypatch: pytest.MonkeyPatch) -> None:
     validated: list[str] = []
-    validate = validationcache.validate_document
+    validate = documents.validate
 
-    def counting(schema: object, document: Any, rules: Any) -> Any:
+    def counting(schema: object, document: Any, rules: Any, **options: Any) -> Any:
         validated.append(print_ast(document))
-        return validate(schema, document, rules)  # type: ignore[arg-type]
+        return validate(schema, document, rules, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(validationcache, "validate_document", counting)
+    monkeypatch.setattr(documents, "validate", counting)
     query = "{ trajectories(first: 3) { totalCount } }"
     other = "{ trajectories(first: 4) { totalCount } }"
     for _ in range(5):

@@ -16,8 +16,9 @@ from graphql import (
 from strawberry.types.arguments import convert_argument
 
 from decisionlog.api import inputs
-from decisionlog.api.schema import schema
+from decisionlog.api.schema import build_schema
 
+schema = build_schema()
 SAMPLES = {"String": "text", "ID": "id-1", "Int": 3,
            "DateTime": "2026-01-02T03:04:05+00:00", "Boolean": True}
 INPUT_CLASSES = [value for value in vars(inputs).values()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decisionlog.api.memo import StateMemo, is_within_mandate, memo
+from decisionlog.api.memo import StateMemo, is_within_mandate
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 
@@ -55,7 +55,7 @@ def test_unsaved_state_at_the_same_version_is_not_reused() -> None:
 
 
 def test_within_mandate_agrees_with_the_aggregate() -> None:
-    memo.clear()
+    memo = StateMemo()
     t, anna, bert, domain = _trajectory()
     inside = t.record_decision(domain_id=domain, title="In", statement="By Anna",
                                decided_by=[anna], provenance=WHO)
@@ -66,5 +66,5 @@ def test_within_mandate_agrees_with_the_aggregate() -> None:
                                            provenance=WHO)
     for decision_id in (inside, outside, surfaced):
         decision = t.decisions[decision_id]
-        assert is_within_mandate(t, decision) == t.is_within_mandate(decision)
-    assert not is_within_mandate(t, t.decisions[outside])
+        assert is_within_mandate(memo, t, decision) == t.is_within_mandate(decision)
+    assert not is_within_mandate(memo, t, t.decisions[outside])

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from decisionlog.api import resultcache
 from decisionlog.api.context import Context
 from decisionlog.api.groupcommit import GroupCommit
-from decisionlog.api.schema import schema
+from decisionlog.api.schema import build_schema
 from decisionlog.application import DecisionLog
 from decisionlog.application import commands as c
 from decisionlog.auth.principal import Principal
@@ -21,6 +20,7 @@ from decisionlog.domain.values import Side
 from decisionlog.infrastructure.config import parse_database_url
 
 FACILITATOR = Principal(name="fran", role="facilitator")
+schema = build_schema()
 RECORD = """
 mutation ($input: RecordDecisionInput!) {
   recordDecision(input: $input) {
@@ -37,7 +37,6 @@ mutation ($input: RecordDecisionInput!) {
 
 @pytest.fixture(params=["memory", "sqlite"])
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionLog]:
-    resultcache.CACHE.clear()
     env = ({"PERSISTENCE_MODULE": "eventsourcing.popo"} if request.param == "memory"
            else parse_database_url(f"sqlite:///{tmp_path}/log.db").env)
     log = DecisionLog(env=env)

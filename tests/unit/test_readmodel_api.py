@@ -10,11 +10,13 @@ import pytest
 
 from decisionlog.api.context import Context
 from decisionlog.api.readmodel_types import TrajectoryStandIn
-from decisionlog.api.schema import schema
+from decisionlog.api.schema import build_schema
 from decisionlog.application import DecisionLog
 from decisionlog.application import commands as c
 from decisionlog.auth import Principal
 from decisionlog.domain.values import RightKind, Side
+
+schema = build_schema()
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from graphql import GraphQLObjectType, GraphQLUnionType, get_named_type
 
-from decisionlog.api import resultcache, types
+from decisionlog.api import types
 from decisionlog.api.context import Context
-from decisionlog.api.schema import schema
+from decisionlog.api.resultcache import ResultCache
+from decisionlog.api.schema import DecisionLogSchema, build_schema
 from decisionlog.application import DecisionLog
 from decisionlog.application import commands as c
 from decisionlog.auth.principal import Principal
@@ -23,11 +24,19 @@ QUERY = "query Q($id: ID!) { trajectory(id: $id) { version name members { name }
 
 @pytest.fixture
 def app() -> Iterator[DecisionLog]:
-    resultcache.CACHE.clear()
     log = DecisionLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     yield log
     log.close()
-    resultcache.CACHE.clear()
+
+
+@pytest.fixture
+def results() -> ResultCache:
+    return ResultCache()
+
+
+@pytest.fixture
+def schema(results: ResultCache) -> DecisionLogSchema:
+    return build_schema(results=results)
 
 
 def _start(app: DecisionLog, name: str = "Programme") -> str:
@@ -35,7 +44,7 @@ def _start(app: DecisionLog, name: str = "Programme") -> str:
     return str(result.trajectory_id)
 
 
-def _run(app: DecisionLog, query: str, variables: dict[str, Any],
+def _run(schema: DecisionLogSchema, app: DecisionLog, query: str, variables: dict[str, Any],
          principal: Principal = FACILITATOR) -> dict[str, Any]:
     result = schema.execute_sync(query, variables,
                                  context_value=Context(app=app, principal=principal))
@@ -50,73 +59,74 @@ def _add_member(app: DecisionLog, trajectory_id: str, name: str) -> None:
 
 
 def test_a_repeat_is_answered_from_the_cache_until_a_write(
-        app: DecisionLog, monkeypatch: pytest.MonkeyPatch) -> None:
+        app: DecisionLog, schema: DecisionLogSchema, results: ResultCache,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     tid = _start(app)
     _add_member(app, tid, "Anna")
-    first = _run(app, QUERY, {"id": tid})
-    [entry] = resultcache.CACHE.values()
+    first = _run(schema, app, QUERY, {"id": tid})
+    [entry] = results.entries.values()
     assert entry.result.data == first
 
     # The repeat resolves nothing
     converted: list[object] = []
     original = types.Member.of
     monkeypatch.setattr(types.Member, "of", lambda m: converted.append(m) or original(m))
-    assert _run(app, QUERY, {"id": tid}) == first
+    assert _run(schema, app, QUERY, {"id": tid}) == first
     assert converted == []
 
     # A write moves the version: the next query sees it
     _add_member(app, tid, "Bert")
-    after = _run(app, QUERY, {"id": tid})
+    after = _run(schema, app, QUERY, {"id": tid})
     assert after["trajectory"]["version"] == first["trajectory"]["version"] + 1
     assert after["trajectory"]["members"] == [{"name": "Anna"}, {"name": "Bert"}]
     assert len(converted) == 2
 
 
-def test_principals_do_not_share_results(app: DecisionLog) -> None:
+def test_principals_do_not_share_results(app: DecisionLog, schema: DecisionLogSchema) -> None:
     tid = _start(app)
-    assert _run(app, QUERY, {"id": tid})["trajectory"] is not None
+    assert _run(schema, app, QUERY, {"id": tid})["trajectory"] is not None
     stranger = Principal(name="sam", role="reader", trajectories=frozenset({"elsewhere"}))
-    assert _run(app, QUERY, {"id": tid}, stranger) == {"trajectory": None}
+    assert _run(schema, app, QUERY, {"id": tid}, stranger) == {"trajectory": None}
 
 
-def test_as_of_unknown_ids_and_other_root_fields_are_not_kept(app: DecisionLog) -> None:
+def test_as_of_unknown_ids_and_other_root_fields_are_not_kept(
+        app: DecisionLog, schema: DecisionLogSchema, results: ResultCache) -> None:
     tid = _start(app)
     _add_member(app, tid, "Anna")
     as_of = "query A($id: ID!) { trajectory(id: $id, asOf: {version: 1}) { version } }"
-    assert _run(app, as_of, {"id": tid}) == {"trajectory": {"version": 1}}
+    assert _run(schema, app, as_of, {"id": tid}) == {"trajectory": {"version": 1}}
     unknown = "00000000-0000-0000-0000-000000000001"
-    assert _run(app, QUERY, {"id": unknown}) == {"trajectory": None}
+    assert _run(schema, app, QUERY, {"id": unknown}) == {"trajectory": None}
     listing = "{ trajectories(first: 5) { totalCount } }"
-    _run(app, listing, {})
-    assert len(resultcache.CACHE) == 0
+    _run(schema, app, listing, {})
+    assert len(results.entries) == 0
 
 
-def test_attention_by_the_clock_is_not_kept_and_at_a_moment_is(app: DecisionLog) -> None:
+def test_attention_by_the_clock_is_not_kept_and_at_a_moment_is(
+        app: DecisionLog, schema: DecisionLogSchema, results: ResultCache) -> None:
     tid = _start(app)
     by_clock = "query A($id: ID!) { trajectory(id: $id) { attention { kind } } }"
-    _run(app, by_clock, {"id": tid})
-    assert len(resultcache.CACHE) == 0  # what is due changes with the clock
+    _run(schema, app, by_clock, {"id": tid})
+    assert len(results.entries) == 0  # what is due changes with the clock
     at_moment = ("query A($id: ID!) { trajectory(id: $id) { "
                  "attention(at: \"2030-01-01T00:00:00Z\") { kind } } }")
-    _run(app, at_moment, {"id": tid})
-    assert len(resultcache.CACHE) == 1
+    _run(schema, app, at_moment, {"id": tid})
+    assert len(results.entries) == 1
 
 
-def test_a_write_by_another_worker_is_seen(tmp_path: Path) -> None:
-    resultcache.CACHE.clear()
+def test_a_write_by_another_worker_is_seen(tmp_path: Path, schema: DecisionLogSchema) -> None:
     env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
            "SQLITE_DBNAME": str(tmp_path / "shared.db")}
     reader, writer = DecisionLog(env=env), DecisionLog(env=env)
     try:
         tid = _start(writer)
-        assert _run(reader, QUERY, {"id": tid})["trajectory"]["members"] == []
+        assert _run(schema, reader, QUERY, {"id": tid})["trajectory"]["members"] == []
         _add_member(writer, tid, "Bert")
-        assert _run(reader, QUERY, {"id": tid})["trajectory"]["members"] == [
+        assert _run(schema, reader, QUERY, {"id": tid})["trajectory"]["members"] == [
             {"name": "Bert"}]
     finally:
         reader.close()
         writer.close()
-        resultcache.CACHE.clear()
 
 
 # Every field the cache may keep, reviewed: each is a function of the trajectory's state,
@@ -178,7 +188,7 @@ def test_every_field_under_trajectory_is_reviewed_for_the_cache() -> None:
             for field in named.fields.values():
                 walk(field.type)
 
-    walk(schema._schema.get_type("Trajectory"))
+    walk(build_schema()._schema.get_type("Trajectory"))
     assert found == REVIEWED, (
         "a new field under Trajectory: results are cached per trajectory state "
         "(decisionlog/api/resultcache.py), so it must be a function of that state, its "
