@@ -165,7 +165,6 @@ class ReadModelQuery:
                                  after: str | None = None) -> Connection[DecisionSummary]:
         size = page_size(first)
         require_offset("before", before)
-        _check_calendar("before", before)
         resume = None
         if after is not None:
             key, position = _open_pair(info, DUE_FOR_REVIEW, after)
@@ -192,13 +191,6 @@ class ReadModelQuery:
             trajectory_ids=read_scope(info), first=size,
             after=_open_cursor(info, UP_FOR_REVIEW, after), count=selects(info, "totalCount"))
         return _decision_connection(info, UP_FOR_REVIEW, page)
-
-
-def _check_calendar(name: str, moment: datetime) -> None:
-    try:
-        moment.astimezone(UTC)
-    except OverflowError:
-        raise QueryError(f"{name} lies outside the calendar once converted to UTC.") from None
 
 
 def _open_pair(info: Info, kind: str, cursor: str) -> tuple[int, int]:
