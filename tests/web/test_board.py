@@ -109,6 +109,7 @@ def test_the_timeline_draws_every_decision_with_its_marks(
     titles = {m.text.strip().split(" — ")[0]: m.attrs["class"].split() for m in marks}
     assert titles["Unity in the frame, difference in the practice"][:1] == ["mark"]
     assert "frame" in titles["Unity in the frame, difference in the practice"]
+    assert "greyed" in titles["Unity in the frame, difference in the practice"]  # redesigned
     assert "greyed" in titles["Start with a Gideon's band"]
     assert "implicit" in titles["The works council is no longer invited"]
     assert "status-proposed_implicit" in titles[
@@ -116,7 +117,7 @@ def test_the_timeline_draws_every_decision_with_its_marks(
     assert "out" in titles["Tom does the front end only, for now"]
     links = [p for p in board.document.find("path", class_="supersede")
              if "legend" not in p.attrs["class"]]
-    assert len(links) == 1
+    assert len(links) == 2  # the band's second module, and the merger's frame redesigned
     lanes = board.document.text_of("text", class_="lane-name")
     assert lanes[0] == "Programme design" and "Budget" not in lanes
     assert all(m.attrs["href"].startswith(f"/trajectories/{demo_id}/decisions/")
