@@ -44,6 +44,7 @@ MIN_GAP = 18.0  # pixels between two marks in one lane
 PHASE_GAP = 11.0  # pixels between a phase start and any mark
 PHASE_STRIP = 20  # the height of the strip naming the phases
 PHASE_COLOURS = 4
+MAX_RESERVE = (WIDTH - LEFT - RIGHT) / 3  # at most this much of the axis for crowded marks
 TICK_STEPS = (
     (timedelta(hours=1), "%H:%M"), (timedelta(hours=6), "%d %b %H:%M"),
     (timedelta(days=1), "%d %b"), (timedelta(days=7), "%d %b"),
@@ -169,8 +170,13 @@ def timeline(trajectory: Trajectory, *, out_of_mandate: Collection[str],
                                  if moments and _near(s.started_at, moments))]
     if in_force_at is not None:
         scale_moments.append(in_force_at)
-    to_x, ticks = _scale(scale_moments)
-    xs, start_xs = _place(shown, phases, to_x)
+    reserve = 0.0
+    for _ in range(3):  # marks crowded at the right end: leave them room there
+        to_x, ticks = _scale(scale_moments, reserve)
+        xs, start_xs, overflow = _place(shown, phases, to_x)
+        if overflow < 1 or reserve >= MAX_RESERVE:
+            break
+        reserve = min(reserve + overflow, MAX_RESERVE)
     markers = _markers(trajectory, shown, xs, lanes, out_of_mandate)
     by_id = {m.decision.id: m for m in markers}
     links = [Link(_curve(by_id[d.id], by_id[old])) for d in (m.decision for m in markers)
@@ -195,11 +201,12 @@ def _phase_stretches(trajectory: Trajectory, moments: Sequence[datetime]) -> lis
 
 def _place(shown: Sequence[tuple[tuple[datetime, bool], Decision]],
            phases: Sequence[Stretch], to_x: Callable[[datetime], float]
-           ) -> tuple[list[float], list[float]]:
+           ) -> tuple[list[float], list[float], float]:
     """The x of each decision shown and of each phase start: where its moment is, but
     marks in one lane at least MIN_GAP apart and phase starts at least PHASE_GAP from
     every mark, on the side of it their moments are (a first pass pushes what is too
-    close to the right, a second pulls it back inside the picture)."""
+    close to the right, a second pulls it back inside the picture); and how far the
+    first pass pushed past the right end (what the second had to pull back)."""
     items = sorted(
         [((moment, 1, n), decision.domain_id, to_x(moment))
          for n, ((moment, _), decision) in enumerate(shown)]
@@ -216,6 +223,7 @@ def _place(shown: Sequence[tuple[tuple[datetime, bool], Decision]],
             xs[n] = max(xs[n], lane_x.get(lane, -1e9) + MIN_GAP, start_x + PHASE_GAP)
             lane_x[lane] = xs[n]
             mark_x = max(mark_x, xs[n])
+    overflow = max([x - high for x in xs] + [0.0])
     lane_x, mark_x, start_x = {}, 1e9, 1e9
     for n in reversed(range(len(items))):  # right to left: inside, and far from after
         lane = items[n][1]
@@ -230,7 +238,7 @@ def _place(shown: Sequence[tuple[tuple[datetime, bool], Decision]],
     marks, starts = [0.0] * len(shown), [0.0] * len(phases)
     for ((_, kind, index), _, _), x in zip(items, xs, strict=True):
         (marks if kind else starts)[index] = x
-    return marks, starts
+    return marks, starts, overflow
 
 
 def _bands(trajectory: Trajectory, phases: Sequence[Stretch], start_xs: Sequence[float]
@@ -299,9 +307,11 @@ def _near(moment: datetime, moments: Sequence[datetime]) -> bool:
         return low <= moment <= high
 
 
-def _scale(moments: Sequence[datetime]
+def _scale(moments: Sequence[datetime], reserve: float = 0.0
            ) -> tuple[Callable[[datetime], float], list[tuple[datetime, str]]]:
-    """The x of a moment, and the axis' ticks."""
+    """The x of a moment, and the axis' ticks; `reserve` pixels at the right are left
+    to marks set apart from the last ones (past the last tick, so no mark is drawn
+    earlier than its moment)."""
     if not moments:
         return (lambda _: float(LEFT)), []
     low, high = min(moments), max(moments)
@@ -313,7 +323,7 @@ def _scale(moments: Sequence[datetime]
     with contextlib.suppress(OverflowError):  # decisions at the ends of the calendar
         low, high = low - pad, high + pad
     seconds = (high - low).total_seconds() or 1.0
-    inner = WIDTH - LEFT - RIGHT
+    inner = WIDTH - LEFT - RIGHT - reserve
 
     def to_x(moment: datetime) -> float:
         return round(LEFT + inner * (moment - low).total_seconds() / seconds, 1)

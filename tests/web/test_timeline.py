@@ -106,3 +106,13 @@ def test_the_phases_are_bands_named_along_the_top() -> None:
                       [(0, day), (1, day + timedelta(minutes=1)), (2, day + timedelta(days=9))])
     labels = [b.label for b in timeline(crowded, out_of_mandate=frozenset()).bands]
     assert labels == ["1", "Phase 1", "Phase 2"]
+
+
+def test_marks_crowded_at_the_end_are_not_drawn_before_their_moment() -> None:
+    last = datetime(2025, 3, 31, 12, tzinfo=UTC)
+    picture = timeline(_trajectory([last - timedelta(days=30)] + [last] * 12),
+                       out_of_mandate=frozenset())
+    before_last = next(t.x for t in picture.ticks if t.text == "29 Mar")
+    crowded = [m.x for m in picture.markers if m.moment == last]
+    assert len(crowded) == 12 and min(crowded) > before_last
+    assert max(crowded) <= WIDTH and min(b - a for a, b in itertools.pairwise(crowded)) >= 18
