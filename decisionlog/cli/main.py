@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from decisionlog.cli.audit import add_audit_commands
+from decisionlog.cli.backup import add_backup_commands
 from decisionlog.cli.ports import browser_host, listen_problem
 from decisionlog.cli.rebuild import add_rebuild_command
 from decisionlog.cli.serveops import (
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_token_commands(commands)
     add_rebuild_command(commands)
     add_audit_commands(commands)
+    add_backup_commands(commands)
     return parser
 
 
