@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -36,6 +36,7 @@ MULTIPROCESS_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 MAX_OPERATION_NAMES: Final = 200  # distinct operation names per worker; then "other"
 OTHER: Final = "other"
+MAX_CACHED_CHILDREN: Final = 4096  # label sets whose series are kept at hand
 # Seconds: from half a millisecond (a cached read) to ten seconds.
 LATENCY_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                           0.5, 1.0, 2.5, 5.0, 10.0)
@@ -90,6 +91,7 @@ class Metrics:
             PlatformCollector(registry=registry)
             GCCollector(registry=registry)
         self.operation_names = OperationNames()
+        self._request_children: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
         self.requests = Counter(
             "decisionlog_http_requests", "HTTP requests answered, by route, GraphQL "
             "operation name, first root field and outcome (ok, a typed error's "
@@ -136,9 +138,16 @@ class Metrics:
 
     def count_request(self, *, route: str, operation: str, root_field: str, outcome: str,
                       seconds: float) -> None:
-        operation = self.operation_names.label(operation) if operation else ""
-        self.requests.labels(route, operation, root_field, outcome).inc()
-        self.latency.labels(route, root_field).observe(seconds)
+        key = (route, operation, root_field, outcome)
+        children = self._request_children.get(key)
+        if children is None:  # labels() checks and locks: done once per label set
+            label = self.operation_names.label(operation) if operation else ""
+            children = (self.requests.labels(route, label, root_field, outcome),
+                        self.latency.labels(route, root_field))
+            if len(self._request_children) < MAX_CACHED_CHILDREN:
+                self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def count_cache_lookup(self, cache: str, hit: bool) -> None:
         child = self._cache_children.get((cache, hit))

@@ -101,16 +101,20 @@ class RequestTelemetry:
             metrics.count_request(route=route, operation=note.operation,
                                   root_field=note.root_field, outcome=outcome,
                                   seconds=seconds)
-        if self.telemetry.access_log:
+        if self.telemetry.access_log and access_logger.isEnabledFor(logging.INFO):
             client = scope.get("client")
-            path = scope.get("path", "")
-            access_logger.info(
-                "%s %s %s", scope.get("method", ""), path, status,
-                extra={"request_id": note.request_id, "access": {
-                    "method": scope.get("method", ""), "path": path, "status": status,
-                    "duration_ms": round(seconds * 1000, 3),
-                    "client": f"{client[0]}:{client[1]}" if client else None,
-                    "http_version": scope.get("http_version"),
-                    "operation": note.operation, "root_field": note.root_field,
-                    "outcome": outcome, "token_name": note.principal,
-                    "trajectory_id": note.trajectory_id}})
+            method, path = scope.get("method", ""), scope.get("path", "")
+            # The record is made here, not by `logger.info`, which would first walk the
+            # stack to find its caller: a third of the access line's cost.
+            record = logging.LogRecord(ACCESS_LOGGER, logging.INFO, __file__, 0,
+                                       "%s %s %s", (method, path, status), None)
+            record.request_id = note.request_id
+            record.access = {
+                "method": method, "path": path, "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+                "client": f"{client[0]}:{client[1]}" if client else None,
+                "http_version": scope.get("http_version"),
+                "operation": note.operation, "root_field": note.root_field,
+                "outcome": outcome, "token_name": note.principal,
+                "trajectory_id": note.trajectory_id}
+            access_logger.handle(record)
