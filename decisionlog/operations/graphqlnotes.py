@@ -65,20 +65,47 @@ def describe(note: RequestNote, schema: Any, request_data: GraphQLRequestData,
     document = documents.get(query) if documents is not None and query else None
     if document is None:
         return
-    operation = _operation(document.node.definitions, request_data.operation_name)
-    if operation is None:
+    # What the document says is worked out once per document and operation name, and
+    # kept on the cached document itself.
+    summaries: dict[str | None, _Summary | None] | None = getattr(document, SUMMARIES, None)
+    if summaries is None:
+        summaries = {}
+        setattr(document, SUMMARIES, summaries)
+    wanted = request_data.operation_name
+    if wanted in summaries:
+        summary = summaries[wanted]
+    else:
+        summary = summaries[wanted] = _summary(schema, document.node, wanted) \
+            if len(summaries) < 16 else None
+    if summary is None:
         return
-    note.operation = operation.name.value if operation.name is not None else ANONYMOUS
-    note.operation_type = operation.operation.value
+    note.operation, note.operation_type, root_field, argument = summary
+    if not root_field:
+        return
+    note.root_field = root_field
+    if argument is not None and not note.trajectory_id:
+        trajectory_id = _argument_value(argument, request_data.variables)
+        if trajectory_id:
+            note.trajectory_id = trajectory_id
+
+
+_Summary = tuple[str, str, str, Any]  # operation, type, root field, trajectory argument
+SUMMARIES = "_operations_summaries"
+
+
+def _summary(schema: Any, node: Any, name: str | None) -> _Summary | None:
+    operation = _operation(node.definitions, name)
+    if operation is None:
+        return None
+    label = operation.name.value if operation.name is not None else ANONYMOUS
+    kind = operation.operation.value
     field = next((s for s in operation.selection_set.selections
                   if isinstance(s, FieldNode)), None)
     if field is None or not _known(schema._schema, operation, field.name.value):
-        return
-    note.root_field = field.name.value
-    if not note.trajectory_id:
-        trajectory_id = _trajectory_argument(field, request_data.variables)
-        if trajectory_id:
-            note.trajectory_id = trajectory_id
+        return label, kind, "", None
+    argument = next((a.value for a in field.arguments or ()
+                     if a.name.value in TRAJECTORY_ARGUMENTS), None)
+    return label, kind, field.name.value, argument
 
 
 def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | None:
@@ -95,14 +122,10 @@ def _known(schema: GraphQLSchema, operation: OperationDefinitionNode, field: str
     return root is not None and field in root.fields
 
 
-def _trajectory_argument(field: FieldNode, variables: dict[str, Any] | None) -> str:
-    for argument in field.arguments or ():
-        if argument.name.value not in TRAJECTORY_ARGUMENTS:
-            continue
-        value = argument.value
-        if isinstance(value, StringValueNode):
-            return value.value[:64]
-        if isinstance(value, VariableNode) and variables:
-            found = variables.get(value.name.value)
-            return found[:64] if isinstance(found, str) else ""
+def _argument_value(value: Any, variables: dict[str, Any] | None) -> str:
+    if isinstance(value, StringValueNode):
+        return value.value[:64]
+    if isinstance(value, VariableNode) and variables:
+        found = variables.get(value.name.value)
+        return found[:64] if isinstance(found, str) else ""
     return ""

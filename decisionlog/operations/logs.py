@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -128,3 +129,48 @@ def log_config(log_format: str, level: str = "info") -> dict[str, Any]:
                             "propagate": False},
         },
     }
+
+
+_second: list[Any] = [-1, ""]  # the last whole second formatted, and its text
+
+
+def _now_text(now: float) -> str:
+    """`now` as the JSON lines' time (ISO 8601, milliseconds, UTC), the seconds part
+    formatted once a second."""
+    second = int(now)
+    if second != _second[0]:
+        _second[:] = [second, datetime.fromtimestamp(second, UTC).strftime(
+            "%Y-%m-%dT%H:%M:%S")]
+    return f"{_second[1]}.{int((now - second) * 1000):03d}+00:00"
+
+
+def write_access_line(message: str, request_id: str, fields: dict[str, Any]) -> None:
+    """Write one access line to the access logger's handlers: straight to the stream
+    of a JSON stream handler (the line the formatter would make, without a log record:
+    a third of the cost), through the logging machinery to any other handler."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    line: str | None = None
+    for handler in logger.handlers:
+        if type(handler) is logging.StreamHandler \
+                and isinstance(handler.formatter, JSONFormatter):
+            if line is None:
+                entry = {"time": _now_text(time.time()), "level": "INFO",
+                         "logger": ACCESS_LOGGER, "message": redact(message)}
+                if request_id:
+                    entry["request_id"] = request_id
+                for key in ACCESS_FIELDS:
+                    value = fields.get(key)
+                    if value is not None and value != "":
+                        entry[key] = redact(value) if isinstance(value, str) \
+                            and "dl_" in value else value
+                line = orjson.dumps(entry).decode() + "\n"
+            with handler.lock:  # type: ignore[union-attr]
+                handler.stream.write(line)
+                handler.stream.flush()
+        else:
+            record = logging.LogRecord(ACCESS_LOGGER, logging.INFO, __file__, 0, "%s",
+                                       (message,), None)
+            record.request_id, record.access = request_id, fields
+            handler.handle(record)
