@@ -69,8 +69,8 @@ def _backup(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot write {target}: {error.strerror or error}.",
                            status=1) from None
     print(f"Backed up {source} to {target}: {done.report.events_checked:,} events of "
-          f"{len(done.heads.trajectories):,} trajectories, verified, in "
-          f"{done.seconds:.1f} s.")
+          f"{_count(len(done.heads.trajectories), 'trajectory', 'trajectories')}, "
+          f"verified, in {done.seconds:.1f} s.")
     print(f"Head digests in {done.heads_path}; restore with `{program()} restore {target} "
           "--database URL`.")
     return 0
@@ -118,9 +118,13 @@ def _restore(args: argparse.Namespace) -> int:
         print(f"DAMAGED: {len(report.damaged)} of {len(report.trajectories)} trajectories "
               "do not reach the heads recorded with the backup.")
         return 1
-    print(f"Verified: {len(report.trajectories):,} trajectories; {same:,} of "
-          f"{len(heads.trajectories):,} at exactly the head digest recorded in the "
-          f"backup's head-digest file" + (f", {grown:,} past it" if grown else "") + ".")
+    print(f"Verified: {_count(len(report.trajectories), 'trajectory', 'trajectories')}; "
+          f"{same:,} of {len(heads.trajectories):,} at exactly the head digest recorded in "
+          f"the backup's head-digest file" + (f", {grown:,} past it" if grown else "") + ".")
     print(f"Rebuilt the read models: {rebuilt.events_applied:,} events in "
           f"{rebuilt.elapsed:.1f} s.")
     return 0
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number:,} {one if number == 1 else many}"
