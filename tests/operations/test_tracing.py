@@ -135,3 +135,54 @@ def test_without_the_extra_an_endpoint_is_reported_and_the_service_serves(
               "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
     assert done.returncode == 0, done.stderr
     assert "OpenTelemetry is not installed" in done.stdout
+
+
+def test_the_real_server_exports_by_otlp_where_the_standard_variables_say(
+        tmp_path: Path) -> None:
+    import http.server
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    from tests.e2e.client import Server
+
+    received: list[tuple[str, bytes]] = []
+
+    class Collector(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.append((self.path, body))
+            self.send_response(200)
+            self.send_header("content-type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
+    server = Server(f"sqlite:///{tmp_path}/decisionlog.db", extra_env={
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.server_port}",
+        "OTEL_SERVICE_NAME": "decisionlog-test", "OTEL_BSP_SCHEDULE_DELAY": "100"})
+    try:
+        token = server.create_token("facilitator", name="otlp")
+        server.start()
+        assert server.client(token).execute(START)["startTrajectory"]["__typename"] \
+            == "TrajectoryPayload"
+        deadline = time.monotonic() + 30
+        names: set[str] = set()
+        while "decisionlog.save" not in names and time.monotonic() < deadline:
+            time.sleep(0.1)
+            for path, body in list(received):
+                assert path == "/v1/traces"
+                request = ExportTraceServiceRequest.FromString(body)
+                for resource in request.resource_spans:
+                    service = {a.key: a.value.string_value
+                               for a in resource.resource.attributes}["service.name"]
+                    assert service == "decisionlog-test"
+                    names |= {s.name for scope in resource.scope_spans for s in scope.spans}
+        assert {"POST /graphql", "GraphQL Operation: Start", "decisionlog.save"} <= names
+    finally:
+        server.close()
+        collector.shutdown()
