@@ -8,6 +8,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,6 +37,12 @@ def test_json_logs_are_one_object_a_line_naming_each_request(
         "trajectoryId": trajectory_id, "name": "", "role": "r", "side": "CLIENT",
         "membership": "CORE"}}})
     request_id = response.headers["x-request-id"]
+    assert service.log_path is not None
+    # Access lines are flushed once per turn of the event loop, not held back till exit.
+    deadline = time.monotonic() + 2
+    while request_id not in service.log_path.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the access line was not written while serving"
+        time.sleep(0.01)
     service.stop()  # the lines are all written
 
     assert service.log_path is not None
