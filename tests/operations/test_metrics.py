@@ -3,10 +3,14 @@ parser before and after known requests; the counters move by exactly what was do
 
 from __future__ import annotations
 
+import json
+import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from tests.backends import fresh_database, require_postgres
 from tests.e2e.client import Server
@@ -133,3 +137,29 @@ def test_one_scrape_counts_every_workers_requests(tmp_path: Path) -> None:
                 assert value(samples, "decisionlog_events_stored_total") == 24
         finally:
             service.close()
+
+
+def test_open_websockets_are_a_gauge(tmp_path: Path) -> None:
+    service = OpsService(f"sqlite:///{tmp_path}/decisionlog.db", args=["--metrics"])
+    try:
+        token = service.create_token("reader", name="watcher")
+        service.start()
+        with ExitStack() as stack:
+            sockets = [stack.enter_context(connect(
+                f"ws://127.0.0.1:{service.port}/graphql",
+                subprotocols=["graphql-transport-ws"]))  # type: ignore[list-item]
+                for _ in range(2)]
+            for socket in sockets:
+                socket.send(json.dumps({"type": "connection_init",
+                                        "payload": {"Authorization": f"Bearer {token}"}}))
+                assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
+            assert value(service.scrape(), "decisionlog_websocket_connections") == 2
+            deadline = time.monotonic() + 10
+            for still_open in (1, 0):
+                sockets.pop().close()
+                while value(service.scrape(), "decisionlog_websocket_connections") \
+                        != still_open:
+                    assert time.monotonic() < deadline, "a closed websocket is still counted"
+                    time.sleep(0.05)
+    finally:
+        service.close()
