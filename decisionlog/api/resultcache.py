@@ -38,6 +38,7 @@ from strawberry.extensions import SchemaExtension
 
 from decisionlog.api.sizes import approximate_size
 from decisionlog.infrastructure.lru import BoundedLRU
+from decisionlog.infrastructure.observer import RESULTS
 
 if TYPE_CHECKING:
     from strawberry.types import ExecutionContext
@@ -115,10 +116,12 @@ class StateResultCache(SchemaExtension):
         entry = cache.get(key)
         if entry is not None:
             if _current(app, entry.states):
+                app.observer.cache_lookup(RESULTS, True)
                 context.result = entry.result
                 yield
                 return
             cache.discard(key)
+        app.observer.cache_lookup(RESULTS, False)
         reads = _Reads()
         token = _reads.set(reads)
         try:

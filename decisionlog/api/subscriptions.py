@@ -21,8 +21,9 @@ from graphql import GraphQLError
 from decisionlog.api.arguments import QueryError, require_text
 from decisionlog.api.audit import AUDIT_LOG, AuditLogEdge, AuditLogEntry
 from decisionlog.api.context import Info
+from decisionlog.api.event_types import Event
 from decisionlog.api.permissions import MayAudit, may_read, principal, read_scope
-from decisionlog.api.types import Event, Trajectory, trajectory_type
+from decisionlog.api.types import Trajectory, trajectory_type
 from decisionlog.audit.log import topics_for_types
 from decisionlog.auth.cursors import InvalidCursorError, cursor_sealer
 from decisionlog.auth.principal import canonical_trajectory_id

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
@@ -28,6 +29,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, strtobool
 
 from decisionlog.infrastructure.errors import StorageFullError, is_storage_full
+from decisionlog.infrastructure.observer import NO_OBSERVER, Observer
 from decisionlog.infrastructure.pgsetup import setup_lock
 from decisionlog.infrastructure.snapshots import snapshot_due, snapshot_recorder
 from decisionlog.infrastructure.storagecheck import StorageCheck, sql_probe
@@ -48,6 +50,7 @@ class DecisionLogStorage(Application[UUID]):
     transcodings; `DecisionLog` adds the use cases."""
 
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
+    observer: Observer = NO_OBSERVER  # metrics and traces of saves (operations sets it)
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         """Open the stores (creating tables if allowed) and bring the read models up to
@@ -110,8 +113,11 @@ class DecisionLogStorage(Application[UUID]):
         """Store the events, handing the recorder the domain events too, so that the
         read models need not decode what was just encoded."""
         processing_event.saved_kwargs[DOMAIN_EVENTS] = processing_event.events
+        observer = self.observer
+        started = time.perf_counter()
         try:
-            recordings = super()._record(processing_event)
+            with observer.span("decisionlog.save"):
+                recordings = super()._record(processing_event)
         except Exception as error:
             if is_storage_full(error):
                 self.storage.write_failed()
@@ -119,6 +125,7 @@ class DecisionLogStorage(Application[UUID]):
                     raise StorageFullError() from error
             raise
         self.storage.write_succeeded()
+        observer.events_saved(len(recordings), time.perf_counter() - started)
         for listener in self.commit_listeners:  # e.g. the live follower: read the log now
             listener()
         return recordings

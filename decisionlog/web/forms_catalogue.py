@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from decisionlog.application import commands as c
+from decisionlog.domain import reviews
 from decisionlog.domain.values import (
     DecisionKind,
     DecisionStatus,
@@ -22,7 +24,9 @@ from decisionlog.domain.values import (
     Side,
 )
 from decisionlog.web.forms import Choice, Done, Field, FormSpec
+from decisionlog.web.phase_forms import PHASE_FORMS, PHASES, RIGHT_PHASES
 from decisionlog.web.render import label
+from decisionlog.web.review_forms import LOOKING_BACK, REVIEW_BY, REVIEW_FORMS, WITHIN_FRAMES
 
 if TYPE_CHECKING:
     from decisionlog.application.requests import CommandResult
@@ -155,6 +159,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
                   hint="Leave empty for now; a past date records a decision taken earlier."),
             Field("supersedes", "It supersedes", "checkboxes", choices=in_force,
                   hint="Earlier decisions in force that this one replaces."),
+            WITHIN_FRAMES, REVIEW_BY,
         ),
         done=_decision("Recorded")),
     FormSpec(
@@ -175,6 +180,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
             Field("scale", "Scale", "radio", choices=SCALES, default="SMALL", enum=Scale),
             Field("kind", "Kind", "radio", choices=KINDS, default="DECISION",
                   enum=DecisionKind),
+            WITHIN_FRAMES,
         ),
         done=_decision("Surfaced")),
     FormSpec(
@@ -187,6 +193,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
             Field("ratified_by", "Ratified by", "checkboxes", required=True,
                   choices=members),
             Field("rationale", "Why", "textarea"),
+            REVIEW_BY,
         ),
         done=_decision("Ratified")),
     FormSpec(
@@ -264,7 +271,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
         "grant-right", "Grant a right", "Grant the right", c.GrantRight, group=DOMAINS,
         available=_ready_for_decisions,
         intro="Who decides, advises or is informed about a domain: one member by name, or "
-              "everyone with a role.",
+              "everyone with a role; in every phase, or in some only.",
         fields=(
             Field("domain_id", "Domain", "select", required=True, choices=domains,
                   blank="Choose a domain…"),
@@ -273,8 +280,9 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
                   blank="— nobody by name —", hint="Either a member…"),
             Field("role", "Or to a role", suggestions=roles,
                   hint="…or a role: then everyone with that role holds it."),
-            Field("condition", "When", hint="Optional: a phase or condition, e.g. "
-                  "\"during the design phase\", \"above 10k euro\"."),
+            RIGHT_PHASES,
+            Field("condition", "Condition", hint="Optional: a condition that is not a "
+                  "phase, e.g. \"above 10k euro\"."),
             Field("effective_from", "In force from (UTC)", "datetime",
                   hint="Leave empty for now; an earlier date records a right that held "
                        "before it was written down."),
@@ -301,6 +309,8 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
         "readable and verifiable.",
         fields=(REASON,),
         done=lambda t, r: Done(f"/trajectories/{t.id}", "The trajectory is closed.")),
+    *REVIEW_FORMS,
+    *PHASE_FORMS,
 )}
 
 START = FormSpec(
@@ -336,7 +346,7 @@ def trajectory_actions(t: Trajectory) -> list[ActionGroup]:
         if spec.available(t):
             groups.setdefault(spec.group, []).append(
                 Action(spec.title, f"/trajectories/{t.id}/forms/{spec.slug}", spec.primary))
-    order = (DECISIONS, TEAM, DOMAINS, TRAJECTORY)
+    order = (DECISIONS, LOOKING_BACK, TEAM, DOMAINS, PHASES, TRAJECTORY)
     return [ActionGroup(name, groups[name]) for name in order if name in groups]
 
 
@@ -358,12 +368,20 @@ def decision_actions(decision: Decision) -> list[DecisionAction]:
     """What can be done to the decision now."""
     status = decision.status
     actions = []
+    if reviews.up_for_review(decision) or reviews.is_due(decision, datetime.now(UTC)):
+        actions.append(DecisionAction("Reconfirm…", "confirm-decision", "decision_id", True))
     if status is DecisionStatus.PROPOSED_IMPLICIT:
         actions += [DecisionAction("Ratify…", "ratify-decision", "decision_id", True),
                     DecisionAction("Reject…", "reject-decision", "decision_id")]
     if status is DecisionStatus.IN_FORCE:
         actions.append(DecisionAction("Record a decision that supersedes it…",
                                       "record-decision", "supersedes", True))
+        if decision.within_frames:
+            actions.append(DecisionAction("Move to another frame…", "reframe-decision",
+                                          "decision_id"))
+        actions.append(DecisionAction("Set a review date…", "schedule-review", "decision_id"))
     if status in (DecisionStatus.IN_FORCE, DecisionStatus.PROPOSED_IMPLICIT):
         actions.append(DecisionAction("Withdraw…", "withdraw-decision", "decision_id"))
+    if status not in (DecisionStatus.WITHDRAWN, DecisionStatus.REJECTED):
+        actions.append(DecisionAction("Record an outcome…", "record-outcome", "decision_id"))
     return actions
