@@ -36,6 +36,10 @@ def graphql_ws() -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("graphql-ws client: node and npm are not installed "
                     "(Debian packages nodejs and npm)")
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True,
+                             check=False).stdout.strip()
+    if int(version.lstrip("v").split(".")[0] or 0) < 20:
+        pytest.skip(f"graphql-ws 6 needs Node 20 or newer, not {version}")
     lock = (NODE / "package-lock.json").read_bytes()
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     tools = cache / "decisionlog" / f"graphql-ws-{hashlib.sha256(lock).hexdigest()[:12]}"
