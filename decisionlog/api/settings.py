@@ -17,6 +17,9 @@ CACHE_MB_VARIABLE = "DECISIONLOG_CACHE_MB"
 WEBSOCKETS_VARIABLE = "DECISIONLOG_MAX_WEBSOCKETS"
 UNAUTHENTICATED_WEBSOCKETS_VARIABLE = "DECISIONLOG_MAX_UNAUTHENTICATED_WEBSOCKETS"
 CONNECTION_INIT_SECONDS_VARIABLE = "DECISIONLOG_CONNECTION_INIT_SECONDS"
+TRUSTED_DOCUMENTS_VARIABLE = "DECISIONLOG_TRUSTED_DOCUMENTS"
+PERSISTED_QUERIES_VARIABLE = "DECISIONLOG_PERSISTED_QUERIES"
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 MiB = 1024 * 1024
@@ -45,6 +48,10 @@ class Settings:
     """Websockets per worker that have not yet sent a valid `connection_init`."""
     connection_init_seconds: float = 5.0
     """How long a websocket may take to send `connection_init` (then closed, 4408)."""
+    trusted_documents: str | None = None
+    """A manifest of the only documents to run (`api/manifest.py`); None: any."""
+    persisted_queries: bool = True
+    """Whether automatic persisted queries are accepted (`api/persisted.py`)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +76,9 @@ class Settings:
                 UNAUTHENTICATED_WEBSOCKETS_VARIABLE, defaults.max_unauthenticated_websockets)),
             connection_init_seconds=number(CONNECTION_INIT_SECONDS_VARIABLE,
                                            defaults.connection_init_seconds),
+            trusted_documents=env.get(TRUSTED_DOCUMENTS_VARIABLE, "").strip() or None,
+            persisted_queries=env.get(PERSISTED_QUERIES_VARIABLE, "").strip().lower()
+            not in FALSE_WORDS,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -82,4 +92,6 @@ class Settings:
             WEBSOCKETS_VARIABLE: str(self.max_websockets),
             UNAUTHENTICATED_WEBSOCKETS_VARIABLE: str(self.max_unauthenticated_websockets),
             CONNECTION_INIT_SECONDS_VARIABLE: str(self.connection_init_seconds),
+            TRUSTED_DOCUMENTS_VARIABLE: self.trusted_documents or "",
+            PERSISTED_QUERIES_VARIABLE: "1" if self.persisted_queries else "0",
         }
