@@ -12,8 +12,8 @@ from graphql import GraphQLObjectType, GraphQLUnionType, get_named_type
 
 from decisionlog.api import types
 from decisionlog.api.cacheplan import ROOT_FIELDS
-from decisionlog.api.dependencies import TrajectoryState
 from decisionlog.api.context import Context
+from decisionlog.api.dependencies import TrajectoryState
 from decisionlog.api.resultcache import ResultCache
 from decisionlog.api.schema import DecisionLogSchema, build_schema
 from decisionlog.application import DecisionLog
