@@ -62,7 +62,7 @@ class TrustedManifest:
         if len(raw) > MAX_MANIFEST_BYTES:
             raise ManifestError(path, f"larger than {MAX_MANIFEST_BYTES:,} bytes.")
         try:
-            data = json.loads(raw)
+            data = json.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise ManifestError(path, "is not UTF-8 text.") from None
         except json.JSONDecodeError as error:
