@@ -5,7 +5,15 @@ only the front end, and the process design of the design process: an intake, a d
 phase in which the design team holds the process design, and a phase in which the
 client's line managers take over. One decision is taken in a phase where its decider
 has no right ("Module three ..."), one skipped advisers who had to be heard ("The design
-team meets every two weeks")."""
+team meets every two weeks").
+
+Its frames, set as the design phase starts: the programme's long lines, agreed with the
+client; within them the merger's frame (unity in the frame, difference in the practice),
+and within that a sub-frame on mixed learning groups, each with decisions within it.
+After module one the client asks for more unity: the merger's frame is redesigned
+(superseded, `REDESIGN_TITLE`, the demo's last event), which puts the decisions within
+it, and within its sub-frame, up for review. An outcome was observed before; the
+ratified works-council decision is past its review date."""
 
 from __future__ import annotations
 
@@ -13,10 +21,13 @@ from datetime import UTC, datetime, timedelta
 
 from decisionlog.application import DecisionLog
 from decisionlog.application import commands as c
-from decisionlog.domain.values import DecisionKind, Membership, RightKind, Scale, Side
+from decisionlog.domain.values import DecisionKind, Membership, RightKind, Scale, Side, Verdict
 
 DEMO_RECORDER = "demo"
 DEMO_KEY = "demo-trajectory"
+LONG_LINES_TITLE = "The programme's long lines"
+MERGER_FRAME_TITLE = "Unity in the frame, difference in the practice"
+REDESIGN_TITLE = "One way of advising, difference where clients notice it"
 
 
 def seed_demo(app: DecisionLog) -> str:
@@ -103,17 +114,6 @@ def seed_demo(app: DecisionLog) -> str:
     run(c.GrantRight(trajectory_id=tid, domain_id=process, role="client sponsor",
                      right=RightKind.INFORMED))
 
-    run(c.RecordDecision(
-        trajectory_id=tid, domain_id=balance, kind=DecisionKind.FRAME, scale=Scale.LARGE,
-        title="Unity in the frame, difference in the practice",
-        statement="The programme builds one leadership language, and each former "
-                  "organisation keeps its own way of advising clients.",
-        rationale="Uniformity that is too thick does no justice to the value of the "
-                  "differences.",
-        options_considered=("Full uniformity", "Keep both cultures apart",
-                            "Common frame, local practice"),
-        decided_by=(ines,), consulted=(henk, sara), decided_at=weeks_ago + timedelta(days=2)))
-
     run(c.StartPhase(trajectory_id=tid, phase_id=intake))
     run(c.RecordDecision(
         trajectory_id=tid, domain_id=process, scale=Scale.SMALL,
@@ -123,10 +123,45 @@ def seed_demo(app: DecisionLog) -> str:
         decided_by=(tom,), consulted=(sara, henk)))
 
     run(c.StartPhase(trajectory_id=tid, phase_id=designing))
+    # The long lines and frames, agreed with the client as the design phase starts
+    lines = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=design, kind=DecisionKind.FRAME, scale=Scale.LARGE,
+        title=LONG_LINES_TITLE,
+        statement="Three modules over a year, designed with the client's design team and "
+                  "redesigned as we go; leadership is learnt in the work itself.",
+        rationale="Agreed with the client at the start: freedom within bounds.",
+        decided_by=(sara,), consulted=(ines, henk, tom),
+        review_by=datetime.now(UTC) + timedelta(weeks=20)))
+    merger = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=balance, kind=DecisionKind.FRAME, scale=Scale.LARGE,
+        title=MERGER_FRAME_TITLE,
+        statement="The programme builds one leadership language, and each former "
+                  "organisation keeps its own way of advising clients.",
+        rationale="Uniformity that is too thick does no justice to the value of the "
+                  "differences.",
+        options_considered=("Full uniformity", "Keep both cultures apart",
+                            "Common frame, local practice"),
+        decided_by=(ines,), consulted=(henk, sara), within_frames=(lines,)))
+    groups = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=selection, kind=DecisionKind.FRAME, scale=Scale.LARGE,
+        title="Mixed learning groups across the former organisations",
+        statement="Every learning group mixes people from both former organisations.",
+        rationale="Under the differences lie similarities worth seeing.",
+        decided_by=(henk,), consulted=(ines,), within_frames=(merger,)))
+    run(c.RecordDecision(
+        trajectory_id=tid, domain_id=balance, title="Each keeps its own way of advising",
+        statement="Advisers from each former organisation keep their own method with "
+                  "clients; the programme makes the methods visible to each other.",
+        rationale="The difference that makes the difference.", decided_by=(ines,),
+        consulted=(henk,), within_frames=(merger,)))
+    eight = run(c.RecordDecision(
+        trajectory_id=tid, domain_id=selection, title="Groups of eight, four from each side",
+        statement="Learning groups of eight: four from each former organisation.",
+        decided_by=(henk,), within_frames=(groups,)))
     band = run(c.RecordDecision(
         trajectory_id=tid, domain_id=design, title="Start with a Gideon's band",
         statement="A small ad-hoc group builds the first module by doing, not on paper.",
-        decided_by=(sara,), consulted=(tom,), scale=Scale.LARGE))
+        decided_by=(sara,), consulted=(tom,), scale=Scale.LARGE, within_frames=(lines,)))
     rhythm = run(c.RecordDecision(
         trajectory_id=tid, domain_id=process, title="The design team meets every two weeks",
         statement="The core team meets every two weeks; specialists join when their "
@@ -135,14 +170,15 @@ def seed_demo(app: DecisionLog) -> str:
     run(c.RecordDecision(
         trajectory_id=tid, domain_id=design, title="Second module from the band's patterns",
         statement="The patterns the Gideon's band made visible shape module two.",
-        decided_by=(sara,), consulted=(tom,), supersedes=(band,)))
+        decided_by=(sara,), consulted=(tom,), supersedes=(band,), within_frames=(lines,)))
     implicit = run(c.SurfaceImplicitDecision(
         trajectory_id=tid, domain_id=selection, title="The works council is no longer invited",
         statement="Since the second session nobody invited the works council.",
         surfaced_by=henk, since=weeks_ago + timedelta(days=20),
         evidence="Invitation lists of sessions two to four."))
     run(c.RatifyDecision(trajectory_id=tid, decision_id=implicit, ratified_by=(henk,),
-                         rationale="The works council asked to be informed, not to attend."))
+                         rationale="The works council asked to be informed, not to attend.",
+                         review_by=weeks_ago + timedelta(weeks=5)))
 
     run(c.StartPhase(trajectory_id=tid, phase_id=line))
     run(c.RecordDecision(
@@ -160,5 +196,17 @@ def seed_demo(app: DecisionLog) -> str:
         title="Organisation B's intake form became the standard",
         statement="Everyone now uses the intake form of former organisation B.",
         surfaced_by=sara, scale=Scale.SMALL))
+    run(c.RecordOutcome(
+        trajectory_id=tid, decision_id=eight, verdict=Verdict.CONFIRMED,
+        outcome="After module one the mixed groups worked: participants asked to keep "
+                "them.", observed_by=(henk,)))
+    # The redesign: after module one the client asks for more unity.
+    run(c.RecordDecision(
+        trajectory_id=tid, domain_id=balance, kind=DecisionKind.FRAME, scale=Scale.LARGE,
+        title=REDESIGN_TITLE,
+        statement="One way of advising clients across the organisation; the former "
+                  "organisations keep their own practice only where clients notice it.",
+        rationale="After module one the client asks for more unity.", decided_by=(ines,),
+        consulted=(henk, sara), supersedes=(merger,), within_frames=(lines,)))
     del rhythm  # skipped Tom and the HR lead, who advise on the process design: see docs
     return tid

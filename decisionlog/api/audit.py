@@ -15,6 +15,7 @@ import strawberry
 
 from decisionlog.api.arguments import require_text
 from decisionlog.api.context import Info
+from decisionlog.api.event_types import Event
 from decisionlog.api.pagination import (
     PageInfo,
     QueryError,
@@ -22,7 +23,6 @@ from decisionlog.api.pagination import (
     require_offset,
 )
 from decisionlog.api.permissions import MayAudit, may_audit, read_scope
-from decisionlog.api.types import Event
 from decisionlog.audit import log, verify
 from decisionlog.audit.diagnose import Problem
 from decisionlog.auth.cursors import CursorSealer, InvalidCursorError, cursor_sealer

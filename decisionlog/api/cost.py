@@ -83,6 +83,8 @@ FIELD_COSTS: Final[dict[str, Cost]] = {
     "Query.decisions": Cost(STORE_READ),
     "Query.mandates": Cost(STORE_READ, items=20),
     "Query.openImplicitDecisions": Cost(STORE_READ),
+    "Query.decisionsDueForReview": Cost(STORE_READ),
+    "Query.decisionsUpForReview": Cost(STORE_READ),
     "Query.auditLog": Cost(2 * STORE_READ),
     "Query.verifyTrajectory": Cost(
         lambda arguments: 2 * VERIFY if arguments.get("checkSnapshot") else VERIFY),
@@ -99,6 +101,12 @@ FIELD_COSTS: Final[dict[str, Cost]] = {
     "Phase.gaps": Cost(STORE_READ),
     "Phase.outOfMandate": Cost(STORE_READ),
     "Phase.consultationGaps": Cost(STORE_READ),
+    "Trajectory.reviewQueue": Cost(STORE_READ),
+    "Trajectory.decisionsDueForReview": Cost(STORE_READ),
+    "Trajectory.attention": Cost(2 * STORE_READ, items=20),  # six derivations together
+    # Fields walking a decision's frames (an index per state, see memo.py)
+    "Decision.framed": Cost(2),
+    "Decision.reviewReasons": Cost(2),
     # Fields judging one decision against the trajectory's rights and team
     "Decision.outOfMandateReason": Cost(2),
     "Decision.notConsulted": Cost(2),

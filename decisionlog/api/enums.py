@@ -8,7 +8,8 @@ from decisionlog.domain import values
 
 for _enum in (values.Side, values.Membership, values.RightKind, values.DecisionKind,
               values.DecisionOrigin, values.DecisionStatus, values.Scale,
-              values.TrajectoryStatus, values.OutOfMandateReason):
+              values.TrajectoryStatus, values.OutOfMandateReason, values.Verdict,
+              values.ReviewReasonKind, values.AttentionKind):
     strawberry.enum(_enum)
 
 Side = values.Side
@@ -20,3 +21,6 @@ DecisionStatus = values.DecisionStatus
 Scale = values.Scale
 TrajectoryStatus = values.TrajectoryStatus
 OutOfMandateReason = values.OutOfMandateReason
+Verdict = values.Verdict
+ReviewReasonKind = values.ReviewReasonKind
+AttentionKind = values.AttentionKind

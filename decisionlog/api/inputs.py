@@ -8,12 +8,14 @@ from datetime import datetime
 
 import strawberry
 
-from decisionlog.api.enums import DecisionKind, Membership, RightKind, Scale, Side
+from decisionlog.api.enums import DecisionKind, Membership, RightKind, Scale, Side, Verdict
 from decisionlog.api.inputbuild import build_directly
 from decisionlog.domain.values import MAX_KEY_LENGTH
 
 KEY_DESCRIPTION = (f"A repeat with the same key (at most {MAX_KEY_LENGTH} characters) "
                    "returns the first result.")
+WITHIN_FRAMES_DESCRIPTION = ("The frames (decisions of kind FRAME, in force) that bound "
+                             "this decision.")
 
 
 @build_directly
@@ -142,6 +144,10 @@ class RecordDecisionInput(TrajectoryCommandInput):
     decided_at: datetime | None = strawberry.field(
         default=None, description="When it was decided; default: when recorded.")
     supersedes: list[strawberry.ID] | None = None
+    within_frames: list[strawberry.ID] | None = strawberry.field(
+        default=None, description=WITHIN_FRAMES_DESCRIPTION)
+    review_by: datetime | None = strawberry.field(
+        default=None, description="When to look at it again (not before decidedAt).")
 
 
 @build_directly
@@ -156,6 +162,8 @@ class SurfaceImplicitDecisionInput(TrajectoryCommandInput):
     evidence: str | None = None
     scale: Scale = Scale.SMALL
     kind: DecisionKind = DecisionKind.DECISION
+    within_frames: list[strawberry.ID] | None = strawberry.field(
+        default=None, description=WITHIN_FRAMES_DESCRIPTION)
 
 
 @build_directly
@@ -164,6 +172,8 @@ class RatifyDecisionInput(TrajectoryCommandInput):
     decision_id: strawberry.ID
     ratified_by: list[strawberry.ID]
     rationale: str | None = None
+    review_by: datetime | None = strawberry.field(
+        default=None, description="When to look at it again.")
 
 
 @build_directly
@@ -189,3 +199,44 @@ class MarkInformedInput(TrajectoryCommandInput):
     member_ids: list[strawberry.ID]
     informed_at: datetime | None = strawberry.field(
         default=None, description="When they were told; default: now.")
+
+
+@build_directly
+@strawberry.input
+class ReframeDecisionInput(TrajectoryCommandInput):
+    decision_id: strawberry.ID
+    from_frame_id: strawberry.ID = strawberry.field(
+        description="The frame it lies within now (typically one that changed).")
+    to_frame_id: strawberry.ID = strawberry.field(
+        description="The frame in force it lies within instead (the new frame).")
+    reframed_by: list[strawberry.ID]
+    reason: str | None = None
+
+
+@build_directly
+@strawberry.input
+class ConfirmDecisionInput(TrajectoryCommandInput):
+    decision_id: strawberry.ID
+    confirmed_by: list[strawberry.ID]
+    rationale: str | None = None
+    review_by: datetime | None = strawberry.field(
+        default=None, description="The next review date, if any (after now).")
+
+
+@build_directly
+@strawberry.input
+class ScheduleReviewInput(TrajectoryCommandInput):
+    decision_id: strawberry.ID
+    review_by: datetime = strawberry.field(
+        description="When to look at it again (not before decidedAt).")
+
+
+@build_directly
+@strawberry.input
+class RecordOutcomeInput(TrajectoryCommandInput):
+    decision_id: strawberry.ID
+    outcome: str = strawberry.field(description="What happened after the decision.")
+    verdict: Verdict
+    observed_at: datetime | None = strawberry.field(
+        default=None, description="When it was observed; default: now.")
+    observed_by: list[strawberry.ID] | None = None

@@ -150,7 +150,8 @@ class Mutation:
             statement=input.statement, decided_by=tuple(input.decided_by),
             rationale=input.rationale, options_considered=tuple(input.options_considered or ()),
             consulted=tuple(input.consulted or ()), scale=input.scale, kind=input.kind,
-            decided_at=input.decided_at, supersedes=tuple(input.supersedes or ())),
+            decided_at=input.decided_at, supersedes=tuple(input.supersedes or ()),
+            within_frames=tuple(input.within_frames or ()), review_by=input.review_by),
             idempotency_key=input.idempotency_key, expected_version=input.expected_version,
             payload=p.decision_payload)
 
@@ -160,7 +161,8 @@ class Mutation:
         return await _handle(info, c.SurfaceImplicitDecision(
             trajectory_id=input.trajectory_id, domain_id=input.domain_id, title=input.title,
             statement=input.statement, surfaced_by=input.surfaced_by, since=input.since,
-            evidence=input.evidence, scale=input.scale, kind=input.kind),
+            evidence=input.evidence, scale=input.scale, kind=input.kind,
+            within_frames=tuple(input.within_frames or ())),
             idempotency_key=input.idempotency_key, expected_version=input.expected_version,
             payload=p.decision_payload)
 
@@ -169,7 +171,8 @@ class Mutation:
                               ) -> p.DecisionResult:
         return await _handle(info, c.RatifyDecision(
             trajectory_id=input.trajectory_id, decision_id=input.decision_id,
-            ratified_by=tuple(input.ratified_by), rationale=input.rationale),
+            ratified_by=tuple(input.ratified_by), rationale=input.rationale,
+            review_by=input.review_by),
             idempotency_key=input.idempotency_key, expected_version=input.expected_version,
             payload=p.decision_payload)
 
@@ -198,3 +201,50 @@ class Mutation:
             member_ids=tuple(input.member_ids), informed_at=input.informed_at),
             idempotency_key=input.idempotency_key, expected_version=input.expected_version,
             payload=p.decision_payload)
+
+    # Frames and looking back
+
+    @strawberry.mutation(description=(
+        "Replace a decision's link to one frame with a link to another frame in force "
+        "(the new frame after a redesign): it leaves the review queue for that reason."))
+    async def reframe_decision(self, info: Info, input: i.ReframeDecisionInput
+                               ) -> p.DecisionResult:
+        return await _handle(info, c.ReframeDecision(
+            trajectory_id=input.trajectory_id, decision_id=input.decision_id,
+            from_frame_id=input.from_frame_id, to_frame_id=input.to_frame_id,
+            reframed_by=tuple(input.reframed_by), reason=input.reason),
+            idempotency_key=input.idempotency_key, expected_version=input.expected_version,
+            payload=p.decision_payload)
+
+    @strawberry.mutation(description=(
+        "Reconfirm a decision up for review or past its reviewBy: it stands as it is and "
+        "leaves the review queue; reviewBy sets the next review date (else none)."))
+    async def confirm_decision(self, info: Info, input: i.ConfirmDecisionInput
+                               ) -> p.DecisionResult:
+        return await _handle(info, c.ConfirmDecision(
+            trajectory_id=input.trajectory_id, decision_id=input.decision_id,
+            confirmed_by=tuple(input.confirmed_by), rationale=input.rationale,
+            review_by=input.review_by),
+            idempotency_key=input.idempotency_key, expected_version=input.expected_version,
+            payload=p.decision_payload)
+
+    @strawberry.mutation(description="Set or move the review date of a decision in force.")
+    async def schedule_review(self, info: Info, input: i.ScheduleReviewInput
+                              ) -> p.DecisionResult:
+        return await _handle(info, c.ScheduleReview(
+            trajectory_id=input.trajectory_id, decision_id=input.decision_id,
+            review_by=input.review_by),
+            idempotency_key=input.idempotency_key, expected_version=input.expected_version,
+            payload=p.decision_payload)
+
+    @strawberry.mutation(description=(
+        "Record what was observed after a decision, with a verdict; the decision is not "
+        "changed. ADJUST or REVERSE puts a decision in force up for review."))
+    async def record_outcome(self, info: Info, input: i.RecordOutcomeInput
+                             ) -> p.OutcomeResult:
+        return await _handle(info, c.RecordOutcome(
+            trajectory_id=input.trajectory_id, decision_id=input.decision_id,
+            outcome=input.outcome, verdict=input.verdict, observed_at=input.observed_at,
+            observed_by=tuple(input.observed_by or ())),
+            idempotency_key=input.idempotency_key, expected_version=input.expected_version,
+            payload=p.outcome_payload)

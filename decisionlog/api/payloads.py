@@ -8,6 +8,7 @@ import strawberry
 
 from decisionlog.api.errors import ErrorResult
 from decisionlog.api.phase_types import Phase
+from decisionlog.api.review_types import Outcome
 from decisionlog.api.types import (
     Decision,
     DecisionDomain,
@@ -60,11 +61,17 @@ class PhasePayload(TrajectoryPayload):
     phase: Phase
 
 
+@strawberry.type
+class OutcomePayload(DecisionPayload):
+    outcome: Outcome
+
+
 TrajectoryResult = Annotated[TrajectoryPayload | ErrorResult, strawberry.union("TrajectoryResult")]
 MemberResult = Annotated[MemberPayload | ErrorResult, strawberry.union("MemberResult")]
 DomainResult = Annotated[DomainPayload | ErrorResult, strawberry.union("DomainResult")]
 RightResult = Annotated[RightPayload | ErrorResult, strawberry.union("RightResult")]
 DecisionResult = Annotated[DecisionPayload | ErrorResult, strawberry.union("DecisionResult")]
+OutcomeResult = Annotated[OutcomePayload | ErrorResult, strawberry.union("OutcomeResult")]
 PhaseResult = Annotated[PhasePayload | ErrorResult, strawberry.union("PhaseResult")]
 
 
@@ -95,3 +102,10 @@ def decision_payload(t: TrajectoryAggregate, r: CommandResult) -> DecisionPayloa
 def phase_payload(t: TrajectoryAggregate, r: CommandResult) -> PhasePayload:
     return PhasePayload(trajectory=trajectory_type(t), version=r.version,
                         phase=Phase.of(t, t.phases[r.result_id or ""]))
+
+
+def outcome_payload(t: TrajectoryAggregate, r: CommandResult) -> OutcomePayload:
+    decision, outcome = next((d, o) for d in t.decisions.values() for o in d.outcomes
+                             if o.id == r.result_id)
+    return OutcomePayload(trajectory=trajectory_type(t), version=r.version,
+                          decision=Decision.of(t, decision), outcome=Outcome.of(t, outcome))

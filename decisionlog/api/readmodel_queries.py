@@ -12,7 +12,7 @@ result cache (see `resultcache.py`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import strawberry
 
@@ -46,6 +46,10 @@ from decisionlog.readmodels import (
 
 DECISIONS = "decisions"
 OPEN_IMPLICIT = "open-implicit"
+DUE_FOR_REVIEW = "due-for-review"
+UP_FOR_REVIEW = "up-for-review"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 TRAJECTORIES = "trajectory"  # as before the read models: saved cursors keep working
 
 
@@ -150,6 +154,52 @@ class ReadModelQuery:
             trajectory_ids=read_scope(info), first=size,
             after=_open_cursor(info, OPEN_IMPLICIT, after), count=selects(info, "totalCount"))
         return _decision_connection(info, OPEN_IMPLICIT, page)
+
+
+    @strawberry.field(description=(
+        "Decisions in force whose reviewBy lies before `before` (for what is overdue: "
+        "now), across trajectories, the oldest due first; computed when asked, from "
+        "the stored review dates. A page resumes after the decision it ended on, even if "
+        "that one has been reconfirmed or rescheduled since."))
+    def decisions_due_for_review(self, info: Info, before: datetime, first: int | None = None,
+                                 after: str | None = None) -> Connection[DecisionSummary]:
+        size = page_size(first)
+        require_offset("before", before)
+        resume = None
+        if after is not None:
+            key, position = _open_pair(info, DUE_FOR_REVIEW, after)
+            resume = (EPOCH + key * MICROSECOND, position)
+        page = info.context.app.readmodels.due_for_review(
+            before, trajectory_ids=read_scope(info), first=size, after=resume,
+            count=selects(info, "totalCount"))
+        sealer = cursor_sealer(info.context.app)
+        due = {row.position: row.review_by or before for row in page.rows}
+        return connection(
+            DUE_FOR_REVIEW, [(row.position, row) for row in page.rows],
+            total_count=page.total_count or 0, has_next_page=page.has_next_page,
+            node=DecisionSummary.of, cursor=lambda position: sealer.seal_pair(
+                DUE_FOR_REVIEW, (due[position] - EPOCH) // MICROSECOND, position))
+
+    @strawberry.field(description=(
+        "Decisions up for review across trajectories (in force, with a reason open: a "
+        "frame they lie within changed, or an outcome asked to adjust or reverse them), "
+        "in the order recorded, with their reasons: every review queue in scope."))
+    def decisions_up_for_review(self, info: Info, first: int | None = None,
+                                after: str | None = None) -> Connection[DecisionSummary]:
+        size = page_size(first)
+        page = info.context.app.readmodels.up_for_review(
+            trajectory_ids=read_scope(info), first=size,
+            after=_open_cursor(info, UP_FOR_REVIEW, after), count=selects(info, "totalCount"))
+        return _decision_connection(info, UP_FOR_REVIEW, page)
+
+
+def _open_pair(info: Info, kind: str, cursor: str) -> tuple[int, int]:
+    try:
+        return cursor_sealer(info.context.app).open_pair(kind, cursor)
+    except InvalidSealError as error:
+        if error.problem == OTHER_LIST:
+            raise QueryError(f"Cursor {cursor!r} does not belong to this list.") from None
+        raise QueryError(f"Invalid cursor {cursor!r}.") from None
 
 
 def _decision_connection(info: Info, kind: str, page: Page[DecisionRow]

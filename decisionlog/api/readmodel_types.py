@@ -20,11 +20,19 @@ from decisionlog.api.enums import (
     DecisionKind,
     DecisionOrigin,
     DecisionStatus,
+    ReviewReasonKind,
     RightKind,
     Scale,
 )
 from decisionlog.api.types import Decision, Trajectory, trajectory_type
-from decisionlog.readmodels import DecisionOrder, DecisionRow, MandateRow, TrajectoryRow
+from decisionlog.domain.reviews import reason_text
+from decisionlog.readmodels import (
+    DecisionOrder,
+    DecisionRow,
+    MandateRow,
+    ReviewReasonRow,
+    TrajectoryRow,
+)
 
 if TYPE_CHECKING:
     from decisionlog.application import DecisionLog
@@ -116,6 +124,45 @@ class PhaseRef:
     name: str
 
 
+@strawberry.type(description="A decision named by a list across trajectories.")
+class DecisionRef:
+    id: strawberry.ID
+    title: str
+
+
+@strawberry.type(description="An open reason for review, in a list across trajectories.")
+class ReviewReasonSummary:
+    kind: ReviewReasonKind
+    reason: str = strawberry.field(description="The reason in words.")
+    version: int = strawberry.field(description="The trajectory's event that opened it.")
+    opened_at: datetime
+    frame: DecisionRef | None = strawberry.field(
+        description="The frame that was superseded or withdrawn.")
+    through_frame: DecisionRef | None = strawberry.field(
+        description="The frame the decision lies within that led to it.")
+    superseded_by: DecisionRef | None = strawberry.field(
+        description="The decision that superseded the frame.")
+    outcome_id: strawberry.ID | None
+
+    @classmethod
+    def of(cls, row: ReviewReasonRow) -> ReviewReasonSummary:
+        outcome = row.frame_id is None
+        return cls(
+            kind=row.kind, version=row.version, opened_at=row.opened_at,
+            reason=reason_text(row.kind, frame=row.frame_title, through=row.through_title,
+                               superseded_by=row.cause_title),
+            frame=_ref(row.frame_id, row.frame_title),
+            through_frame=_ref(row.through_id, row.through_title),
+            superseded_by=None if outcome else _ref(row.cause_id, row.cause_title),
+            outcome_id=strawberry.ID(row.cause_id) if outcome and row.cause_id else None)
+
+
+def _ref(decision_id: str | None, title: str | None) -> DecisionRef | None:
+    if decision_id is None:
+        return None
+    return DecisionRef(id=strawberry.ID(decision_id), title=title or decision_id)
+
+
 @strawberry.type(description=(
     "A decision in a list across trajectories, served from the read models. `decision` "
     "gives the full decision (withinMandate, options, members) from its trajectory."))
@@ -150,6 +197,12 @@ class DecisionSummary:
         description="The phase current when it was taken; null before any phase started.")
     not_consulted_count: int = strawberry.field(description=(
         "How many who had to be heard were not (see Decision.notConsulted)."))
+    review_by: datetime | None = strawberry.field(
+        description="The date by which to look at it again, if any.")
+    up_for_review: bool = strawberry.field(
+        description="On its trajectory's review queue: in force, with a reason open.")
+    review_reasons: list[ReviewReasonSummary] = strawberry.field(
+        description="Why it is up for review: its open reasons, oldest first.")
 
     @classmethod
     def of(cls, row: DecisionRow) -> DecisionSummary:
@@ -169,6 +222,8 @@ class DecisionSummary:
             phase=None if row.phase_id is None else PhaseRef(
                 id=strawberry.ID(row.phase_id), name=row.phase_name or ""),
             not_consulted_count=row.not_consulted,
+            review_by=row.review_by, up_for_review=row.up_for_review,
+            review_reasons=[ReviewReasonSummary.of(r) for r in row.review_reasons],
         )
 
     @strawberry.field(description="Its trajectory, now (loaded only for fields other "

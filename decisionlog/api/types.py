@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from strawberry.scalars import JSON
 
 from decisionlog.api.context import Info
 from decisionlog.api.enums import (
@@ -20,7 +18,7 @@ from decisionlog.api.enums import (
     Side,
     TrajectoryStatus,
 )
-from decisionlog.api.jsonable import jsonable
+from decisionlog.api.event_types import Event
 from decisionlog.api.memo import is_within_mandate
 from decisionlog.api.pagination import (
     Connection,
@@ -38,10 +36,9 @@ from decisionlog.api.phase_types import (
     phase_id_arg,
     who_decides_what,
 )
-from decisionlog.audit.summaries import describe
+from decisionlog.api.review_types import DecisionReviewFields, TrajectoryReviewFields
 from decisionlog.domain import entities
 from decisionlog.domain.bitemporal import in_force_at
-from decisionlog.domain.events import TrajectoryEvent
 from decisionlog.domain.mandate import DomainMandate as DomainMandateRow
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
 
@@ -155,7 +152,7 @@ class DomainMandate:
 
 
 @strawberry.type
-class Decision(DecisionPhaseFields):
+class Decision(DecisionPhaseFields, DecisionReviewFields):
     """An explicit decision, or an implicit one someone surfaced."""
 
     _trajectory: strawberry.Private[TrajectoryAggregate]
@@ -232,43 +229,7 @@ class Decision(DecisionPhaseFields):
 
 
 @strawberry.type
-class Event:
-    """One stored event, for history and audit."""
-
-    version: int
-    type: str
-    recorded_at: datetime
-    recorded_by: str
-    summary: str = strawberry.field(resolver=lambda root: root.describe(), description=(
-        "The event in words, with the names of the members (and their role at the time), "
-        "domains and decisions it concerns. For people: its wording may change between "
-        "versions; read `type` and `data` in programs."))
-    data: JSON
-    digest: str = strawberry.field(description=(
-        "SHA-256 over the event's canonical content and previousDigest (see the README)."))
-    previous_digest: str = strawberry.field(description=(
-        "The digest of the event before it; for version 1, SHA-256 of the trajectory id."))
-    _event: strawberry.Private[TrajectoryEvent]
-    _names: strawberry.Private[Callable[[], TrajectoryAggregate | None]]
-
-    def describe(self) -> str:
-        return describe(self._event, self._names())
-
-    @classmethod
-    def of(cls, event: TrajectoryEvent,
-           names: Callable[[], TrajectoryAggregate | None]) -> Event:
-        """The event; `names` gives the trajectory that names its members and domains
-        (called only when the summary is asked for)."""
-        return cls(
-            version=event.originator_version, type=type(event).__name__,
-            recorded_at=event.timestamp, recorded_by=event.recorded_by,
-            data=jsonable(event.data()), digest=event.digest,
-            previous_digest=event.previous_digest, _event=event, _names=names,
-        )
-
-
-@strawberry.type
-class Trajectory(TrajectoryPhaseFields):
+class Trajectory(TrajectoryPhaseFields, TrajectoryReviewFields):
     """One programme's decision process, now or as of a moment in its history."""
 
     _trajectory: strawberry.Private[TrajectoryAggregate]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from decisionlog.domain.values import DecisionKind, Membership, RightKind, Scale, Side
+from decisionlog.domain.values import DecisionKind, Membership, RightKind, Scale, Side, Verdict
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,6 +169,8 @@ class RecordDecision(TrajectoryCommand):
     kind: DecisionKind = DecisionKind.DECISION
     decided_at: datetime | None = None
     supersedes: tuple[str, ...] = ()
+    within_frames: tuple[str, ...] = ()
+    review_by: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +185,7 @@ class SurfaceImplicitDecision(TrajectoryCommand):
     evidence: str | None = None
     scale: Scale = Scale.SMALL
     kind: DecisionKind = DecisionKind.DECISION
+    within_frames: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,6 +195,7 @@ class RatifyDecision(TrajectoryCommand):
     decision_id: str
     ratified_by: tuple[str, ...]
     rationale: str | None = None
+    review_by: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,3 +223,47 @@ class MarkInformed(TrajectoryCommand):
     decision_id: str
     member_ids: tuple[str, ...]
     informed_at: datetime | None = None
+
+
+# Frames and looking back
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReframeDecision(TrajectoryCommand):
+    """Replace a decision's link to one frame with a link to another frame in force."""
+
+    decision_id: str
+    from_frame_id: str
+    to_frame_id: str
+    reframed_by: tuple[str, ...]
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmDecision(TrajectoryCommand):
+    """Reconfirm a decision up for review or past its review date; `review_by` is the
+    next review date, if any."""
+
+    decision_id: str
+    confirmed_by: tuple[str, ...]
+    rationale: str | None = None
+    review_by: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleReview(TrajectoryCommand):
+    """Set or move the date by which a decision in force is to be looked at again."""
+
+    decision_id: str
+    review_by: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordOutcome(TrajectoryCommand):
+    """Record what was observed after a decision, with a verdict on it."""
+
+    decision_id: str
+    outcome: str
+    verdict: Verdict
+    observed_at: datetime | None = None
+    observed_by: tuple[str, ...] = ()

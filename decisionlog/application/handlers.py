@@ -110,7 +110,8 @@ def record_decision(t: Trajectory, command: c.RecordDecision, p: Provenance) -> 
         decided_by=command.decided_by, rationale=command.rationale,
         options_considered=command.options_considered, consulted=command.consulted,
         scale=command.scale, kind=command.kind, decided_at=command.decided_at,
-        supersedes=command.supersedes, provenance=p)
+        supersedes=command.supersedes, within_frames=command.within_frames,
+        review_by=command.review_by, provenance=p)
 
 
 @handles(c.SurfaceImplicitDecision)
@@ -119,13 +120,15 @@ def surface_implicit_decision(t: Trajectory, command: c.SurfaceImplicitDecision,
     return t.surface_implicit_decision(
         domain_id=command.domain_id, title=command.title, statement=command.statement,
         surfaced_by=command.surfaced_by, since=command.since, evidence=command.evidence,
-        scale=command.scale, kind=command.kind, provenance=p)
+        scale=command.scale, kind=command.kind, within_frames=command.within_frames,
+        provenance=p)
 
 
 @handles(c.RatifyDecision)
 def ratify_decision(t: Trajectory, command: c.RatifyDecision, p: Provenance) -> str:
     return t.ratify_decision(decision_id=command.decision_id, ratified_by=command.ratified_by,
-                             rationale=command.rationale, provenance=p)
+                             rationale=command.rationale, review_by=command.review_by,
+                             provenance=p)
 
 
 @handles(c.RejectDecision)
@@ -145,3 +148,32 @@ def withdraw_decision(t: Trajectory, command: c.WithdrawDecision, p: Provenance)
 def mark_informed(t: Trajectory, command: c.MarkInformed, p: Provenance) -> str:
     return t.mark_informed(decision_id=command.decision_id, member_ids=command.member_ids,
                            informed_at=command.informed_at, provenance=p)
+
+
+@handles(c.ReframeDecision)
+def reframe_decision(t: Trajectory, command: c.ReframeDecision, p: Provenance) -> str:
+    return t.reframe_decision(decision_id=command.decision_id,
+                              from_frame_id=command.from_frame_id,
+                              to_frame_id=command.to_frame_id,
+                              reframed_by=command.reframed_by, reason=command.reason,
+                              provenance=p)
+
+
+@handles(c.ConfirmDecision)
+def confirm_decision(t: Trajectory, command: c.ConfirmDecision, p: Provenance) -> str:
+    return t.confirm_decision(decision_id=command.decision_id,
+                              confirmed_by=command.confirmed_by, rationale=command.rationale,
+                              review_by=command.review_by, provenance=p)
+
+
+@handles(c.ScheduleReview)
+def schedule_review(t: Trajectory, command: c.ScheduleReview, p: Provenance) -> str:
+    return t.schedule_review(decision_id=command.decision_id, review_by=command.review_by,
+                             provenance=p)
+
+
+@handles(c.RecordOutcome)
+def record_outcome(t: Trajectory, command: c.RecordOutcome, p: Provenance) -> str:
+    return t.record_outcome(decision_id=command.decision_id, outcome=command.outcome,
+                            verdict=command.verdict, observed_at=command.observed_at,
+                            observed_by=command.observed_by, provenance=p)

@@ -1,8 +1,11 @@
 """The decision register: a trajectory as a markdown document for auditors.
 
 Per decision, in the spirit of MADR: status, date, decision-makers, consulted, informed,
-context, options, outcome, and links to what it supersedes or is superseded by; then the
-who-decides-what matrix and the history of its changes. Pure: a trajectory and its events
+the frames it lies within, its review date and why it is up for review, context, options,
+the decision outcome (the statement: what was decided), then what was observed after it
+(its observed outcomes, kept apart from the statement) and its reconfirmations, and links
+to what it supersedes or is superseded by; then the who-decides-what matrix and the
+history of its changes. Pure: a trajectory and its events
 in, text out. Every text a person wrote goes through `markdown.inline` or
 `markdown.block`, so it reads as text and can never add a heading, a table, a link or
 HTML to the register.
@@ -19,7 +22,9 @@ from decisionlog.audit.summaries import describe
 from decisionlog.domain import consultation as co
 from decisionlog.domain import events as ev
 from decisionlog.domain import phases as ph
+from decisionlog.domain import review_events as rev
 from decisionlog.domain.mandate import decision_phase_id
+from decisionlog.domain.reviews import describe_reason, up_for_review
 from decisionlog.domain.values import DecisionOrigin, DecisionStatus, RightKind
 
 if TYPE_CHECKING:
@@ -37,6 +42,8 @@ SECTIONS: dict[type[ev.TrajectoryEvent], str] = {
     ev.DecisionRatified: "decisions", ev.DecisionRejected: "decisions",
     ev.DecisionWithdrawn: "decisions", co.DecisionInformed: "decisions",
     ph.PhaseDefined: "mandates", ph.PhaseRetired: "mandates", ph.PhaseStarted: "mandates",
+    rev.DecisionReframed: "decisions", rev.DecisionConfirmed: "decisions",
+    rev.ReviewScheduled: "decisions", rev.OutcomeRecorded: "decisions",
 }
 MANDATE_EVENTS = tuple(t for t, section in SECTIONS.items() if section == "mandates")
 STATUS_TEXT = {
@@ -104,6 +111,13 @@ def _decision(t: Trajectory, d: Decision, numbers: dict[str, int]) -> str:
              f"- Within mandate: {_mandate(t, d)}"]
     if d.supersedes:
         lines.append(f"- Supersedes: {_links(t, d.supersedes, numbers)}")
+    if d.within_frames:
+        lines.append(f"- Within frames: {_links(t, d.within_frames, numbers)}")
+    if d.review_by is not None:
+        lines.append(f"- Review by: {_when(d.review_by)}")
+    if up_for_review(d):
+        lines.append("- Up for review: " + " ".join(
+            inline(describe_reason(t, d, r)) for r in d.review_reasons))
     lines += ["", "#### Context and problem statement", "", _context(t, d), "",
               "#### Considered options", ""]
     lines += [f"{i}. {inline(o)}"
@@ -115,7 +129,25 @@ def _decision(t: Trajectory, d: Decision, numbers: dict[str, int]) -> str:
         lines += ["", f"{status.split(' ')[0]} on {_when(d.closed_at)} by "
                       f"{_names(t, d.closed_by)}" + (f": {block(d.closed_reason)}"
                                                       if d.closed_reason else ".")]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _looking_back(t, d)) + "\n"
+
+
+def _looking_back(t: Trajectory, d: Decision) -> list[str]:
+    """What was observed after the decision (apart from the decision outcome, which is
+    the statement), and who reconfirmed it."""
+    lines: list[str] = []
+    if d.outcomes:
+        lines += ["", "#### Observed outcomes", ""]
+        lines += [f"- {_when(o.observed_at)}, verdict {o.verdict}"
+                  + (f", observed by {_names(t, o.observed_by)}" if o.observed_by else "")
+                  + f": {inline(o.outcome)}" for o in d.outcomes]
+    if d.confirmations:
+        lines += ["", "#### Reconfirmations", ""]
+        lines += [f"- {_when(c.at)} by {_names(t, c.members)}"
+                  + (f": {inline(c.rationale)}" if c.rationale else "")
+                  + (f" (next review by {_when(c.review_by)})" if c.review_by else "")
+                  for c in d.confirmations]
+    return lines
 
 
 def _context(t: Trajectory, d: Decision) -> str:

@@ -73,10 +73,15 @@ def event_classes_by_name() -> dict[str, type[TrajectoryEvent]]:
 
 
 def types_with_fields(names: Iterable[str]) -> list[str]:
-    """The names of the event classes whose own fields are exactly `names`."""
+    """The names of the event classes whose own fields are exactly `names` (fields added
+    later, `later_fields`, may be there or not)."""
     wanted = frozenset(names)
-    return [cls.__name__ for cls in _event_classes(TrajectoryEvent)
-            if frozenset(f.name for f in dataclasses.fields(cls)) - _BASE_FIELDS == wanted]
+    found = []
+    for cls in _event_classes(TrajectoryEvent):
+        own = frozenset(f.name for f in dataclasses.fields(cls)) - _BASE_FIELDS
+        if own - cls.later_fields <= wanted <= own:
+            found.append(cls.__name__)
+    return found
 
 
 class Topics:

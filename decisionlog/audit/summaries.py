@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from decisionlog.domain import consultation as co
 from decisionlog.domain import events as ev
 from decisionlog.domain import phases as ph
-from decisionlog.domain.values import DecisionKind, Membership, RightKind, Side
+from decisionlog.domain import review_events as rev
+from decisionlog.domain.values import DecisionKind, Membership, RightKind, Side, Verdict
 
 if TYPE_CHECKING:
     from decisionlog.domain.entities import DecisionRight, Member
@@ -153,9 +154,22 @@ def _right_revoked(n: _Names, e: ev.RightRevoked) -> str:
 def _decision_recorded(n: _Names, e: ev.DecisionRecorded) -> str:
     verb = "set a frame on" if DecisionKind(e.kind) is DecisionKind.FRAME else "decided on"
     text = f"{n.members(e.decided_by)} {verb} {n.domain(e.domain_id)}: {e.title}"
+    if e.within_frames:
+        text += "; within " + ", ".join(n.decision(d) for d in e.within_frames)
     if e.supersedes:
         text += "; supersedes " + ", ".join(n.decision(d) for d in e.supersedes)
-    return text
+    return text + _put_up(e.up_for_review) + _review_by(e.review_by)
+
+
+def _put_up(entries: Iterable[dict[str, str]]) -> str:
+    count = len({entry["decision_id"] for entry in entries})
+    if not count:
+        return ""
+    return f", which puts {count} decision{'s' if count > 1 else ''} up for review"
+
+
+def _review_by(moment: datetime | None) -> str:
+    return f" (review by {moment.date().isoformat()})" if moment is not None else ""
 
 
 def _surfaced(n: _Names, e: ev.ImplicitDecisionSurfaced) -> str:
@@ -164,7 +178,8 @@ def _surfaced(n: _Names, e: ev.ImplicitDecisionSurfaced) -> str:
 
 
 def _ratified(n: _Names, e: ev.DecisionRatified) -> str:
-    return f"{n.members(e.members)} ratified {n.decision(e.decision_id)}" + _reason(e.reason)
+    return (f"{n.members(e.members)} ratified {n.decision(e.decision_id)}"
+            + _reason(e.reason) + _review_by(e.review_by))
 
 
 def _rejected(n: _Names, e: ev.DecisionRejected) -> str:
@@ -172,7 +187,33 @@ def _rejected(n: _Names, e: ev.DecisionRejected) -> str:
 
 
 def _withdrawn(n: _Names, e: ev.DecisionWithdrawn) -> str:
-    return f"{n.members(e.members)} withdrew {n.decision(e.decision_id)}" + _reason(e.reason)
+    return (f"{n.members(e.members)} withdrew {n.decision(e.decision_id)}" + _reason(e.reason)
+            + _put_up(e.up_for_review))
+
+
+def _reframed(n: _Names, e: rev.DecisionReframed) -> str:
+    return (f"{n.members(e.members)} moved {n.decision(e.decision_id)} from frame "
+            f"{n.decision(e.from_frame_id)} to frame {n.decision(e.to_frame_id)}"
+            + _reason(e.reason))
+
+
+def _confirmed(n: _Names, e: rev.DecisionConfirmed) -> str:
+    return (f"{n.members(e.members)} reconfirmed {n.decision(e.decision_id)}"
+            + _reason(e.rationale) + _review_by(e.review_by))
+
+
+def _review_scheduled(n: _Names, e: rev.ReviewScheduled) -> str:
+    return f"Review of {n.decision(e.decision_id)} due by {e.review_by.date().isoformat()}"
+
+
+VERDICT_WORDS = {Verdict.CONFIRMED: "it holds", Verdict.ADJUST: "adjust it",
+                 Verdict.REVERSE: "reverse it"}
+
+
+def _outcome(n: _Names, e: rev.OutcomeRecorded) -> str:
+    seen = f" by {n.members(e.observed_by)}" if e.observed_by else ""
+    return (f"Outcome of {n.decision(e.decision_id)} observed{seen}: {e.outcome} "
+            f"(verdict: {VERDICT_WORDS[Verdict(e.verdict)]})")
 
 
 def _phase_defined(n: _Names, e: ph.PhaseDefined) -> str:
@@ -214,4 +255,8 @@ _RENDERERS: dict[type[ev.TrajectoryEvent], Callable[[_Names, Any], str]] = {
     ph.PhaseRetired: _phase_retired,
     ph.PhaseStarted: _phase_started,
     co.DecisionInformed: _informed,
+    rev.DecisionReframed: _reframed,
+    rev.DecisionConfirmed: _confirmed,
+    rev.ReviewScheduled: _review_scheduled,
+    rev.OutcomeRecorded: _outcome,
 }

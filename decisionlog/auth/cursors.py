@@ -12,6 +12,9 @@ in the SIV manner from HMAC-SHA256, the standard library's only keyed primitive.
     cursor = base64url(0x01 || tag || sealed)
 
 A cursor opens only for the list it came from, and a forged or altered one is refused.
+A list ordered by something that can change (a review date) seals a pair: the sort key
+and the position (`seal_pair`, 16 bytes sealed the same way), so that a page resumes
+after the row it ended on even when that row has changed or left the list since.
 
 Cursors issued before sealing (`base64("kind:position")`) keep working for positions up
 to the end of the log when the key was made: every such cursor was issued then, and
@@ -66,9 +69,30 @@ class CursorSealer:
 
     def seal(self, kind: str, position: int) -> str:
         """The cursor of a position in a list of `kind`."""
-        plain = position.to_bytes(POSITION_BYTES, "big")
+        return self._seal(kind, position.to_bytes(POSITION_BYTES, "big"))
+
+    def seal_pair(self, kind: str, key: int, position: int) -> str:
+        """The cursor of a (sort key, position) pair in a list of `kind`."""
+        return self._seal(kind, key.to_bytes(POSITION_BYTES, "big", signed=True)
+                          + position.to_bytes(POSITION_BYTES, "big"))
+
+    def open_pair(self, kind: str, cursor: str) -> tuple[int, int]:
+        """The (sort key, position) a pair cursor of `kind` names; raises
+        `InvalidCursorError`."""
+        raw = _decode(cursor)
+        if raw is None or len(raw) != 1 + TAG_BYTES + 2 * POSITION_BYTES \
+                or raw[:1] != VERSION:
+            raise InvalidCursorError(cursor, INVALID)
+        tag, sealed = raw[1:1 + TAG_BYTES], raw[1 + TAG_BYTES:]
+        plain = _xor(sealed, self._stream(tag, len(sealed)))
+        if not hmac.compare_digest(tag, self._tag(kind, plain)):
+            raise InvalidCursorError(cursor, OTHER_LIST)
+        return (int.from_bytes(plain[:POSITION_BYTES], "big", signed=True),
+                int.from_bytes(plain[POSITION_BYTES:], "big"))
+
+    def _seal(self, kind: str, plain: bytes) -> str:
         tag = self._tag(kind, plain)
-        sealed = _xor(plain, self._stream(tag))
+        sealed = _xor(plain, self._stream(tag, len(plain)))
         return base64.urlsafe_b64encode(VERSION + tag + sealed).rstrip(b"=").decode()
 
     def open(self, kind: str, cursor: str) -> int:
@@ -94,8 +118,8 @@ class CursorSealer:
         return hmac.digest(self._mac_key, kind.encode() + b"\x00" + plain,
                            hashlib.sha256)[:TAG_BYTES]
 
-    def _stream(self, tag: bytes) -> bytes:
-        return hmac.digest(self._enc_key, tag, hashlib.sha256)[:POSITION_BYTES]
+    def _stream(self, tag: bytes, length: int = POSITION_BYTES) -> bytes:
+        return hmac.digest(self._enc_key, tag, hashlib.sha256)[:length]
 
 
 def _xor(a: bytes, b: bytes) -> bytes:

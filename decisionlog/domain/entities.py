@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from decisionlog.domain.errors import (
     DecisionNotInForceError,
     DecisionNotSurfacedError,
     DecisionNotWithdrawableError,
     DomainRetiredError,
+    FrameNotInForceError,
     MemberNotActiveError,
+    NotAFrameError,
+    OutcomeOnClosedDecisionError,
     RightNotInForceError,
 )
 from decisionlog.domain.values import (
@@ -29,6 +33,9 @@ from decisionlog.domain.values import (
     Scale,
     Side,
 )
+
+if TYPE_CHECKING:
+    from decisionlog.domain.reviews import Confirmation, Outcome, ReviewReason
 
 
 @dataclass(slots=True)
@@ -175,6 +182,12 @@ class Decision:
     closed_at: datetime | None = None
     closed_reason: str | None = None
     informed: list[InformedMark] = field(default_factory=list)
+    # Frames and reviews (decisionlog.domain.reviews), each empty in older snapshots.
+    within_frames: list[str] = field(default_factory=list)
+    review_by: datetime | None = None
+    review_reasons: list[ReviewReason] = field(default_factory=list)
+    confirmations: list[Confirmation] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.scale = Scale(self.scale)
@@ -220,6 +233,26 @@ class Decision:
         """This decision, if it can be withdrawn: in force, or surfaced and awaiting."""
         if self.status not in (DecisionStatus.IN_FORCE, DecisionStatus.PROPOSED_IMPLICIT):
             raise DecisionNotWithdrawableError(self.id, self.status.value)
+        return self
+
+    def check_in_force(self, action: str) -> Decision:
+        """This decision, if in force: only a decision in force can `action`."""
+        if self.status is not DecisionStatus.IN_FORCE:
+            raise DecisionNotInForceError(self.id, self.status.value, action)
+        return self
+
+    def check_frame(self) -> Decision:
+        """This decision, if it can bound others: a frame, in force."""
+        if self.kind is not DecisionKind.FRAME:
+            raise NotAFrameError(self.id, self.title)
+        if self.status is not DecisionStatus.IN_FORCE:
+            raise FrameNotInForceError(self.id, self.title, self.status.value)
+        return self
+
+    def check_observable(self) -> Decision:
+        """This decision, if an outcome of it can be recorded: not withdrawn or rejected."""
+        if self.status in (DecisionStatus.WITHDRAWN, DecisionStatus.REJECTED):
+            raise OutcomeOnClosedDecisionError(self.id, self.status.value)
         return self
 
 

@@ -157,13 +157,14 @@ class RightNotInForceError(RuleViolationError):
 
 
 class DecisionNotInForceError(RuleViolationError):
-    """Raised when superseding a decision that is not in force."""
+    """Raised when superseding, reframing or scheduling a review of a decision that is
+    not in force."""
 
     code = "DECISION_NOT_IN_FORCE"
 
-    def __init__(self, decision_id: str, status: str) -> None:
+    def __init__(self, decision_id: str, status: str, action: str = "be superseded") -> None:
         super().__init__(
-            f"Decision {decision_id} is {status}; only a decision in force can be superseded."
+            f"Decision {decision_id} is {status}; only a decision in force can {action}."
         )
 
 
@@ -295,3 +296,84 @@ class AlreadyInformedError(RuleViolationError):
         super().__init__(f"Member {name!r} ({member_id}) was already marked informed of "
                          f"decision {decision_id}.")
         self.member_id = member_id
+# Frames and reviews (decisionlog.domain.frames)
+
+
+class NotAFrameError(RuleViolationError):
+    """Raised when `withinFrames` names a decision that is not a FRAME."""
+
+    code = "NOT_A_FRAME"
+
+    def __init__(self, decision_id: str, title: str) -> None:
+        super().__init__(f"Decision {title!r} ({decision_id}) is not a frame: only a "
+                         "decision of kind FRAME can bound other decisions.")
+        self.decision_id = decision_id
+
+
+class FrameNotInForceError(RuleViolationError):
+    """Raised when `withinFrames` names a frame that is not in force (or that the same
+    decision supersedes)."""
+
+    code = "FRAME_NOT_IN_FORCE"
+
+    def __init__(self, decision_id: str, title: str, status: str) -> None:
+        super().__init__(f"Frame {title!r} ({decision_id}) is {status}; only a frame in "
+                         "force can bound a decision.")
+        self.decision_id = decision_id
+
+
+class WithinItselfError(RuleViolationError):
+    """Raised when a decision is to lie within itself."""
+
+    code = "WITHIN_ITSELF"
+
+    def __init__(self, decision_id: str) -> None:
+        super().__init__(f"Decision {decision_id} cannot lie within itself.")
+        self.decision_id = decision_id
+
+
+class FrameCycleError(RuleViolationError):
+    """Raised when putting a decision within a frame that lies within that decision
+    (directly or through other frames): frames would bound each other in a cycle."""
+
+    code = "FRAME_CYCLE"
+
+    def __init__(self, decision_id: str, frame_id: str) -> None:
+        super().__init__(f"Frame {frame_id} lies within decision {decision_id}: putting "
+                         "the decision within it would make a cycle of frames.")
+        self.decision_id = decision_id
+        self.frame_id = frame_id
+
+
+class NotWithinFrameError(RuleViolationError):
+    """Raised when reframing a decision away from a frame it does not lie within."""
+
+    code = "NOT_WITHIN_FRAME"
+
+    def __init__(self, decision_id: str, frame_id: str) -> None:
+        super().__init__(f"Decision {decision_id} does not lie within frame {frame_id}.")
+        self.decision_id = decision_id
+        self.frame_id = frame_id
+
+
+class NotUpForReviewError(RuleViolationError):
+    """Raised when reconfirming a decision that is neither up for review nor past its
+    review date."""
+
+    code = "DECISION_NOT_UP_FOR_REVIEW"
+
+    def __init__(self, decision_id: str, status: str) -> None:
+        super().__init__(f"Decision {decision_id} ({status}) is not up for review and not "
+                         "past a review date: there is nothing to reconfirm.")
+        self.decision_id = decision_id
+
+
+class OutcomeOnClosedDecisionError(RuleViolationError):
+    """Raised when recording an outcome of a withdrawn or rejected decision."""
+
+    code = "OUTCOME_ON_CLOSED_DECISION"
+
+    def __init__(self, decision_id: str, status: str) -> None:
+        super().__init__(f"Decision {decision_id} is {status}; outcomes are recorded for "
+                         "decisions in force, superseded or awaiting ratification.")
+        self.decision_id = decision_id

@@ -1,33 +1,40 @@
-"""The events of a trajectory's stream, past tense, one per kind of change.
+"""The events of a trajectory's stream, past tense, one per kind of change (those of
+frames and reviews are in `decisionlog.domain.review_events`; their base,
+`TrajectoryEvent`, in `decisionlog.domain.event_base`).
 
 An event holds only what happened; its `apply` changes the aggregate's state and is the
-only code that does. Every event also records who stored it and the idempotency key and
-input digest of the command that made it, and its place in the trajectory's hash
-chain (`previous_digest`, `digest`; see `decisionlog.domain.chain`).
+only code that does. Their topics (`decisionlog.domain.events:ClassName`) are stored:
+never move or rename one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING
 
 from eventsourcing.domain import Aggregate
 
-from decisionlog.domain import chain
+from decisionlog.domain import reviews
 from decisionlog.domain.entities import (
     Decision,
     DecisionDomain,
     DecisionRight,
-    IdempotencyRecord,
     Member,
     RoleChange,
+)
+from decisionlog.domain.event_base import (
+    TrajectoryEvent,
+    start_idempotency_slot,
+    unset,
 )
 from decisionlog.domain.values import (
     DecisionKind,
     DecisionOrigin,
     DecisionStatus,
     Membership,
+    ReviewReasonKind,
     RightKind,
     Scale,
     Side,
@@ -38,73 +45,6 @@ if TYPE_CHECKING:
     from decisionlog.domain.trajectory import Trajectory
 
 ENDED_WITH_MEMBER = "member removed"
-
-
-class TrajectoryEvent(Aggregate.Event):
-    """Base of every event in a trajectory's stream."""
-
-    recorded_by: str
-    idempotency_key: str | None
-    input_digest: str | None
-    previous_digest: str
-    digest: str
-
-    # The field naming the thing the event made or changed (a member, a domain, ...).
-    result_field: ClassVar[str | None] = None
-
-    @property
-    def result_id(self) -> str | None:
-        """The id of the thing the event made or changed, for idempotent repeats."""
-        return None if self.result_field is None else str(getattr(self, self.result_field))
-
-    @property
-    def idempotency_slot(self) -> str:
-        """Where the key's first result is kept: a command's key is scoped to the trajectory."""
-        return self.idempotency_key or ""
-
-    def apply(self, aggregate: Trajectory) -> None:
-        self.apply_change(aggregate)
-        if self.idempotency_key is not None:
-            aggregate.idempotency[self.idempotency_slot] = IdempotencyRecord(
-                version=self.originator_version,
-                input_digest=self.input_digest,
-                result_id=self.result_id,
-            )
-        aggregate.head_digest = self.digest
-
-    def apply_change(self, aggregate: Trajectory) -> None:
-        """Change the aggregate's state; each event class says how."""
-
-    def summary(self) -> str:
-        """One line for people reading the history."""
-        return type(self).__name__
-
-    def data(self) -> dict[str, Any]:
-        """The event's own fields, without the stream bookkeeping."""
-        return {k: v for k, v in vars(self).items() if k not in _BOOKKEEPING}
-
-    def chain_record(self) -> dict[str, Any]:
-        """The record this event's digest is computed over (with its stored previous digest)."""
-        return chain.chain_record(
-            trajectory_id=self.originator_id, version=self.originator_version,
-            event_type=type(self).__name__, recorded_at=self.timestamp,
-            recorded_by=self.recorded_by, idempotency_key=self.idempotency_key,
-            input_digest=self.input_digest, data=self.data(),
-            previous_digest=self.previous_digest,
-        )
-
-
-def start_idempotency_slot(key: str) -> str:
-    """Where a start's key is kept, apart from the keys of the commands that follow (those
-    are scoped to the trajectory; a start's key is scoped to its caller). The prefix is
-    stored in snapshots' idempotency records: it stays as it is."""
-    return f"startTrajectory\n{key}"
-
-
-_BOOKKEEPING = frozenset({
-    "originator_id", "originator_version", "originator_topic", "timestamp",
-    "recorded_by", "idempotency_key", "input_digest", *chain.DIGEST_FIELDS,
-})
 
 
 class TrajectoryStarted(TrajectoryEvent, Aggregate.Created):
@@ -298,8 +238,13 @@ class DecisionRecorded(TrajectoryEvent):
     kind: DecisionKind
     decided_at: datetime
     supersedes: list[str]
+    within_frames: Sequence[str] = ()
+    review_by: datetime | None = None
+    # [{decision_id, frame_id, through_id}]: what superseding frames put up for review
+    up_for_review: Sequence[dict[str, str]] = ()
 
     result_field = "decision_id"
+    later_fields = frozenset({"within_frames", "review_by", "up_for_review"})
 
     def apply_change(self, aggregate: Trajectory) -> None:
         aggregate.decisions[self.decision_id] = Decision(
@@ -310,13 +255,17 @@ class DecisionRecorded(TrajectoryEvent):
             scale=Scale(self.scale), kind=DecisionKind(self.kind),
             origin=DecisionOrigin.EXPLICIT, status=DecisionStatus.IN_FORCE,
             decided_at=self.decided_at, recorded_at=self.timestamp,
-            supersedes=list(self.supersedes),
+            supersedes=list(self.supersedes), within_frames=list(self.within_frames),
+            review_by=self.review_by,
         )
         for superseded_id in self.supersedes:
             superseded = aggregate.decisions[superseded_id]
             aggregate.decisions[superseded_id] = replace(
-                superseded, status=DecisionStatus.SUPERSEDED,
+                superseded, status=DecisionStatus.SUPERSEDED, review_reasons=[],
                 superseded_by=[*superseded.superseded_by, self.decision_id])
+        reviews.put_up_for_review(
+            aggregate, self.up_for_review, kind=ReviewReasonKind.FRAME_SUPERSEDED,
+            cause_id=self.decision_id, version=self.originator_version, at=self.timestamp)
 
     def summary(self) -> str:
         verb = "Frame" if self.kind == DecisionKind.FRAME else "Decision"
@@ -335,8 +284,10 @@ class ImplicitDecisionSurfaced(TrajectoryEvent):
     evidence: str | None
     scale: Scale
     kind: DecisionKind
+    within_frames: Sequence[str] = ()
 
     result_field = "decision_id"
+    later_fields = frozenset({"within_frames"})
 
     def apply_change(self, aggregate: Trajectory) -> None:
         aggregate.decisions[self.decision_id] = Decision(
@@ -346,7 +297,7 @@ class ImplicitDecisionSurfaced(TrajectoryEvent):
             kind=DecisionKind(self.kind), origin=DecisionOrigin.IMPLICIT,
             status=DecisionStatus.PROPOSED_IMPLICIT, decided_at=self.since,
             recorded_at=self.timestamp, surfaced_by=self.surfaced_by,
-            evidence=self.evidence,
+            evidence=self.evidence, within_frames=list(self.within_frames),
         )
 
     def summary(self) -> str:
@@ -359,14 +310,16 @@ class DecisionRatified(TrajectoryEvent):
     decision_id: str
     members: list[str]
     reason: str | None
+    review_by: datetime | None = None
 
     result_field = "decision_id"
+    later_fields = frozenset({"review_by"})
 
     def apply_change(self, aggregate: Trajectory) -> None:
         aggregate.decisions[self.decision_id] = replace(
             aggregate.decisions[self.decision_id], status=DecisionStatus.IN_FORCE,
             ratified_by=list(self.members), decided_by=list(self.members),
-            ratified_at=self.timestamp, rationale=self.reason)
+            ratified_at=self.timestamp, rationale=self.reason, review_by=self.review_by)
 
     def summary(self) -> str:
         return f"Decision {self.decision_id} ratified"
@@ -389,16 +342,21 @@ class DecisionRejected(TrajectoryEvent):
 
 
 class DecisionWithdrawn(TrajectoryEvent):
-    """A decision was withdrawn."""
+    """A decision was withdrawn (a withdrawn frame puts what lies within it up for review)."""
 
     decision_id: str
     members: list[str]
     reason: str | None
+    up_for_review: Sequence[dict[str, str]] = ()  # as on DecisionRecorded
 
     result_field = "decision_id"
+    later_fields = frozenset({"up_for_review"})
 
     def apply_change(self, aggregate: Trajectory) -> None:
         _close(aggregate, DecisionStatus.WITHDRAWN, self)
+        reviews.put_up_for_review(
+            aggregate, self.up_for_review, kind=ReviewReasonKind.FRAME_WITHDRAWN,
+            cause_id=None, version=self.originator_version, at=self.timestamp)
 
     def summary(self) -> str:
         return f"Decision {self.decision_id} withdrawn"
@@ -407,5 +365,10 @@ class DecisionWithdrawn(TrajectoryEvent):
 def _close(aggregate: Trajectory, status: DecisionStatus,
            event: DecisionRejected | DecisionWithdrawn) -> None:
     aggregate.decisions[event.decision_id] = replace(
-        aggregate.decisions[event.decision_id], status=status,
+        aggregate.decisions[event.decision_id], status=status, review_reasons=[],
         closed_by=list(event.members), closed_at=event.timestamp, closed_reason=event.reason)
+
+
+__all__ = [
+    "ENDED_WITH_MEMBER", "TrajectoryEvent", "start_idempotency_slot", "unset",
+]

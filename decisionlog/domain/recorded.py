@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from decisionlog.domain import chain
+from decisionlog.domain.event_base import unset
 
 if TYPE_CHECKING:
     from decisionlog.domain.entities import IdempotencyRecord
@@ -60,8 +61,11 @@ class RecordedAggregate(Aggregate):
 
     def _trigger(self, event_class: type[TrajectoryEvent], provenance: Provenance,
                  now: datetime | None, **data: Any) -> None:
-        """Trigger the next event, stamped and chained to the one before."""
+        """Trigger the next event, stamped and chained to the one before. Later fields at
+        their default are left out (see `TrajectoryEvent.later_fields`)."""
         timestamp = now or event_class.create_timestamp()
+        data = {name: value for name, value in data.items()
+                if not (name in event_class.later_fields and unset(value))}
         self.trigger_event(
             event_class, timestamp=timestamp, **_stamp(provenance),
             **_link(self.id, self.version + 1, event_class, timestamp, provenance, data,

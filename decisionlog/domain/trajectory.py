@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from decisionlog.domain import errors, events
+from decisionlog.domain import errors, events, reviews
 from decisionlog.domain.consultation import ConsultationCommands
 from decisionlog.domain.entities import Decision, DecisionDomain, DecisionRight, Member, RoleChange
+from decisionlog.domain.frames import FramesAndReviews
+from decisionlog.domain.implicit import ImplicitDecisionCommands
 from decisionlog.domain.mandate import MandateViews
 from decisionlog.domain.phases import Phase, PhaseCommands, PhaseStart
 from decisionlog.domain.recorded import RecordedAggregate
@@ -52,10 +54,12 @@ def new_id() -> str:
     return str(uuid4())
 
 
-class Trajectory(PhaseCommands, ConsultationCommands, MandateViews, RecordedAggregate):
+class Trajectory(PhaseCommands, ConsultationCommands, ImplicitDecisionCommands,
+                 FramesAndReviews, MandateViews, RecordedAggregate):
     """One programme: its design team, decision domains, phases, decision rights and
     decisions. The commands of an area live beside its records and rules: phases in
-    `domain/phases.py`, who was told in `domain/consultation.py`, and the views of who
+    `domain/phases.py`, who was told in `domain/consultation.py`, implicit decisions in
+    `domain/implicit.py`, frames and reviews in `domain/frames.py`, and the views of who
     decides what in `domain/mandate.py`."""
 
     # The snapshot format: bump it when the state gains, loses or changes an attribute,
@@ -239,11 +243,14 @@ class Trajectory(PhaseCommands, ConsultationCommands, MandateViews, RecordedAggr
             consulted: Iterable[str] | None = None, scale: Scale | str = Scale.SMALL,
             kind: DecisionKind | str = DecisionKind.DECISION,
             decided_at: datetime | None = None, supersedes: Iterable[str] | None = None,
+            within_frames: Iterable[str] | None = None, review_by: datetime | None = None,
             now: datetime | None = None
     ) -> str:
-        """Record an explicit decision, possibly superseding decisions in force."""
+        """Record an explicit decision, possibly superseding decisions in force, within
+        frames in force; superseded frames put what lies within them up for review."""
         self._check_open()
         now = now or events.TrajectoryEvent.create_timestamp()
+        decided_at = moment("decidedAt", decided_at, now=now) or now
         fields = dict(
             title=required_text("title", title, MAX_NAME_LENGTH),
             statement=required_text("statement", statement, MAX_TEXT_LENGTH),
@@ -251,65 +258,23 @@ class Trajectory(PhaseCommands, ConsultationCommands, MandateViews, RecordedAggr
             options_considered=text_list(
                 "optionsConsidered", options_considered, MAX_NOTE_LENGTH),
             scale=enum_value("scale", Scale, scale),
-            kind=enum_value("kind", DecisionKind, kind),
-            decided_at=moment("decidedAt", decided_at, now=now) or now,
+            kind=enum_value("kind", DecisionKind, kind), decided_at=decided_at,
         )
         deciders = self._active_members("decidedBy", decided_by, required=True)
         consulted_ids = self._active_members("consulted", consulted, required=False)
         superseded = id_list("supersedes", supersedes, required=False, noun="decision")
         for decision_id in superseded:
             self._decision(decision_id, "supersedes").check_supersedable()
+        framing = self._framing(within_frames, review_by=review_by,
+                                decided_at=decided_at, superseded=superseded)
         domain = self._active_domain(domain_id)
         decision_id = new_id()
         self._trigger(
             events.DecisionRecorded, provenance, now,
             decision_id=decision_id, domain_id=domain.id, decided_by=deciders,
-            consulted=consulted_ids, supersedes=superseded, **fields,
+            consulted=consulted_ids, supersedes=superseded, **fields, **framing,
         )
         return decision_id
-
-    def surface_implicit_decision(self, *, domain_id: str, title: str, statement: str,
-            surfaced_by: str, provenance: Provenance, since: datetime | None = None,
-            evidence: str | None = None, scale: Scale | str = Scale.SMALL,
-            kind: DecisionKind | str = DecisionKind.DECISION, now: datetime | None = None
-    ) -> str:
-        """Name a decision that was taken without anyone naming it; it awaits ratification."""
-        self._check_open()
-        now = now or events.TrajectoryEvent.create_timestamp()
-        fields = dict(
-            title=required_text("title", title, MAX_NAME_LENGTH),
-            statement=required_text("statement", statement, MAX_TEXT_LENGTH),
-            since=moment("since", since, now=now),
-            evidence=optional_text("evidence", evidence, MAX_TEXT_LENGTH),
-            scale=enum_value("scale", Scale, scale),
-            kind=enum_value("kind", DecisionKind, kind),
-        )
-        surfacer = self._active_member(surfaced_by, field="surfacedBy").id
-        domain = self._active_domain(domain_id)
-        decision_id = new_id()
-        self._trigger(
-            events.ImplicitDecisionSurfaced, provenance, now,
-            decision_id=decision_id, domain_id=domain.id, surfaced_by=surfacer, **fields,
-        )
-        return decision_id
-
-    def ratify_decision(self, *, decision_id: str, ratified_by: Iterable[str],
-            rationale: str | None, provenance: Provenance, now: datetime | None = None
-    ) -> str:
-        """Make a surfaced implicit decision explicit: it comes into force."""
-        return self._close_surfaced(
-            events.DecisionRatified, decision_id, "ratifiedBy", ratified_by,
-            "rationale", rationale, provenance, now,
-        )
-
-    def reject_decision(self, *, decision_id: str, rejected_by: Iterable[str],
-            reason: str | None, provenance: Provenance, now: datetime | None = None
-    ) -> str:
-        """Reject a surfaced implicit decision: it is reopened."""
-        return self._close_surfaced(
-            events.DecisionRejected, decision_id, "rejectedBy", rejected_by,
-            "reason", reason, provenance, now,
-        )
 
     def withdraw_decision(self, *, decision_id: str, withdrawn_by: Iterable[str],
             reason: str | None, provenance: Provenance, now: datetime | None = None
@@ -322,6 +287,7 @@ class Trajectory(PhaseCommands, ConsultationCommands, MandateViews, RecordedAggr
             events.DecisionWithdrawn, provenance, now,
             decision_id=decision.id, members=members,
             reason=optional_text("reason", reason, MAX_NOTE_LENGTH),
+            up_for_review=reviews.frame_change_reach(self, [decision.id]),
         )
         return decision.id
 
@@ -386,21 +352,6 @@ class Trajectory(PhaseCommands, ConsultationCommands, MandateViews, RecordedAggr
         if decision is None:
             raise errors.DecisionNotFoundError(decision_id)
         return decision
-
-    def _close_surfaced(self, event_class: type[events.TrajectoryEvent], decision_id: str,
-            field: str, member_ids: Iterable[str], note_field: str, note: str | None,
-            provenance: Provenance, now: datetime | None
-    ) -> str:
-        """Ratify or reject a surfaced implicit decision (the event class says which)."""
-        self._check_open()
-        decision = self._decision(decision_id).check_surfaced()
-        members = self._active_members(field, member_ids, required=True)
-        self._trigger(
-            event_class, provenance, now,
-            decision_id=decision.id, members=members,
-            reason=optional_text(note_field, note, MAX_NOTE_LENGTH),
-        )
-        return decision.id
 
 
 __all__ = ["RoleChange", "Trajectory", "new_id"]

@@ -64,6 +64,34 @@ class Scale(StrEnum):
     LARGE = "LARGE"
 
 
+class Verdict(StrEnum):
+    """What an observed outcome says of the decision: it holds, or it needs adjusting or
+    reversing (those two put it up for review)."""
+
+    CONFIRMED = "CONFIRMED"
+    ADJUST = "ADJUST"
+    REVERSE = "REVERSE"
+
+
+class ReviewReasonKind(StrEnum):
+    """Why a decision is up for review: a frame it lies within changed, or an outcome
+    asked for it."""
+
+    FRAME_SUPERSEDED = "FRAME_SUPERSEDED"
+    FRAME_WITHDRAWN = "FRAME_WITHDRAWN"
+    OUTCOME_ADJUST = "OUTCOME_ADJUST"
+    OUTCOME_REVERSE = "OUTCOME_REVERSE"
+
+
+class AttentionKind(StrEnum):
+    """What a team has to look at in a trajectory (`Trajectory.attention`)."""
+
+    OPEN_IMPLICIT_DECISION = "OPEN_IMPLICIT_DECISION"
+    UP_FOR_REVIEW = "UP_FOR_REVIEW"
+    DUE_FOR_REVIEW = "DUE_FOR_REVIEW"
+    GAP = "GAP"
+    OUT_OF_MANDATE = "OUT_OF_MANDATE"
+    CONSULTATION_GAP = "CONSULTATION_GAP"
 class OutOfMandateReason(StrEnum):
     """Why a decision lies outside its deciders' mandate (stable values; most telling
     first when deciders differ)."""

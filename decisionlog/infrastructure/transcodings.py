@@ -40,10 +40,11 @@ from decisionlog.domain.entities import (
     RoleChange,
 )
 from decisionlog.domain.phases import Phase, PhaseStart
+from decisionlog.domain.reviews import Confirmation, Outcome, ReviewReason
 
 ENTITY_CLASSES: tuple[type[Any], ...] = (
     Decision, DecisionDomain, DecisionRight, IdempotencyRecord, Member, RoleChange,
-    Phase, PhaseStart, InformedMark,
+    Phase, PhaseStart, InformedMark, ReviewReason, Confirmation, Outcome,
 )
 
 # Strings that name other records (a decision's domain, the members who decided it) repeat

@@ -27,6 +27,7 @@ from decisionlog.readmodels.rows import (
     MandateRow,
     MemberRef,
     Page,
+    ReviewReasonRow,
     TrajectoryRow,
 )
 from decisionlog.readmodels.store import DOMAIN_EVENTS, Freshness
@@ -44,6 +45,7 @@ __all__ = [
     "ReadModels",
     "RebuildProgress",
     "RebuildRunningError",
+    "ReviewReasonRow",
     "TrajectoryRow",
     "ViewsKeeper",
     "ViewsStatus",

@@ -21,6 +21,7 @@ from decisionlog.domain.values import (
     DecisionKind,
     DecisionOrigin,
     DecisionStatus,
+    ReviewReasonKind,
     Scale,
     name_key,
 )
@@ -40,6 +41,7 @@ from decisionlog.readmodels.rows import (
     InvalidCursorError,
     MemberRef,
     Page,
+    ReviewReasonRow,
 )
 from decisionlog.readmodels.search import match_condition, match_parameter, query_words
 
@@ -51,7 +53,7 @@ _COLUMNS = (
     "d.position, d.trajectory_id, d.decision_id, d.domain_id, dm.name, d.title, "
     "d.statement, d.rationale, d.kind, d.origin, d.status, d.scale, d.decided_at, "
     "d.recorded_at, d.surfaced_by, d.evidence, d.ratified_at, d.closed_at, d.closed_reason, "
-    "d.phase_id, ph.name, d.not_consulted")
+    "d.phase_id, ph.name, d.not_consulted, d.review_by")
 _FROM = (
     "FROM dl_decisions d JOIN dl_domains dm "
     "ON dm.trajectory_id = d.trajectory_id AND dm.domain_id = d.domain_id "
@@ -127,6 +129,13 @@ def open_implicit_decisions(
     if count:
         total = int(ex.scalar(
             f"SELECT COUNT(*) FROM dl_decisions d {where_clause(conditions)}", params))
+    return Page(_decisions(ex, rows[:first]), len(rows) > first, total)
+
+
+def decision_page(ex: Executor, positions: list[int], first: int,
+                  total: int | None = None) -> Page[DecisionRow]:
+    """The page of the first `first` of these decisions (a next page if there are more)."""
+    rows = _by_position(ex, positions)
     return Page(_decisions(ex, rows[:first]), len(rows) > first, total)
 
 
@@ -254,6 +263,7 @@ def _decisions(ex: Executor, rows: list[Row]) -> list[DecisionRow]:
     for tid, newer, older, _ in links:
         supersedes.setdefault((tid, newer), []).append(older)
         superseded_by.setdefault((tid, older), []).append(newer)
+    reasons = review_reasons(ex, tids, dids)
     ts = ex.dialect.timestamp
     return [DecisionRow(
         position=r[0], trajectory_id=r[1], id=r[2], domain_id=r[3], domain_name=r[4],
@@ -266,4 +276,31 @@ def _decisions(ex: Executor, rows: list[Row]) -> list[DecisionRow]:
         supersedes=tuple(supersedes.get((r[1], r[2]), ())),
         superseded_by=tuple(superseded_by.get((r[1], r[2]), ())),
         phase_id=r[19], phase_name=r[20], not_consulted=int(r[21]),
+        review_by=ts(r[22]), review_reasons=tuple(reasons.get((r[1], r[2]), ())),
     ) for r in rows]
+
+
+def review_reasons(ex: Executor, tids: list[str], dids: list[str]
+                   ) -> dict[tuple[str, str], list[ReviewReasonRow]]:
+    """The open reasons for review of these decisions, oldest first, by (trajectory id,
+    decision id); with the titles of the decisions they name."""
+    in_tids, in_dids = ", ".join("?" * len(tids)), ", ".join("?" * len(dids))
+    ts = ex.dialect.timestamp
+    found: dict[tuple[str, str], list[ReviewReasonRow]] = {}
+    for row in ex.fetchall(
+            "SELECT r.trajectory_id, r.decision_id, r.kind, r.version, r.opened_at, "
+            "r.frame_id, f.title, r.through_id, t.title, r.cause_id, c.title "
+            "FROM dl_reviews r "
+            "LEFT JOIN dl_decisions f ON f.trajectory_id = r.trajectory_id "
+            "AND f.decision_id = r.frame_id "
+            "LEFT JOIN dl_decisions t ON t.trajectory_id = r.trajectory_id "
+            "AND t.decision_id = r.through_id "
+            "LEFT JOIN dl_decisions c ON c.trajectory_id = r.trajectory_id "
+            "AND c.decision_id = r.cause_id "
+            f"WHERE r.trajectory_id IN ({in_tids}) AND r.decision_id IN ({in_dids}) "
+            "ORDER BY r.position, r.ordinal", (*tids, *dids)):
+        found.setdefault((row[0], row[1]), []).append(ReviewReasonRow(
+            kind=ReviewReasonKind(row[2]), version=row[3], opened_at=required(ts(row[4])),
+            frame_id=row[5], frame_title=row[6], through_id=row[7], through_title=row[8],
+            cause_id=row[9], cause_title=row[10]))
+    return found

@@ -15,7 +15,14 @@ from decisionlog.domain import consultation as co
 from decisionlog.domain import events as ev
 from decisionlog.domain import phases as ph
 from decisionlog.domain.events import ENDED_WITH_MEMBER, TrajectoryEvent
-from decisionlog.domain.values import DecisionOrigin, DecisionStatus, TrajectoryStatus, name_key
+from decisionlog.domain.values import (
+    DecisionOrigin,
+    DecisionStatus,
+    ReviewReasonKind,
+    TrajectoryStatus,
+    name_key,
+)
+from decisionlog.readmodels import review_projection as reviews
 from decisionlog.readmodels.dialect import Statement
 from decisionlog.readmodels.search import index_text
 
@@ -138,10 +145,10 @@ def _right_revoked(position: int, e: ev.RightRevoked) -> list[Statement]:
 _INSERT_DECISION = (
     "INSERT INTO dl_decisions (position, trajectory_id, decision_id, domain_id, domain_key, "
     "title, statement, rationale, kind, origin, status, scale, decided_at, recorded_at, "
-    "sort_at, surfaced_by, evidence, base_text, rationale_text, judged_at, sort_ceiling) "
-    "VALUES (?, ?, ?, ?, "
+    "sort_at, surfaced_by, evidence, base_text, rationale_text, review_by, judged_at, "
+    "sort_ceiling) VALUES (?, ?, ?, ?, "
     "(SELECT name_key FROM dl_domains WHERE trajectory_id = ? AND domain_id = ?), "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "(SELECT CASE WHEN MAX(c) IS NULL OR MAX(c) < ? THEN ? ELSE MAX(c) END FROM "
     "(SELECT sort_ceiling AS c FROM dl_decisions ORDER BY position DESC LIMIT 1) prev))"
 )
@@ -165,7 +172,7 @@ def _recorded(position: int, e: ev.DecisionRecorded) -> list[Statement]:
         e.rationale, _s(e.kind), DecisionOrigin.EXPLICIT.value,
         DecisionStatus.IN_FORCE.value, _s(e.scale), e.decided_at, e.timestamp,
         e.decided_at, None, None, index_text(e.title, e.statement),
-        index_text(e.rationale), e.decided_at, e.decided_at, e.decided_at))]
+        index_text(e.rationale), e.review_by, e.decided_at, e.decided_at, e.decided_at))]
     statements += _members(position, e, DECIDED, e.decided_by)
     statements += _members(position, e, CONSULTED, e.consulted)
     for i, superseded in enumerate(e.supersedes):
@@ -175,7 +182,9 @@ def _recorded(position: int, e: ev.DecisionRecorded) -> list[Statement]:
         statements.append((
             "UPDATE dl_decisions SET status = ? WHERE trajectory_id = ? AND decision_id = ?",
             (DecisionStatus.SUPERSEDED.value, tid, superseded)))
-    return statements
+        statements += reviews.reasons_closed(e, superseded)
+    return statements + reviews.reasons_opened(
+        position, e, e.up_for_review, ReviewReasonKind.FRAME_SUPERSEDED, e.decision_id)
 
 
 def _surfaced(position: int, e: ev.ImplicitDecisionSurfaced) -> list[Statement]:
@@ -185,16 +194,17 @@ def _surfaced(position: int, e: ev.ImplicitDecisionSurfaced) -> list[Statement]:
         None, _s(e.kind), DecisionOrigin.IMPLICIT.value,
         DecisionStatus.PROPOSED_IMPLICIT.value, _s(e.scale), e.since, e.timestamp,
         e.since or e.timestamp, e.surfaced_by, e.evidence, index_text(e.title, e.statement),
-        "", None, e.since or e.timestamp, e.since or e.timestamp))]
+        "", None, None, e.since or e.timestamp, e.since or e.timestamp))]
 
 
 def _ratified(position: int, e: ev.DecisionRatified) -> list[Statement]:
     tid = _tid(e)
     statements: list[Statement] = [(
         "UPDATE dl_decisions SET status = ?, rationale = ?, rationale_text = ?, "
-        "ratified_at = ?, judged_at = ? WHERE trajectory_id = ? AND decision_id = ?",
+        "ratified_at = ?, judged_at = ?, review_by = ? WHERE trajectory_id = ? "
+        "AND decision_id = ?",
         (DecisionStatus.IN_FORCE.value, e.reason, index_text(e.reason), e.timestamp,
-         e.timestamp, tid, e.decision_id))]
+         e.timestamp, e.review_by, tid, e.decision_id))]
     statements += [(
         "INSERT INTO dl_decision_members (position, relation, member_id, ordinal, name_key) "
         "SELECT d.position, ?, m.member_id, ?, m.name_key FROM dl_decisions d, dl_members m "
@@ -207,10 +217,15 @@ def _ratified(position: int, e: ev.DecisionRatified) -> list[Statement]:
 def _closed_decision(status: DecisionStatus) -> Handler:
     def handler(position: int, e: ev.DecisionRejected | ev.DecisionWithdrawn
                 ) -> list[Statement]:
-        return [(
+        statements: list[Statement] = [(
             "UPDATE dl_decisions SET status = ?, closed_at = ?, closed_reason = ? "
             "WHERE trajectory_id = ? AND decision_id = ?",
             (status.value, e.timestamp, e.reason, _tid(e), e.decision_id))]
+        statements += reviews.reasons_closed(e, e.decision_id)
+        if isinstance(e, ev.DecisionWithdrawn):
+            statements += reviews.reasons_opened(
+                position, e, e.up_for_review, ReviewReasonKind.FRAME_WITHDRAWN, None)
+        return statements
     return handler
 
 
@@ -263,4 +278,5 @@ _HANDLERS: dict[type[Any], Handler] = {
     ph.PhaseRetired: _phase_retired,
     ph.PhaseStarted: _phase_started,
     co.DecisionInformed: _informed,
+    **reviews.HANDLERS,
 }

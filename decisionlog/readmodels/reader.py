@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, TypeVar
 
-from decisionlog.readmodels import decision_queries, queries
+from decisionlog.readmodels import decision_queries, queries, review_queries
 from decisionlog.readmodels.rows import (
     DecisionFilter,
     DecisionOrder,
@@ -26,6 +26,8 @@ from decisionlog.readmodels.rows import (
 from decisionlog.readmodels.store import Freshness, read_freshness
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from decisionlog.domain.values import TrajectoryStatus
     from decisionlog.readmodels.dialect import Executor
     from decisionlog.readmodels.store import ProjectionState, ViewStore
@@ -107,6 +109,25 @@ class ReadModels:
         """Surfaced decisions awaiting ratification, oldest surfaced first."""
         with self.store.reading() as ex:
             return self._noted(ex, decision_queries.open_implicit_decisions(
+                ex, trajectory_ids=trajectory_ids, first=first, after=after, count=count))
+
+    def due_for_review(
+        self, before: datetime, *, trajectory_ids: Collection[str] | None = None,
+        first: int = 20, after: tuple[datetime, int] | None = None, count: bool = False,
+    ) -> Page[DecisionRow]:
+        """Decisions in force due for review before a moment, the oldest due first."""
+        with self.store.reading() as ex:
+            return self._noted(ex, review_queries.due_for_review(
+                ex, before, trajectory_ids=trajectory_ids, first=first, after=after,
+                count=count))
+
+    def up_for_review(
+        self, *, trajectory_ids: Collection[str] | None = None, first: int = 20,
+        after: int = 0, count: bool = False,
+    ) -> Page[DecisionRow]:
+        """Decisions in force up for review, in the order recorded, with their reasons."""
+        with self.store.reading() as ex:
+            return self._noted(ex, review_queries.up_for_review(
                 ex, trajectory_ids=trajectory_ids, first=first, after=after, count=count))
 
     def _noted(self, ex: Executor, result: T) -> T:

@@ -12,6 +12,7 @@ from decisionlog.domain.values import (
     DecisionKind,
     DecisionOrigin,
     DecisionStatus,
+    ReviewReasonKind,
     RightKind,
     Scale,
     TrajectoryStatus,
@@ -70,6 +71,22 @@ class MemberRef:
 
 
 @dataclass(frozen=True)
+class ReviewReasonRow:
+    """An open reason for review of a decision in a cross-trajectory list, with the
+    titles of the frames and the decision it names (None for an outcome's cause)."""
+
+    kind: ReviewReasonKind
+    version: int
+    opened_at: datetime
+    frame_id: str | None
+    frame_title: str | None
+    through_id: str | None
+    through_title: str | None
+    cause_id: str | None
+    cause_title: str | None
+
+
+@dataclass(frozen=True)
 class DecisionRow:
     """A decision in a cross-trajectory list. `position` orders ties and is its cursor."""
 
@@ -99,6 +116,13 @@ class DecisionRow:
     phase_id: str | None = None  # the phase current when it was taken
     phase_name: str | None = None
     not_consulted: int = 0  # how many who had to be heard were not
+    review_by: datetime | None = None
+    review_reasons: tuple[ReviewReasonRow, ...] = ()
+
+    @property
+    def up_for_review(self) -> bool:
+        """Whether it is on the review queue: in force, with a reason open."""
+        return self.status is DecisionStatus.IN_FORCE and bool(self.review_reasons)
 
     @property
     def since(self) -> datetime | None:

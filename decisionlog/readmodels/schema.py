@@ -9,7 +9,9 @@ Decisions and trajectories are keyed by `position`, the notification id of the e
 that made them; it never changes, so it is their keyset cursor too. A decision's
 `sort_at` is its decidedAt (when recorded, if it has none); `sort_ceiling` is the
 largest `sort_at` of it and every decision before it, which bounds how far a newest-first
-text search must read the full-text matches.
+text search must read the full-text matches. `dl_reviews` holds the open reasons for
+review, one row each (keyed by the event that opened it and its place in that event),
+deleted when it closes: the review queue is the decisions in force with a row there.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from decisionlog.readmodels.dialect import Dialect, Executor
 # 3: name keys (`name_key`, `client_key`, `domain_key`) are confusable skeletons (UTS #39)
 # 4: phases, rights for some phases, role histories; each decision's phase and how many
 #    who had to be heard were not (`judged_at`, `phase_id`, `phase_key`, `not_consulted`)
-SCHEMA_VERSION = 4
+# 5: decisions' `review_by`; `dl_reviews`, the open reasons for review (frames, reviews)
+SCHEMA_VERSION = 5
 VIEW_SET = "views"
 
 PROJECTION_TABLE = """
@@ -112,6 +115,7 @@ CREATE TABLE dl_decisions (
     ratified_at {ts},
     closed_at {ts},
     closed_reason TEXT,
+    review_by {ts},
     base_text TEXT NOT NULL,
     rationale_text TEXT NOT NULL{decision_search},
     judged_at {ts},
@@ -173,6 +177,20 @@ CREATE TABLE dl_supersessions (
     ordinal INTEGER NOT NULL,
     PRIMARY KEY (trajectory_id, decision_id, superseded_id)
 )""",
+    "dl_reviews": """
+CREATE TABLE dl_reviews (
+    position {big} NOT NULL,
+    ordinal INTEGER NOT NULL,
+    trajectory_id TEXT NOT NULL,
+    decision_id TEXT NOT NULL,
+    version {big} NOT NULL,
+    kind TEXT NOT NULL,
+    frame_id TEXT,
+    through_id TEXT,
+    cause_id TEXT,
+    opened_at {ts} NOT NULL,
+    PRIMARY KEY (position, ordinal)
+)""",
 }
 
 INDEXES = [
@@ -194,6 +212,8 @@ INDEXES = [
     "CREATE INDEX ix_phase_starts ON dl_phase_starts (trajectory_id, started_at)",
     "CREATE INDEX ix_member_roles ON dl_member_roles (trajectory_id, member_id)",
     "CREATE INDEX ix_rights_domain ON dl_rights (trajectory_id, domain_id, kind)",
+    "CREATE INDEX ix_decisions_review_by ON dl_decisions (status, review_by, position)",
+    "CREATE INDEX ix_reviews_decision ON dl_reviews (trajectory_id, decision_id)",
 ]
 
 # SQLite: full-text tables over the pre-tokenised columns, kept in step by triggers.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from decisionlog.domain.bitemporal import in_force_at
 from decisionlog.domain.values import DecisionStatus, Membership, Side
-from decisionlog.web import timeline
+from decisionlog.web import looking_back, timeline
 
 if TYPE_CHECKING:
     from decisionlog.api.memo import StateMemo
@@ -139,6 +139,11 @@ SECTIONS: list[Section] = [
     Section("timeline", "Decisions over time", "board/timeline.html", decisions_timeline),
     Section("open-implicit", "Surfaced decisions awaiting ratification",
             "board/open_implicit.html", open_implicit),
+    Section("review-queue", "Up for review", "board/review_queue.html",
+            looking_back.review_queue),
+    Section("due-for-review", "Review dates", "board/due_for_review.html",
+            looking_back.due_for_review),
+    Section("frames", "Long lines and frames", "board/frames.html", looking_back.frames),
     Section("latest", "Recorded last", "board/latest.html", latest),
 ]
 

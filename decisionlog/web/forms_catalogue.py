@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from decisionlog.application import commands as c
+from decisionlog.domain import reviews
 from decisionlog.domain.values import (
     DecisionKind,
     DecisionStatus,
@@ -23,6 +25,7 @@ from decisionlog.domain.values import (
 )
 from decisionlog.web.forms import Choice, Done, Field, FormSpec
 from decisionlog.web.render import label
+from decisionlog.web.review_forms import LOOKING_BACK, REVIEW_BY, REVIEW_FORMS, WITHIN_FRAMES
 
 if TYPE_CHECKING:
     from decisionlog.application.requests import CommandResult
@@ -155,6 +158,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
                   hint="Leave empty for now; a past date records a decision taken earlier."),
             Field("supersedes", "It supersedes", "checkboxes", choices=in_force,
                   hint="Earlier decisions in force that this one replaces."),
+            WITHIN_FRAMES, REVIEW_BY,
         ),
         done=_decision("Recorded")),
     FormSpec(
@@ -175,6 +179,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
             Field("scale", "Scale", "radio", choices=SCALES, default="SMALL", enum=Scale),
             Field("kind", "Kind", "radio", choices=KINDS, default="DECISION",
                   enum=DecisionKind),
+            WITHIN_FRAMES,
         ),
         done=_decision("Surfaced")),
     FormSpec(
@@ -187,6 +192,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
             Field("ratified_by", "Ratified by", "checkboxes", required=True,
                   choices=members),
             Field("rationale", "Why", "textarea"),
+            REVIEW_BY,
         ),
         done=_decision("Ratified")),
     FormSpec(
@@ -301,6 +307,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
         "readable and verifiable.",
         fields=(REASON,),
         done=lambda t, r: Done(f"/trajectories/{t.id}", "The trajectory is closed.")),
+    *REVIEW_FORMS,
 )}
 
 START = FormSpec(
@@ -336,7 +343,7 @@ def trajectory_actions(t: Trajectory) -> list[ActionGroup]:
         if spec.available(t):
             groups.setdefault(spec.group, []).append(
                 Action(spec.title, f"/trajectories/{t.id}/forms/{spec.slug}", spec.primary))
-    order = (DECISIONS, TEAM, DOMAINS, TRAJECTORY)
+    order = (DECISIONS, LOOKING_BACK, TEAM, DOMAINS, TRAJECTORY)
     return [ActionGroup(name, groups[name]) for name in order if name in groups]
 
 
@@ -358,12 +365,20 @@ def decision_actions(decision: Decision) -> list[DecisionAction]:
     """What can be done to the decision now."""
     status = decision.status
     actions = []
+    if reviews.up_for_review(decision) or reviews.is_due(decision, datetime.now(UTC)):
+        actions.append(DecisionAction("Reconfirm…", "confirm-decision", "decision_id", True))
     if status is DecisionStatus.PROPOSED_IMPLICIT:
         actions += [DecisionAction("Ratify…", "ratify-decision", "decision_id", True),
                     DecisionAction("Reject…", "reject-decision", "decision_id")]
     if status is DecisionStatus.IN_FORCE:
         actions.append(DecisionAction("Record a decision that supersedes it…",
                                       "record-decision", "supersedes", True))
+        if decision.within_frames:
+            actions.append(DecisionAction("Move to another frame…", "reframe-decision",
+                                          "decision_id"))
+        actions.append(DecisionAction("Set a review date…", "schedule-review", "decision_id"))
     if status in (DecisionStatus.IN_FORCE, DecisionStatus.PROPOSED_IMPLICIT):
         actions.append(DecisionAction("Withdraw…", "withdraw-decision", "decision_id"))
+    if status not in (DecisionStatus.WITHDRAWN, DecisionStatus.REJECTED):
+        actions.append(DecisionAction("Record an outcome…", "record-outcome", "decision_id"))
     return actions

@@ -4,18 +4,19 @@ decision with its own history, and the trajectory's history."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from decisionlog.domain import reviews
 from decisionlog.domain.values import (
     DecisionOrigin,
     DecisionStatus,
     RightKind,
     TrajectoryStatus,
 )
-from decisionlog.web import board, forms_catalogue
+from decisionlog.web import board, forms_catalogue, looking_back
 from decisionlog.web.render import when
 from decisionlog.web.site import PageNotFoundError, url
 from decisionlog.web.timetravel import as_of
@@ -56,7 +57,8 @@ async def board_page(page: Page) -> Response:
     changes = may_change(page, current) and not view.travelling
     # Everything below the site's header depends only on these: kept while they hold.
     key = ("board", str(current.id), current.version, current.head_digest, shown.version,
-           tuple(sorted(view.params().items())), error, changes)
+           tuple(sorted(view.params().items())), error, changes,
+           looking_back.due_count(shown, page.site.derived))  # due by the clock
     main = page.site.fragments.get(key)
     if main is None:
         params = view.params()
@@ -137,9 +139,13 @@ async def decision_page(page: Page) -> Response:
     decision = trajectory.decisions.get(page.request.path_params["decision_id"])
     if decision is None:
         raise PageNotFoundError("This trajectory has no decision with that id.")
+    reasons = [reviews.describe_reason(trajectory, decision, r)
+               for r in decision.review_reasons] if reviews.up_for_review(decision) else []
     return page.render(
         "decision.html", trajectory=trajectory, tid=str(trajectory.id), decision=decision,
-        judgement=judgement(trajectory, decision),
+        judgement=judgement(trajectory, decision), review_reasons=reasons,
+        framed=reviews.framed(trajectory, decision.id),
+        due=reviews.is_due(decision, datetime.now(UTC)),
         events=decision_events(page, trajectory, decision),
         may_change=may_change(page, trajectory),
         actions=forms_catalogue.decision_actions(decision))
@@ -158,9 +164,13 @@ def decision_events(page: Page, trajectory: Trajectory, decision: Decision
     last = max(m for m in moments if m is not None)
     start = log.version_at(trajectory.id, decision.recorded_at - timedelta(microseconds=1))
     end = min(log.version_at(trajectory.id, last), trajectory.version)
+    if decision.within_frames or decision.review_by or decision.outcomes \
+            or decision.confirmations:  # reviewed, moved or looked back at since
+        end = trajectory.version
     return [e for e in log.history(trajectory.id, after=start, up_to=end)
             if getattr(e, "decision_id", None) == decision.id
-            or decision.id in getattr(e, "supersedes", ())]
+            or decision.id in getattr(e, "supersedes", ())
+            or any(x["decision_id"] == decision.id for x in getattr(e, "up_for_review", ()))]
 
 
 async def history_page(page: Page) -> Response:

@@ -125,6 +125,40 @@ def merger_story(app: DecisionLog, *, by: str = BY) -> UUID:
     return tid
 
 
+def looking_back_story(app: DecisionLog, tid: UUID, *, by: str = BY) -> None:
+    """Seven more events on a merger story: frames and looking back. A frame, a decision
+    within it with a review date (moved), an outcome asking to adjust it, a
+    reconfirmation, the frame redesigned and the decision moved to the new frame."""
+    trajectory = app.get_trajectory(tid)
+    assert trajectory is not None
+    anna, cas = (next(m.id for m in trajectory.members.values() if m.name == name)
+                 for name in ("Anna de Vries", "Cas"))
+    design = next(d.id for d in trajectory.domains.values() if d.name == "Programme design")
+    t = str(tid)
+
+    def do(command: c.Command) -> str:
+        return str(run(app, command, by=by))
+
+    lines = do(c.RecordDecision(trajectory_id=t, domain_id=design, kind="FRAME",
+                                title="Long lines", statement="Three modules in a year.",
+                                decided_by=[anna]))
+    mixed = do(c.RecordDecision(trajectory_id=t, domain_id=design, title="Mixed groups",
+                                statement="Both organisations mix.", decided_by=[anna],
+                                within_frames=[lines],
+                                review_by=datetime(2031, 1, 1, tzinfo=UTC)))
+    do(c.ScheduleReview(trajectory_id=t, decision_id=mixed,
+                        review_by=datetime(2031, 3, 1, tzinfo=UTC)))
+    do(c.RecordOutcome(trajectory_id=t, decision_id=mixed, verdict="ADJUST",
+                       outcome="Groups split by origin.", observed_by=[cas]))
+    do(c.ConfirmDecision(trajectory_id=t, decision_id=mixed, confirmed_by=[anna],
+                         rationale="The split was the first week only."))
+    new_lines = do(c.RecordDecision(trajectory_id=t, domain_id=design, kind="FRAME",
+                                    title="Long lines, redesigned", decided_by=[anna],
+                                    statement="Two modules in a year.", supersedes=[lines]))
+    do(c.ReframeDecision(trajectory_id=t, decision_id=mixed, from_frame_id=lines,
+                         to_frame_id=new_lines, reframed_by=[anna], reason="Still holds."))
+
+
 def small_story(app: DecisionLog, events: int, *, name: str = "Small") -> UUID:
     """A trajectory of exactly `events` events: a start, then members joining."""
     tid = app.handle(c.StartTrajectory(name=name), recorded_by=BY).trajectory_id

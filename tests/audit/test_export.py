@@ -12,11 +12,12 @@ from uuid import UUID, uuid4
 import pytest
 
 from decisionlog.application import DecisionLog
+from decisionlog.application import commands as c
 from decisionlog.audit import offline_verify
 from decisionlog.audit.export import export, export_jsonl, export_markdown
 from decisionlog.audit.replay import ExportDamagedError, replay_jsonl
 from decisionlog.domain.errors import TrajectoryNotFoundError
-from tests.audit.helpers import merger_story
+from tests.audit.helpers import looking_back_story, merger_story
 
 SCRIPT = Path(offline_verify.__file__)
 
@@ -136,6 +137,31 @@ def test_the_register_has_every_decision_the_matrix_and_its_history(
     assert ("Bram Ëlberg (programme manager) no longer DECIDES on Budget (above 10k euro): "
             "Budget moves to HR") in text
     assert sum(1 for line in text.splitlines() if line.startswith("### D")) == 5
+
+
+def test_the_register_keeps_observed_outcomes_apart_from_the_decision_outcome(
+        app: DecisionLog, merger: UUID) -> None:
+    looking_back_story(app, merger)
+    trajectory = app.get_trajectory(merger)
+    assert trajectory is not None
+    mixed = next(d for d in trajectory.decisions.values() if d.title == "Mixed groups")
+    new_lines = mixed.within_frames[0]
+    # an outcome that asks to reverse it: up for review
+    app.handle(c.RecordOutcome(trajectory_id=str(merger), decision_id=mixed.id,
+                               verdict="REVERSE", outcome="Nobody | mixes <b>any more</b>."),
+               recorded_by="auditor")
+    text = export_markdown(app, merger)
+    section = text[text.index("### D7. Mixed groups"):text.index("### D8.")]
+    assert "#### Decision outcome\n\nBoth organisations mix." in section
+    assert f"- Within frames: [D8. Long lines, redesigned](#decision-{new_lines})" in section
+    assert "- Review by: 2031-03-01T00:00:00+00:00" not in section  # cleared: reconfirmed
+    assert "- Up for review: An observed outcome asks to reverse it: Nobody" in section
+    observed = section[section.index("#### Observed outcomes"):]
+    assert "verdict ADJUST, observed by Cas: Groups split by origin." in observed
+    assert "verdict REVERSE: Nobody \\| mixes &lt;b&gt;any more&lt;/b&gt;." in observed
+    assert section.index("#### Decision outcome") < section.index("#### Observed outcomes")
+    assert "#### Reconfirmations\n\n- " in section
+    assert "by Anna de Vries: The split was the first week only." in section
 
 
 def test_exporting_an_unknown_trajectory_is_not_found(app: DecisionLog) -> None:

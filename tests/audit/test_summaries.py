@@ -7,7 +7,7 @@ from uuid import UUID
 
 from decisionlog.application import DecisionLog
 from decisionlog.audit.summaries import describe
-from tests.audit.helpers import merger_story
+from tests.audit.helpers import looking_back_story, merger_story
 
 AN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}|[0-9a-f]{16}")
 
@@ -55,6 +55,30 @@ def test_every_kind_of_event_reads_in_words_without_an_id(app: DecisionLog) -> N
         "Cas (programme manager) ADVISES on Programme design in “Design”",
         "Cas (programme manager) told of “Merge the tracks in year two”",
         "Phase “Intake” retired: Intake is over",
+    ]
+    assert not [line for line in lines if AN_ID.search(line)]
+
+
+def test_frames_and_looking_back_read_in_words(app: DecisionLog) -> None:
+    tid = merger_story(app)
+    before = app.get_trajectory(tid)
+    assert before is not None
+    version = before.version
+    looking_back_story(app, tid)
+    lines = summaries(app, tid)[version:]
+    assert lines == [
+        "Anna de Vries (HR lead) set a frame on Programme design: Long lines",
+        "Anna de Vries (HR lead) decided on Programme design: Mixed groups; within "
+        "“Long lines” (review by 2031-01-01)",
+        "Review of “Mixed groups” due by 2031-03-01",
+        "Outcome of “Mixed groups” observed by Cas (programme manager): Groups split by "
+        "origin. (verdict: adjust it)",
+        "Anna de Vries (HR lead) reconfirmed “Mixed groups”: The split was the first week "
+        "only.",
+        "Anna de Vries (HR lead) set a frame on Programme design: Long lines, redesigned; "
+        "supersedes “Long lines”, which puts 1 decision up for review",
+        "Anna de Vries (HR lead) moved “Mixed groups” from frame “Long lines” to frame "
+        "“Long lines, redesigned”: Still holds.",
     ]
     assert not [line for line in lines if AN_ID.search(line)]
 

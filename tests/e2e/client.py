@@ -130,9 +130,13 @@ class Server:
 
     def tokens(self) -> TokenStore:
         """The token store of the server's database (the same table the server reads)."""
+        return token_store(self.log())
+
+    def log(self) -> DecisionLog:
+        """The test's own `DecisionLog` on the server's database (to seed it, say)."""
         if self._log is None:
             self._log = DecisionLog(env=parse_database_url(self.database_url).env)
-        return token_store(self._log)
+        return self._log
 
     def create_token(self, role: str, *, name: str,
                      trajectories: Iterable[str] = ()) -> str:

@@ -10,7 +10,7 @@ from tests.e2e.client import GraphQLClient
 
 Scene = dict[str, str]
 """Ids by role in the scene: tid, member, other, domain, spare_domain, right, decision,
-surfaced."""
+surfaced (eight events); `add_frames` adds frames and reviews."""
 
 
 def payload_of(client: GraphQLClient, name: str, fields: dict[str, Any], key: str) -> str:
@@ -39,6 +39,27 @@ def make_scene(client: GraphQLClient) -> Scene:
     s["surfaced"] = payload_of(client, "surfaceImplicitDecision", {
         "trajectoryId": tid, "domainId": s["domain"], "title": "No homework",
         "statement": "Nobody gives homework.", "surfacedBy": s["member"]}, "decision")
+    return s
+
+
+def add_frames(client: GraphQLClient, s: Scene) -> Scene:
+    """Frames and reviews in a scene (five more events): frame, due (a decision within
+    the frame, past its review date), new_frame (which superseded another frame) and
+    up_for_review (a decision within that one)."""
+    tid, now = s["tid"], datetime.now(UTC)
+
+    def decide(title: str, **fields: Any) -> str:
+        return payload_of(client, "recordDecision", {
+            "trajectoryId": tid, "domainId": s["domain"], "title": title,
+            "statement": f"{title}.", "decidedBy": [s["member"]], **fields}, "decision")
+
+    s["frame"] = decide("Long lines", kind="FRAME")
+    s["due"] = decide("Revisit the rhythm", withinFrames=[s["frame"]],
+                      decidedAt=(now - timedelta(days=2)).isoformat(),
+                      reviewBy=(now - timedelta(days=1)).isoformat())
+    old = decide("Old frame", kind="FRAME")
+    s["up_for_review"] = decide("Within the old frame", withinFrames=[old])
+    s["new_frame"] = decide("New frame", kind="FRAME", supersedes=[old])
     return s
 
 

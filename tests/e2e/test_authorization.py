@@ -14,7 +14,7 @@ import pytest
 
 from tests.e2e.client import GraphQLClient, Server
 from tests.e2e.conftest import MakeClient
-from tests.e2e.scenes import Scene, make_phase_scene, make_scene, payload_of
+from tests.e2e.scenes import Scene, add_frames, make_phase_scene, make_scene, payload_of
 
 Inputs = Callable[[Scene], dict[str, Any]]
 
@@ -60,10 +60,25 @@ MUTATIONS: dict[str, Inputs] = {
     "retirePhase": lambda s: {"trajectoryId": s["tid"], "phaseId": s["spare_phase"]},
     "markInformed": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
                                "memberIds": [s["other"]]},
+    "reframeDecision": lambda s: {"trajectoryId": s["tid"], "decisionId": s["due"],
+                                  "fromFrameId": s["frame"], "toFrameId": s["new_frame"],
+                                  "reframedBy": [s["member"]]},
+    "confirmDecision": lambda s: {"trajectoryId": s["tid"], "decisionId": s["up_for_review"],
+                                  "confirmedBy": [s["member"]]},
+    "scheduleReview": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
+                                 "reviewBy": "2031-01-01T00:00:00Z"},
+    "recordOutcome": lambda s: {"trajectoryId": s["tid"], "decisionId": s["decision"],
+                                "outcome": "It worked.", "verdict": "CONFIRMED"},
 }
 
 QUERY_FIELDS = {"trajectory", "trajectories", "verifyTrajectory", "auditLog", "decisions",
-                "mandates", "openImplicitDecisions"}
+                "mandates", "openImplicitDecisions", "decisionsDueForReview",
+                "decisionsUpForReview"}
+
+
+def make_full_scene(client: GraphQLClient) -> Scene:
+    """A scene with phases, frames and reviews too, for every mutation to act on."""
+    return add_frames(client, make_phase_scene(client))
 
 
 def snapshot(client: GraphQLClient, *tids: str) -> dict[str, Any]:
@@ -102,7 +117,7 @@ def shared(server: Server) -> tuple[Scene, Scene]:
     """Two scenes that denied calls must leave as they are: one in a scoped caller's
     scope, one outside it."""
     client = server.client(server.facilitator_token)
-    return make_phase_scene(client), make_phase_scene(client)
+    return make_full_scene(client), make_full_scene(client)
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +153,7 @@ def test_mutation_matrix(client: GraphQLClient, make_client: MakeClient,
     outcome = expected(who, mutation, target == "in scope")
     home, away = shared
     if outcome == "allowed":  # on a fresh scene, in the caller's scope if it has one
-        scene = make_phase_scene(client)
+        scene = make_full_scene(client)
         me = caller(make_client, who, scene["tid"])
     else:
         scene = home if target == "in scope" else away
@@ -233,6 +248,13 @@ READ_MODEL_LISTS = {
         "query($after: String) { openImplicitDecisions(first: 100, after: $after) { "
         "totalCount edges { node { trajectoryId } } pageInfo { hasNextPage endCursor } } }"),
     "mandates": '{ mandates(memberName: "member") { trajectory { id } } }',
+    "decisionsDueForReview": (
+        'query($after: String) { decisionsDueForReview(before: "2100-01-01T00:00:00Z", '
+        "first: 100, after: $after) { totalCount edges { node { trajectoryId } } pageInfo "
+        "{ hasNextPage endCursor } } }"),
+    "decisionsUpForReview": (
+        "query($after: String) { decisionsUpForReview(first: 100, after: $after) { "
+        "totalCount edges { node { trajectoryId } } pageInfo { hasNextPage endCursor } } }"),
 }
 
 

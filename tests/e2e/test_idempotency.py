@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     RIGHT,
     add_member,
     define_domain,
+    moment,
     ok,
     record,
     start,
@@ -34,7 +35,9 @@ def team(client: GraphQLClient) -> Team:
     design = define_domain(client, tid, "Programme design")
     return {"tid": tid, "ana": ana, "design": design,
             "decision": record(client, tid, design, [ana], "Kick-off"),
-            "surfaced": surface(client, tid, design, ana, "no homework")}
+            "surfaced": surface(client, tid, design, ana, "no homework"),
+            "due": record(client, tid, design, [ana], "Revisit", decidedAt=moment(-2),
+                          reviewBy=moment(-1))}
 
 
 # name, input, selection, payload type
@@ -58,6 +61,16 @@ COMMANDS: dict[str, tuple[str, Callable[[Team], dict[str, Any]], str, str]] = {
     "withdrawDecision": ("withdrawDecision", lambda t: {"decisionId": t["decision"],
                                                         "withdrawnBy": [t["ana"]]},
                          DECISION, "DecisionPayload"),
+    "recordOutcome": ("recordOutcome", lambda t: {"decisionId": t["decision"],
+                                                  "outcome": "Fine.", "verdict": "ADJUST"},
+                      "... on OutcomePayload { version outcome { id } decision { id } }",
+                      "OutcomePayload"),
+    "scheduleReview": ("scheduleReview", lambda t: {"decisionId": t["decision"],
+                                                    "reviewBy": moment(30)},
+                       DECISION, "DecisionPayload"),
+    "confirmDecision": ("confirmDecision", lambda t: {"decisionId": t["due"],
+                                                      "confirmedBy": [t["ana"]]},
+                        DECISION, "DecisionPayload"),
     "closeTrajectory": ("closeTrajectory", lambda t: {"reason": "done"},
                         "... on TrajectoryPayload { version trajectory { id } }",
                         "TrajectoryPayload"),

@@ -19,8 +19,9 @@ from decisionlog.application import commands as c
 from decisionlog.domain.entities import Decision
 from decisionlog.domain.errors import DecisionLogError
 from decisionlog.domain.mandate import decision_phase_id
+from decisionlog.domain.reviews import due_for_review, review_queue
 from decisionlog.domain.trajectory import Trajectory
-from decisionlog.domain.values import DecisionStatus
+from decisionlog.domain.values import DecisionKind, DecisionStatus
 from decisionlog.readmodels.schema import VIEW_TABLES
 from decisionlog.readmodels.search import query_words, words
 
@@ -39,7 +40,8 @@ OPS = [
     "define_domain", "retire_domain", "grant_right", "grant_right", "revoke_right",
     "record", "record", "record", "surface", "surface", "ratify", "reject", "withdraw",
     "burst", "close", "define_phase", "define_phase", "start_phase", "start_phase",
-    "retire_phase", "grant_in_phase", "mark_informed",
+    "retire_phase", "grant_in_phase", "mark_informed", "record", "withdraw", "reframe",
+    "confirm", "schedule", "outcome",
 ]
 PHASES = ["Intake", "Design", "Line takes over"]
 Step = tuple[str, int, int, int, int]
@@ -50,7 +52,7 @@ ORDER_KEY = {"dl_trajectories": "position", "dl_decisions": "position",
              "dl_supersessions": "trajectory_id, decision_id, superseded_id",
              "dl_phases": "trajectory_id, phase_id", "dl_phase_starts": "position",
              "dl_right_phases": "trajectory_id, right_id, phase_id",
-             "dl_member_roles": "position"}
+             "dl_member_roles": "position", "dl_reviews": "position, ordinal"}
 
 
 def run_steps(app: DecisionLog, steps: list[Step]) -> list[UUID]:
@@ -148,8 +150,10 @@ def _command(t: Trajectory, op: str, a: int, b: int, text: int, now: datetime
     if op == "revoke_right":
         rights = [r.id for r in t.rights.values() if r.in_force]
         return c.RevokeRight(trajectory_id=tid, right_id=_pick(rights, a), reason=None)
+    in_force = [d.id for d in decisions if d.status is DecisionStatus.IN_FORCE]
+    frames = [d.id for d in decisions if d.status is DecisionStatus.IN_FORCE
+              and d.kind is DecisionKind.FRAME]
     if op == "record":
-        in_force = [d.id for d in decisions if d.status is DecisionStatus.IN_FORCE]
         deciders = [_pick(members, a)]
         return c.RecordDecision(trajectory_id=tid,
                                 domain_id=_pick(domains, a), title=words_ or "Untitled",
@@ -158,13 +162,15 @@ def _command(t: Trajectory, op: str, a: int, b: int, text: int, now: datetime
             consulted=[m for m in members[:b % 3] if m not in deciders],
             scale=["SMALL", "LARGE"][b % 2], kind=["DECISION", "FRAME"][a % 2],
             decided_at=now - timedelta(hours=b % 5) if b % 5 else None,
-            supersedes=[_pick(in_force, b)] if in_force and b % 3 == 0 else None)
+            supersedes=[_pick(in_force, b)] if in_force and b % 3 == 0 else None,
+            within_frames=[_pick(frames, a + b)] if frames and (a + b) % 4 else (),
+            review_by=now + timedelta(days=(b % 7) - 3) if a % 3 == 0 else None)
     if op == "surface":
         return c.SurfaceImplicitDecision(trajectory_id=tid,
                                          domain_id=_pick(domains, a), title=words_ or "Unnamed",
             statement=TEXTS[(text + 3) % len(TEXTS)] or "It happened.",
             surfaced_by=_pick(members, b), since=now - timedelta(days=b % 4) if b % 2 else None,
-            evidence=None)
+            evidence=None, within_frames=[_pick(frames, a)] if frames and a % 2 else ())
     phases = [p.id for p in t.phases.values() if p.active]
     if op == "define_phase":
         return c.DefinePhase(trajectory_id=tid, name=PHASES[a % len(PHASES)])
@@ -192,6 +198,21 @@ def _command(t: Trajectory, op: str, a: int, b: int, text: int, now: datetime
         return c.WithdrawDecision(trajectory_id=tid,
                                   decision_id=decision, withdrawn_by=[_pick(members, b)],
                                    reason="reopened")
+    if op == "reframe":
+        framed = [d for d in decisions if d.within_frames]
+        return c.ReframeDecision(trajectory_id=tid, decision_id=_pick(framed, a).id,
+                                 from_frame_id=_pick(framed, a).within_frames[0],
+                                 to_frame_id=_pick(frames, b), reframed_by=[_pick(members, b)])
+    if op == "confirm":
+        return c.ConfirmDecision(trajectory_id=tid, decision_id=decision,
+                                 confirmed_by=[_pick(members, b)],
+                                 review_by=now + timedelta(days=b) if b % 2 else None)
+    if op == "schedule":
+        return c.ScheduleReview(trajectory_id=tid, decision_id=decision,
+                                review_by=now + timedelta(days=(b % 9) - 4))
+    if op == "outcome":
+        return c.RecordOutcome(trajectory_id=tid, decision_id=decision, outcome="Seen.",
+                               verdict=["CONFIRMED", "ADJUST", "REVERSE"][b % 3])
     if op == "mark_informed":
         d = t.decisions[decision]
         return c.MarkInformed(trajectory_id=tid, decision_id=decision,
@@ -256,3 +277,19 @@ def expected_search(app: DecisionLog, ids: list[UUID], query: str) -> set[tuple[
             if all(any(w.startswith(q) for w in have) for q in wanted):
                 found.add((tid, d.id))
     return found
+
+
+def expected_review_queue(app: DecisionLog, ids: list[UUID]
+                          ) -> dict[tuple[str, str], tuple[tuple[Any, ...], ...]]:
+    """(trajectory id, decision id) -> its open reasons for review, as the aggregates
+    say: (kind, version, frame, through frame, cause)."""
+    return {(tid, item.decision.id): tuple(
+        (r.kind, r.version, r.frame_id, r.through_id, r.cause_id) for r in item.reasons)
+        for tid, t in aggregates(app, ids).items() for item in review_queue(t)}
+
+
+def expected_due(app: DecisionLog, ids: list[UUID], before: datetime
+                 ) -> set[tuple[str, str]]:
+    """The decisions due for review before `before`, as the aggregates say."""
+    return {(tid, d.id) for tid, t in aggregates(app, ids).items()
+            for d in due_for_review(t, before)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -31,7 +32,9 @@ from tests.integration.scenario import (
     aggregates,
     dump_views,
     expected_decisions,
+    expected_due,
     expected_mandates,
+    expected_review_queue,
     expected_search,
     run_steps,
 )
@@ -74,6 +77,18 @@ def check_against_aggregates(app: DecisionLog, ids: list[UUID]) -> None:
     for name in NAMES:
         assert {(m.trajectory_id, m.member_id, m.right_id, m.via_role or "")
                 for m in rm.mandates(name)} == expected_mandates(app, ids, name)
+
+    queue = rm.up_for_review(first=1000).rows
+    assert [r.position for r in queue] == sorted(r.position for r in queue)
+    assert {(r.trajectory_id, r.id): tuple(
+        (x.kind, x.version, x.frame_id, x.through_id, x.cause_id) for x in r.review_reasons)
+        for r in queue} == expected_review_queue(app, ids)
+    for days in (-2, 0, 3, 30):
+        before = datetime.now(UTC) + timedelta(days=days)
+        due = rm.due_for_review(before, first=1000).rows
+        assert {(r.trajectory_id, r.id) for r in due} == expected_due(app, ids, before)
+        keys = [(r.review_by, r.position) for r in due]
+        assert keys == sorted(keys)  # the oldest due first
 
     open_rows = rm.open_implicit_decisions().rows
     assert [r.position for r in open_rows] == sorted(r.position for r in open_rows)

@@ -37,7 +37,7 @@ def test_every_command_has_a_handler() -> None:
     missing = [t.__name__ for t in command_types()
                if t not in handlers.HANDLERS and t is not c.StartTrajectory]
     assert missing == []
-    assert len(command_types()) == 18
+    assert len(command_types()) == 22
 
 
 def test_every_command_is_frozen_and_takes_keywords_only() -> None:
@@ -125,7 +125,8 @@ def test_a_digest_stored_by_the_previous_version_is_recognised() -> None:
 
 
 # Commands added after commands became data: no request of theirs was stored before.
-NEWER_COMMANDS = {c.DefinePhase, c.RetirePhase, c.StartPhase, c.MarkInformed}
+NEWER_COMMANDS = {c.DefinePhase, c.RetirePhase, c.StartPhase, c.MarkInformed,
+                  c.ReframeDecision, c.ConfirmDecision, c.ScheduleReview, c.RecordOutcome}
 
 
 def test_every_command_of_the_previous_version_has_its_mutation_name() -> None:

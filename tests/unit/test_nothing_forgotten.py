@@ -14,11 +14,11 @@ from decisionlog.application import DecisionLog
 from decisionlog.application import commands as c
 from decisionlog.audit import register, summaries
 from decisionlog.audit.export import export_jsonl
-from decisionlog.domain import events
+from decisionlog.domain import event_base, events
 from decisionlog.domain.trajectory import Trajectory
 from decisionlog.domain.values import Provenance
 from decisionlog.readmodels import projector
-from tests.audit.helpers import merger_story
+from tests.audit.helpers import looking_back_story, merger_story
 from tests.unit.test_snapshot_tables import (
     OLD_ID,
     OLD_SNAPSHOT,
@@ -30,7 +30,8 @@ from tests.unit.test_snapshot_tables import (
 
 def event_types() -> list[type[events.TrajectoryEvent]]:
     """Every event class of the trajectory's stream, wherever in the domain it is
-    defined (`events.py`, or beside the commands of its area, as `phases.py`)."""
+    defined (`events.py`, `review_events.py`, or beside the commands of its area, as
+    `phases.py`)."""
     found: list[type[events.TrajectoryEvent]] = []
     pending = [events.TrajectoryEvent]
     while pending:
@@ -41,10 +42,18 @@ def event_types() -> list[type[events.TrajectoryEvent]]:
     return found
 
 
-def test_there_are_the_eighteen_event_types() -> None:
+def test_there_are_the_twenty_two_event_types() -> None:
     import decisionlog.domain.trajectory  # noqa: F401  (imports every area's events)
 
-    assert len(event_types()) == 18
+    assert len(event_types()) == 22
+
+
+def test_later_fields_have_empty_defaults_and_are_left_out_until_set() -> None:
+    """A field added to a stored event type must not change the digest of events made
+    without it (old stores verify unchanged)."""
+    for event_type in event_types():
+        for name in event_type.later_fields:
+            assert event_base.unset(getattr(event_type, name)), (event_type, name)
 
 
 def test_every_event_type_has_a_read_model_handler() -> None:
@@ -67,6 +76,7 @@ def story(tmp_path: Path) -> tuple[DecisionLog, Trajectory]:
     """A trajectory with every kind of event, closed at the end."""
     app = DecisionLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     tid = merger_story(app)
+    looking_back_story(app, tid)
     app.handle(c.CloseTrajectory(trajectory_id=str(tid), reason="done"), recorded_by="x")
     trajectory = app.get_trajectory(tid)
     assert trajectory is not None

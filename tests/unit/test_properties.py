@@ -9,7 +9,10 @@ versions, reused idempotency keys) over a few trajectories. Every step checks:
   `DecisionLogError` and writes nothing; an idempotent repeat writes nothing;
 - a closed trajectory refuses every new command;
 - replaying the stored events gives a trajectory equal to the live one, and their hash
-  chain links up; `get_trajectory(id, version=v)` equals replaying the first v events.
+  chain links up; `get_trajectory(id, version=v)` equals replaying the first v events;
+- the review queue (and what is due for review) from the aggregates equals the one the
+  read models give, live and after a rebuild of the views, and the queue as of any
+  version equals the queue of a replay to that version.
 
 Runs are short by default. `HYPOTHESIS_PROFILE=long` runs many more and longer examples.
 """
@@ -37,7 +40,7 @@ from hypothesis.stateful import (
 
 from decisionlog.application import CommandResult, DecisionLog
 from decisionlog.application import commands as c
-from decisionlog.domain import chain, events, mandate
+from decisionlog.domain import chain, events, mandate, reviews
 from decisionlog.domain.errors import (
     DecisionLogError,
     IdempotencyKeyReusedError,
@@ -45,7 +48,12 @@ from decisionlog.domain.errors import (
     VersionConflictError,
 )
 from decisionlog.domain.trajectory import Trajectory
-from decisionlog.domain.values import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH
+from decisionlog.domain.values import (
+    MAX_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_TEXT_LENGTH,
+    Side,
+)
 from decisionlog.infrastructure.config import parse_database_url
 from decisionlog.readmodels import rebuild
 from tests.commands import command
@@ -184,6 +192,22 @@ class DecisionLogMachine(RuleBasedStateMachine):
             "naive": now.replace(tzinfo=None),
         }[which]
 
+    def frames(self, data: st.DataObject, tid: UUID) -> list[str]:
+        """Mostly none; now and then a known decision (often not a frame in force: then
+        the command is refused, which is what it must do), or an unknown one."""
+        if not self.known[tid]["decision"] or data.draw(st.integers(0, 2)) == 0:
+            return []
+        frames = [d.id for d in self.live(tid).decisions.values()
+                  if d.kind == "FRAME" and d.status == "IN_FORCE"]
+        if frames and data.draw(st.booleans()):
+            return [data.draw(st.sampled_from(frames))]
+        return [self.pick(data, "decision", tid)]
+
+    def live(self, tid: UUID) -> Trajectory:
+        trajectory = self.app.get_trajectory(tid)
+        assert trajectory is not None
+        return trajectory
+
     def command(self, data: st.DataObject, tid: UUID) -> tuple[str, dict[str, Any]]:
         """A random command and its inputs; about one in four has one bad field."""
         self.field = 0
@@ -202,7 +226,9 @@ class DecisionLogMachine(RuleBasedStateMachine):
             names += ["revoke_right"]
         if known["decision"]:
             names += ["ratify_decision", "ratify_decision", "reject_decision",
-                      "withdraw_decision", "mark_informed", "mark_informed"]
+                      "withdraw_decision", "mark_informed", "mark_informed",
+                      "reframe_decision", "confirm_decision", "confirm_decision",
+                      "schedule_review", "record_outcome", "record_outcome"]
         names += ["define_phase"]
         if known["phase"]:
             names += ["start_phase", "start_phase", "retire_phase"]
@@ -262,6 +288,8 @@ class DecisionLogMachine(RuleBasedStateMachine):
                 kind=self.either(data, ["DECISION", "FRAME"], ["RULE"]),
                 decided_at=self.moment(data),
                 supersedes=[self.pick(data, "decision", tid)] if supersede else [],
+                within_frames=self.frames(data, tid),
+                review_by=self.moment(data, future_allowed=True),
             )
         elif name == "surface_implicit_decision":
             inputs = dict(
@@ -269,6 +297,7 @@ class DecisionLogMachine(RuleBasedStateMachine):
                 statement="We stopped inviting the works council.",
                 surfaced_by=self.pick(data, "member", tid), since=self.moment(data),
                 evidence=self.either(data, [None, "minutes of 3 May"], [LONG_TEXT]),
+                within_frames=self.frames(data, tid),
             )
         elif name in ("ratify_decision", "reject_decision", "withdraw_decision"):
             field = {"ratify_decision": "ratified_by", "reject_decision": "rejected_by",
@@ -276,6 +305,31 @@ class DecisionLogMachine(RuleBasedStateMachine):
             note_field = "rationale" if name == "ratify_decision" else "reason"
             inputs = {"decision_id": self.pick(data, "decision", tid),
                       field: self.pick_many(data, "member", tid), note_field: reason()}
+            if name == "ratify_decision":
+                inputs["review_by"] = self.moment(data, future_allowed=True)
+        elif name == "reframe_decision":
+            inputs = dict(decision_id=self.pick(data, "decision", tid),
+                          from_frame_id=self.pick(data, "decision", tid),
+                          to_frame_id=self.pick(data, "decision", tid),
+                          reframed_by=self.pick_many(data, "member", tid), reason=reason())
+        elif name == "confirm_decision":
+            inputs = dict(decision_id=self.pick(data, "decision", tid),
+                          confirmed_by=self.pick_many(data, "member", tid),
+                          rationale=reason(),
+                          review_by=self.moment(data, future_allowed=True))
+        elif name == "schedule_review":
+            when = self.moment(data, future_allowed=True)
+            inputs = dict(decision_id=self.pick(data, "decision", tid),
+                          review_by=when if when is not None else self.either(
+                              data, [datetime.now(UTC) + timedelta(days=30)], [None]))
+        elif name == "record_outcome":
+            inputs = dict(decision_id=self.pick(data, "decision", tid),
+                          outcome=text(["Groups split by origin."], BAD_STATEMENT),
+                          verdict=self.either(data, ["CONFIRMED", "ADJUST", "REVERSE"],
+                                              ["MAYBE"]),
+                          observed_at=self.moment(data),
+                          observed_by=self.pick_many(data, "member", tid)
+                          if data.draw(st.booleans()) else [])
         elif name == "define_phase":
             inputs = dict(name=text(PHASE_NAMES),
                           description=self.either(data, [None, "Getting to know"], [LONG_TEXT]),
@@ -406,8 +460,9 @@ class DecisionLogMachine(RuleBasedStateMachine):
         stream = list(self.app.history(tid, up_to=version))
         as_of = self.app.get_trajectory(tid, version=version)
         assert as_of == (replay(stream) if stream else None)
-        if as_of is not None:  # and what it answers, as a replay of those events does
+        if as_of is not None:  # what it answers and its review queue, as a replay does
             assert answers(as_of) == answers(replay(stream))
+            assert queue_of(as_of) == queue_of(replay(stream))
 
     @rule(data=st.data())
     def read_as_of_a_moment(self, data: st.DataObject) -> None:
@@ -419,6 +474,76 @@ class DecisionLogMachine(RuleBasedStateMachine):
         as_of = self.app.get_trajectory(tid, at=moment)
         assert as_of is not None and as_of == replay(known)
         assert answers(as_of) == answers(replay(known))
+
+    @rule(data=st.data())
+    def frame_a_decision(self, data: st.DataObject) -> None:
+        """A valid decision or frame, within a frame in force now and then: the ground
+        the frame rules below need, which random commands reach only rarely."""
+        tid = data.draw(st.sampled_from(self.trajectories))
+        if tid in self.closed:
+            return
+        t = self.live(tid)
+        members = [m.id for m in t.members.values() if m.active] or [self.ground(
+            tid, c.AddMember(trajectory_id=str(tid), name="Frame keeper", role="client",
+                             side=Side.CLIENT))]
+        domains = [d.id for d in t.domains.values() if d.active] or [self.ground(
+            tid, c.DefineDomain(trajectory_id=str(tid), name="Long lines"))]
+        frames = in_force_frames(t)
+        within = [data.draw(st.sampled_from(frames))] if frames and data.draw(
+            st.integers(0, 3)) else []
+        result = self.app.handle(c.RecordDecision(
+            trajectory_id=str(tid), domain_id=data.draw(st.sampled_from(domains)),
+            title="Framed", statement="Within bounds.",
+            decided_by=(data.draw(st.sampled_from(members)),),
+            kind=data.draw(st.sampled_from(["FRAME", "FRAME", "DECISION"])),
+            within_frames=tuple(within)), recorded_by="prop")
+        self.versions[tid] += 1
+        self.remember(tid, "record_decision", result)
+
+    def ground(self, tid: UUID, command: c.TrajectoryCommand) -> str:
+        """Carry out a command that must apply; the id it made."""
+        result = self.app.handle(command, recorded_by="prop")
+        self.versions[tid] += 1
+        name = "add_member" if isinstance(command, c.AddMember) else "define_domain"
+        self.remember(tid, name, result)
+        return result.result_id or ""
+
+    @rule(data=st.data())
+    def redesign_a_frame(self, data: st.DataObject) -> None:
+        """Superseding or withdrawing a frame puts exactly the open decisions that lie
+        within it (directly, or through frames in force within it) up for review."""
+        tid = data.draw(st.sampled_from(self.trajectories))
+        t = self.live(tid)
+        members = [m.id for m in t.members.values() if m.active]
+        frames = in_force_frames(t)
+        if tid in self.closed or not members or not frames:
+            return
+        frame = data.draw(st.sampled_from(frames))
+        reached = reached_by(t, frame)
+        by = (members[0],)
+        if data.draw(st.booleans()):
+            command: c.TrajectoryCommand = c.WithdrawDecision(
+                trajectory_id=str(tid), decision_id=frame, withdrawn_by=by)
+        else:
+            domains = [d.id for d in t.domains.values() if d.active]
+            if not domains:
+                return
+            command = c.RecordDecision(
+                trajectory_id=str(tid), domain_id=domains[0], title="Redesigned",
+                statement="A new frame.", decided_by=by, kind="FRAME", supersedes=(frame,))
+        result = self.app.handle(command, recorded_by="prop")
+        self.versions[tid] += 1
+        self.remember(tid, "record_decision" if isinstance(command, c.RecordDecision)
+                      else "withdraw_decision", result)
+        after = self.live(tid)
+        put_up = {d for d, reasons in queue_of(after).items()
+                  if any(reason[1] == result.version for reason in reasons)}
+        note(f"a frame change put {'nothing' if not put_up else 'some'} up for review")
+        assert put_up == {d for d in reached if after.decisions[d].status == "IN_FORCE"}
+
+    @rule()
+    def rebuild_the_read_models(self) -> None:
+        rebuild(self.app, batch_size=5)
 
     @rule()
     def restart(self) -> None:
@@ -464,6 +589,53 @@ class DecisionLogMachine(RuleBasedStateMachine):
                 assert event.previous_digest == previous
                 assert event.digest == chain.record_digest(event.chain_record())
                 previous = event.digest
+
+
+    @invariant()
+    def the_read_models_give_the_aggregates_review_queue(self) -> None:
+        """The queue (and what is due) read from the views equals the aggregates'."""
+        expected: dict[tuple[str, str], Any] = {}
+        due: set[tuple[str, str]] = set()
+        before = datetime.now(UTC) + timedelta(days=2)
+        for tid in self.trajectories:
+            live = self.live(tid)
+            expected.update({(str(tid), d): q for d, q in queue_of(live).items()})
+            due |= {(str(tid), d.id) for d in reviews.due_for_review(live, before)}
+        note(f"review queue: {'empty' if not expected else 'some'}, due: {bool(due)}")
+        rows = self.app.readmodels.up_for_review(first=1000).rows
+        assert {(r.trajectory_id, r.id): tuple(
+            (x.kind, x.version, x.frame_id, x.through_id, x.cause_id)
+            for x in r.review_reasons) for r in rows} == expected
+        assert {(r.trajectory_id, r.id) for r in self.app.readmodels.due_for_review(
+            before, first=1000).rows} == due
+
+
+def in_force_frames(trajectory: Trajectory) -> list[str]:
+    return [d.id for d in trajectory.decisions.values()
+            if d.kind == "FRAME" and d.status == "IN_FORCE"]
+
+
+def reached_by(trajectory: Trajectory, frame: str) -> set[str]:
+    """The open decisions within the frame, directly or through frames in force within
+    it (written apart from `reviews.frame_change_reach`, to check it)."""
+    found: set[str] = set()
+    frontier = [frame]
+    while frontier:
+        parent = frontier.pop()
+        for d in trajectory.decisions.values():
+            if parent in d.within_frames and d.id != frame and d.id not in found \
+                    and d.status in ("IN_FORCE", "PROPOSED_IMPLICIT"):
+                found.add(d.id)
+                if d.kind == "FRAME" and d.status == "IN_FORCE":
+                    frontier.append(d.id)
+    return found
+
+
+def queue_of(trajectory: Trajectory) -> dict[str, tuple[tuple[Any, ...], ...]]:
+    """decision id -> its open reasons (kind, version, frame, through frame, cause)."""
+    return {item.decision.id: tuple((r.kind, r.version, r.frame_id, r.through_id,
+                                     r.cause_id) for r in item.reasons)
+            for item in reviews.review_queue(trajectory)}
 
 
 class SQLiteDecisionLogMachine(DecisionLogMachine):

@@ -157,6 +157,18 @@ def test_audit_fields_are_never_kept(app: DecisionLog, schema: DecisionLogSchema
     assert len(results.entries) == 0
 
 
+def test_attention_by_the_clock_is_not_kept_and_at_a_moment_is(
+        app: DecisionLog, schema: DecisionLogSchema, results: ResultCache) -> None:
+    tid = _start(app)
+    by_clock = "query A($id: ID!) { trajectory(id: $id) { attention { kind } } }"
+    _run(schema, app, by_clock, {"id": tid})
+    assert len(results.entries) == 0  # what is due changes with the clock
+    at_moment = ("query A($id: ID!) { trajectory(id: $id) { "
+                 "attention(at: \"2030-01-01T00:00:00Z\") { kind } } }")
+    _run(schema, app, at_moment, {"id": tid})
+    assert len(results.entries) == 1
+
+
 def test_a_write_by_another_worker_is_seen(tmp_path: Path, schema: DecisionLogSchema) -> None:
     env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
            "SQLITE_DBNAME": str(tmp_path / "shared.db")}
@@ -176,11 +188,16 @@ def test_a_write_by_another_worker_is_seen(tmp_path: Path, schema: DecisionLogSc
 # (or, under the lists, of the state of the trajectories in the principal's scope), the
 # field's arguments and the principal, or calls uncacheable() (the clock, for one).
 REVIEWED = {
+    "AttentionItem": {"decision", "domain", "kind", "reason"},
+    "Confirmation": {"confirmedAt", "confirmedBy", "rationale", "reasonsClosed", "reviewBy",
+                     "version"},
     "Decision": {"consulted", "decidedAt", "decidedBy", "domain", "evidence", "id", "kind",
                  "optionsConsidered", "origin", "ratifiedAt", "ratifiedBy", "rationale",
                  "recordedAt", "scale", "since", "statement", "status", "supersededBy",
                  "supersedes", "surfacedBy", "title", "trajectoryId", "withinMandate",
-                 "informed", "notConsulted", "outOfMandateReason", "phase", "toInform"},
+                 "informed", "notConsulted", "outOfMandateReason", "phase", "toInform",
+                 "withinFrames", "framed", "upForReview", "reviewReasons", "confirmations",
+                 "outcomes", "reviewBy"},
     "DecisionConnection": {"edges", "pageInfo", "totalCount"},
     "DecisionDomain": {"active", "definedAt", "description", "id", "name", "retiredAt"},
     "DecisionEdge": {"cursor", "node"},
@@ -209,17 +226,23 @@ REVIEWED = {
     "InformedMark": {"informedAt", "member", "recordedAt"},
     "MandateGap": {"reason", "text"},
     "Member": {"active", "id", "joinedAt", "leftAt", "membership", "name", "role", "side"},
+    "Outcome": {"id", "observedAt", "observedBy", "outcome", "recordedAt", "verdict",
+                "version"},
     "PageInfo": {"endCursor", "hasNextPage"},
     "Phase": {"active", "consultationGaps", "current", "definedAt", "description", "gaps",
               "id", "name", "order", "outOfMandate", "retiredAt", "startedAt",
               "whoDecidesWhat"},
     "PhaseStart": {"phase", "recordedAt", "startedAt"},
+    "ReviewItem": {"decision", "reasons", "since"},
+    "ReviewReason": {"frame", "kind", "openedAt", "outcome", "reason", "supersededBy",
+                     "throughFrame", "version"},
     "Role": {"name"},
     "Trajectory": {"client", "decision", "decisionRights", "decisions", "decisionsInForceAt",
                    "description", "domains", "gaps", "headDigest", "history", "id",
                    "members", "modifiedAt", "name", "outOfMandate", "startedAt", "status",
                    "version", "whoDecidesWhat", "consultationGaps", "currentPhase", "phase",
-                   "phaseAt", "phaseTimeline", "phases"},
+                   "phaseAt", "phaseTimeline", "phases", "reviewQueue", "decisionsDueForReview",
+                   "attention"},  # attention without `at` reads the clock: uncacheable
 }
 
 
