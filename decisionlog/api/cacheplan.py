@@ -55,6 +55,8 @@ ROOT_FIELDS: Final = {
     "decisions": Depends.SCOPE,
     "mandates": Depends.SCOPE,
     "openImplicitDecisions": Depends.SCOPE,
+    "decisionsUpForReview": Depends.SCOPE,
+    "decisionsDueForReview": Depends.SCOPE,  # due by `before`, given: not by the clock
 }
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from decisionlog.application import DecisionLog
 from decisionlog.application import commands as c
-from decisionlog.domain.values import RightKind, Side
+from decisionlog.domain.values import RightKind, Side, Verdict
 from decisionlog.infrastructure.config import parse_database_url
 from tests.e2e.client import Server
 from tests.e2e.conftest import MakeClient
@@ -99,6 +99,18 @@ def _surface(log: DecisionLog, scene: Scene) -> None:
                                          surfaced_by=scene["other"]), recorded_by="test")
 
 
+def _schedule(log: DecisionLog, scene: Scene) -> None:
+    log.handle(c.ScheduleReview(trajectory_id=scene["tid"], decision_id=scene["decision"],
+                                review_by=datetime.now(UTC) + timedelta(days=30)),
+               recorded_by="test")
+
+
+def _adjust(log: DecisionLog, scene: Scene) -> None:
+    log.handle(c.RecordOutcome(trajectory_id=scene["tid"], decision_id=scene["decision"],
+                               outcome="It did not work.", verdict=Verdict.ADJUST),
+               recorded_by="test")
+
+
 def _add_member(log: DecisionLog, scene: Scene) -> None:
     log.handle(c.AddMember(trajectory_id=scene["tid"], name="Newcomer", role="designer",
                            side=Side.CLIENT), recorded_by="test")
@@ -131,6 +143,16 @@ CASES: dict[str, tuple[str, Callable[[Scene], dict[str, Any]],
     "openImplicitDecisions": (
         "query O { openImplicitDecisions(first: 50) { totalCount edges { node { title } "
         "} } }", lambda s: {}, _surface),
+    "decisionsDueForReview": (
+        "query R($before: DateTime!) { decisionsDueForReview(before: $before) { "
+        "totalCount edges { node { title reviewBy } } } }",
+        lambda s: {"before": FUTURE}, _schedule),
+    "decisionsUpForReview": (
+        "query U { decisionsUpForReview(first: 50) { totalCount edges { node { title "
+        "upForReview } } } }", lambda s: {}, _adjust),
+    "a trajectory's attention at a moment": (
+        "query A($id: ID!, $at: DateTime!) { trajectory(id: $id) { attention(at: $at) { "
+        "kind } } }", lambda s: {"id": s["tid"], "at": FUTURE}, _schedule),
 }
 
 
@@ -225,6 +247,18 @@ def test_if_none_match_lists_weak_tags_star_and_junk(server: Server,
     for junk in junks:
         answer = client.get(TRAJECTORY, variables, if_none_match=junk)
         assert answer.status == 200 and answer.etag == tag
+
+
+def test_answers_that_depend_on_the_clock_are_not_tagged(
+        server: Server, scenes: tuple[Scene, Scene]) -> None:
+    client = Conditional(server, server.facilitator_token)
+    by_the_clock = "query A($id: ID!) { trajectory(id: $id) { attention { kind } } }"
+    for answer in (client.get(by_the_clock, {"id": scenes[0]["tid"]}),
+                   client.post(by_the_clock, {"id": scenes[0]["tid"]})):
+        assert answer.status == 200 and answer.etag is None
+        assert answer.cache_control == "no-store"
+    assert client.get(by_the_clock, {"id": scenes[0]["tid"]},
+                      if_none_match="*").status == 200
 
 
 def test_what_cannot_be_tagged_is_marked_no_store(server: Server,
