@@ -121,8 +121,11 @@ class PersistedDocuments:
                     ) -> str | None:
         """What `query_of` answers when that takes no parsing, registers nothing and
         refuses nothing (the fast path's question); None otherwise."""
-        if document_id is not None or not (query is None or isinstance(query, str)):
+        if not (query is None or isinstance(query, str)):
             return None
+        if document_id is not None:
+            return None if query is not None or not isinstance(document_id, str) \
+                else self._known_id(document_id)
         persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) \
             else None
         if persisted is None:
@@ -141,22 +144,25 @@ class PersistedDocuments:
         document = self.documents.persisted(digest.lower()) if self.automatic else None
         return None if document is None else document.text
 
+    def _known_id(self, document_id: str) -> str | None:
+        if self.manifest is not None:
+            return self.manifest.find(document_id)
+        digest = document_id[7:] if document_id.startswith("sha256:") else document_id
+        document = self.documents.persisted(digest.lower()) \
+            if self.automatic and HASH.fullmatch(digest) else None
+        return None if document is None else document.text
+
     def _by_id(self, document_id: object) -> str:
         if not isinstance(document_id, str) or not document_id.strip():
             raise DocumentRefusedError("documentId must be a non-empty string.", BAD_REQUEST)
-        if self.manifest is not None:
-            text = self.manifest.find(document_id)
-            if text is None:
-                raise _not_found(f"Document {document_id!r} is not among this server's "
-                                 f"trusted documents ({SETTING}).")
-            return text
-        digest = document_id[7:] if document_id.startswith("sha256:") else document_id
-        document = self.documents.persisted(digest.lower()) \
-            if HASH.fullmatch(digest) and self.automatic else None
-        if document is None:
+        text = self._known_id(document_id)
+        if text is None and self.manifest is not None:
+            raise _not_found(f"Document {document_id!r} is not among this server's "
+                             f"trusted documents ({SETTING}).")
+        if text is None:
             raise _not_found(f"Document {document_id!r} is unknown: send the document "
                              "itself (query).")
-        return document.text
+        return text
 
     def _by_hash(self, persisted: object, query: str | None) -> str:
         if self.manifest is None and not self.automatic:

@@ -271,6 +271,18 @@ def test_a_kept_answer_is_sent_without_running_the_query_again() -> None:
     assert (results.counts.misses, results.counts.stale) == (2, 1)
 
 
+def test_documents_named_by_hash_or_id_are_answered_from_the_cache_too(
+        manifest: Path) -> None:
+    service = Service(Settings(trusted_documents=str(manifest)))
+    results = service.app.state.caches.results
+    variables = {"id": service.tid}
+    for named in ({"documentId": sha(BOARD)}, {"extensions": persisted(BOARD)},
+                  {"query": BOARD}):
+        service.post({**named, "variables": variables})
+    assert service.get({"doc_id": sha(BOARD), "variables": variables}).status_code == 200
+    assert (results.counts.misses, results.counts.hits) == (1, 3)
+
+
 def test_a_token_the_worker_has_not_checked_goes_the_long_way() -> None:
     service = Service()
     body = {"query": BOARD, "variables": {"id": service.tid}}
