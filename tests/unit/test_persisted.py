@@ -145,6 +145,14 @@ def test_a_mutation_by_get_is_405_in_full_or_by_hash() -> None:
     assert service.events == before + 1  # only the POST ran
 
 
+def test_gets_that_name_no_document_or_garbled_json_are_400() -> None:
+    service = Service()
+    for params in ({}, {"extensions": "{nope"}, {"variables": "[", "query": BOARD},
+                   {"extensions": {"persistedQuery": 5}}, {"documentId": ""}):
+        response = service.get(params)
+        assert response.status_code == 400, (params, response.text)
+
+
 # Trusted documents
 
 
