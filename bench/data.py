@@ -219,7 +219,7 @@ def _cache_key() -> str:
     """
     import dataclasses
 
-    from decisionlog import transcodings
+    from decisionlog.infrastructure import transcodings
     from decisionlog.domain import entities, events
 
     digest = hashlib.sha256(GENERATOR_VERSION.encode())
