@@ -1,5 +1,7 @@
 """The pages' figures: the board of the demo trajectory and of a 10,000-event trajectory,
-in requests per second, beside the GraphQL query that reads what the board shows, on
+in requests per second, beside the GraphQL query that reads what the board shows (its
+phases, who decides what in the current one, the decisions out of mandate with why,
+the consultation gaps, who is still to be told, the latest decisions), on
 the same server in the same run (target: the board at least 0.5x the query).
 
     python -m bench.pages [--quick]
@@ -32,17 +34,27 @@ from bench.harness import Load, Row, Server, Stats, graphql_body, load, log  # n
 LONG_EVENTS = 10_000
 CONNECTIONS = 16
 HOLDER = "holder { __typename ... on Member { id name } ... on Role { name } }"
+RIGHT = f"id condition phases {{ name }} {HOLDER}"
+NOT_CONSULTED = "notConsulted { __typename ... on Member { name } ... on Role { name } }"
 BOARD_QUERY = f"""
 query Board($id: ID!) {{ trajectory(id: $id) {{
   id name client description status version
   members {{ id name role side membership }}
+  currentPhase {{ id name }}
+  phases {{ id name description order active retiredAt gaps {{ id name }} }}
+  phaseTimeline {{ phase {{ id name }} startedAt recordedAt }}
   whoDecidesWhat {{ domain {{ id name description }}
-    decides {{ id condition {HOLDER} }} advises {{ id condition {HOLDER} }}
-    informed {{ id condition {HOLDER} }} }}
+    decides {{ {RIGHT} }} advises {{ {RIGHT} }} informed {{ {RIGHT} }} }}
   gaps {{ id name }}
-  outOfMandate {{ id title decidedAt domain {{ name }} decidedBy {{ name }} }}
+  outOfMandate {{ id title decidedAt domain {{ name }} decidedBy {{ name }} phase {{ name }}
+    outOfMandateReason {{ reason text }} }}
+  consultationGaps {{ id title decidedAt domain {{ name }} decidedBy {{ name }}
+    phase {{ name }} {NOT_CONSULTED} }}
   decisions(first: 40) {{ totalCount edges {{ node {{ id title status origin kind decidedAt
-    recordedAt domain {{ id name }} decidedBy {{ name }} supersedes {{ id }} }} }} }}
+    recordedAt domain {{ id name }} decidedBy {{ name }} supersedes {{ id }}
+    phase {{ name }} }} }} }}
+  inForce: decisions(status: IN_FORCE, first: 100) {{ edges {{ node {{
+    id title toInform {{ name }} }} }} }}
   awaiting: decisions(status: PROPOSED_IMPLICIT, first: 100) {{ edges {{ node {{
     id title since domain {{ name }} surfacedBy {{ name }} }} }} }}
 }} }}

@@ -201,9 +201,9 @@ class VerifyProgress:
         text += f" {rate:,.0f} events/s"
         if total and rate > 0:
             text += f" ETA {clock(max(total - done, 0) / rate)}"
+        self.drawn = True  # first: a Ctrl-C inside the write must still have it cleared
         self.stream.write(f"\r{text}\x1b[K")
         self.stream.flush()
-        self.drawn = True
 
     def finish(self) -> None:
         if self.drawn:

@@ -91,9 +91,9 @@ class ProgressBar:
         if self.tty:
             filled = int(BAR_WIDTH * min(done / total, 1.0))
             bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+            self.drawn = True  # first: a Ctrl-C inside the write must still end the line
             self.stream.write(f"\r[{bar}] {100 * min(done / total, 1.0):3.0f}% {text}\x1b[K")
             self.stream.flush()
-            self.drawn = True
         elif time.monotonic() - self.last_line >= PLAIN_INTERVAL:
             self.stream.write(f"rebuild: {text}\n")
             self.last_line = time.monotonic()

@@ -1,10 +1,11 @@
 """A trajectory's board: its sections, each built from the trajectory's state by the
 same domain functions the API uses (`Trajectory.who_decides_what`, `gaps`,
-`out_of_mandate`, what was in force at a moment).
+`out_of_mandate`, `not_consulted`, what was in force at a moment); the phase-aware
+ones are in `who_decides.py`.
 
-The board is a list of `Section`s. To add one (the phases of a trajectory, say): write a
-builder `(BoardState) -> data`, a template `board/<name>.html` that shows `data`, and
-add a `Section` to `SECTIONS` where it should appear.
+The board is a list of `Section`s. To add one: write a builder `(BoardState) -> data`,
+a template `board/<name>.html` that shows `data`, and add a `Section` to `SECTIONS`
+where it should appear.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from decisionlog.domain.bitemporal import in_force_at
 from decisionlog.domain.values import DecisionStatus, Membership, Side
-from decisionlog.web import looking_back, timeline
+from decisionlog.web import looking_back, timeline, who_decides
 
 if TYPE_CHECKING:
     from decisionlog.api.memo import StateMemo
-    from decisionlog.domain.entities import Decision, DecisionDomain, DecisionRight, Member
+    from decisionlog.domain.entities import Decision, Member
     from decisionlog.domain.trajectory import Trajectory
     from decisionlog.web.timetravel import AsOf
 
@@ -34,6 +35,18 @@ class BoardState:
     trajectory: Trajectory
     as_of: AsOf
     out_of_mandate: frozenset[str]
+    memo: StateMemo
+
+    @property
+    def phase_id(self) -> str | None:
+        """The phase chosen for the matrix, one of the trajectory's (None: the current)."""
+        return self.as_of.phase
+
+    def consultation_gap_ids(self) -> frozenset[str]:
+        """The decisions that skipped someone who had to be heard, once per state."""
+        t = self.trajectory
+        return self.memo.get(t, "consultation_gap_ids", lambda: frozenset(
+            d.id for d in t.consultation_gaps()))
 
 
 @dataclass(frozen=True)
@@ -47,42 +60,10 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Holder:
-    """Who holds a right, in words."""
-
-    right: DecisionRight
-    name: str
-    via_role: str | None
-    holders_now: list[str]
-
-    @property
-    def condition(self) -> str | None:
-        return self.right.condition
-
-
-@dataclass(frozen=True)
-class MatrixRow:
-    domain: DecisionDomain
-    decides: list[Holder]
-    advises: list[Holder]
-    informed: list[Holder]
-    gap: bool
-
-
-@dataclass(frozen=True)
 class Team:
     client: list[Member]
     provider: list[Member]
     former: list[Member]
-
-
-def holder(trajectory: Trajectory, right: DecisionRight) -> Holder:
-    if right.member_id is not None:
-        member = trajectory.members[right.member_id]
-        return Holder(right, member.name, None, [member.name] if member.active else [])
-    role = right.role or ""
-    now = [m.name for m in trajectory.members.values() if m.active and m.role == role]
-    return Holder(right, role, role, now)
 
 
 def team(state: BoardState) -> Team:
@@ -92,20 +73,6 @@ def team(state: BoardState) -> Team:
     return Team(client=[m for m in active if m.side is Side.CLIENT],
                 provider=[m for m in active if m.side is Side.PROVIDER],
                 former=[m for m in members if not m.active])
-
-
-def matrix(state: BoardState) -> list[MatrixRow]:
-    t = state.trajectory
-    gap_ids = {d.id for d in t.gaps()}
-    return [MatrixRow(row.domain, [holder(t, r) for r in row.decides],
-                      [holder(t, r) for r in row.advises],
-                      [holder(t, r) for r in row.informed], row.domain.id in gap_ids)
-            for row in t.who_decides_what()]
-
-
-def out_of_mandate(state: BoardState) -> list[Decision]:
-    t = state.trajectory
-    return [d for d in t.decisions.values() if d.id in state.out_of_mandate]
 
 
 def open_implicit(state: BoardState) -> list[Decision]:
@@ -133,9 +100,13 @@ def in_force(state: BoardState) -> list[Decision] | None:
 SECTIONS: list[Section] = [
     Section("in-force", "In force then", "board/in_force.html", in_force),
     Section("team", "Design team", "board/team.html", team),
-    Section("who-decides-what", "Who decides what", "board/matrix.html", matrix),
+    Section("phases", "Phases", "board/phases.html", who_decides.phases_section),
+    Section("who-decides-what", "Who decides what", "board/matrix.html", who_decides.matrix),
     Section("out-of-mandate", "Decided outside anyone's mandate", "board/out_of_mandate.html",
-            out_of_mandate),
+            who_decides.out_of_mandate),
+    Section("consultation-gaps", "Decided without hearing every adviser",
+            "board/consultation_gaps.html", who_decides.consultation_gaps),
+    Section("to-inform", "Still to be told", "board/to_inform.html", who_decides.to_inform),
     Section("timeline", "Decisions over time", "board/timeline.html", decisions_timeline),
     Section("open-implicit", "Surfaced decisions awaiting ratification",
             "board/open_implicit.html", open_implicit),
@@ -153,7 +124,7 @@ def board_state(trajectory: Trajectory, as_of: AsOf, memo: StateMemo) -> BoardSt
     once per state of the trajectory (`memo`)."""
     return BoardState(trajectory, as_of, memo.get(
         trajectory, "out_of_mandate_ids",
-        lambda: frozenset(d.id for d in trajectory.out_of_mandate())))
+        lambda: frozenset(d.id for d in trajectory.out_of_mandate())), memo)
 
 
 def sections(state: BoardState) -> list[tuple[Section, Any]]:

@@ -21,6 +21,7 @@ from decisionlog.domain.errors import (
 )
 from decisionlog.web.forms import FormState, command_of, field_of, parse, prefilled, readable
 from decisionlog.web.forms_catalogue import FORMS, START
+from decisionlog.web.render import moments
 from decisionlog.web.site import NotAllowedError, PageError, PageNotFoundError
 from decisionlog.web.writes import submit
 
@@ -96,8 +97,8 @@ async def _post(page: Page, spec: FormSpec, trajectory: Trajectory | None) -> Re
             return _show(page, spec, state, None, None, _new_key(), status=400)
         now = page.trajectory(str(trajectory.id))
         return _show(page, spec, state, now, now.version, _new_key(), status=400)
-    except DecisionLogError as error:
-        state.problems.append(error.message)
+    except DecisionLogError as error:  # a broken rule: beside the field it names, if any
+        _place(spec, state, error)
         return _show(page, spec, state, trajectory, expected, key, status=400)
     done = spec.done(page.site.log.trajectory_after(result), result)
     message = done.message if not result.repeated else (
@@ -105,13 +106,17 @@ async def _post(page: Page, spec: FormSpec, trajectory: Trajectory | None) -> Re
     return page.redirect(done.url, flash=message)
 
 
-def _place(spec: FormSpec, state: FormState, error: ValidationError) -> None:
-    """An error beside its field, or above the form when no field of the form is it."""
-    field = field_of(spec, error.field)
+def _place(spec: FormSpec, state: FormState, error: DecisionLogError) -> None:
+    """An error beside the field it names (a `ValidationError`, or a broken rule about
+    one value, such as a start before the trajectory's), or above the form when it
+    names no field of the form."""
+    name = getattr(error, "field", None)
+    field = field_of(spec, name) if isinstance(name, str) else None
+    message = moments(readable(spec, error.message))
     if field is None:
-        state.problems.append(readable(spec, error.message))
+        state.problems.append(message)
     else:
-        state.errors[field.name] = readable(spec, error.message)
+        state.errors[field.name] = message
 
 
 def _changes(page: Page, current: Trajectory, since: int) -> list[str]:

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from decisionlog.application.requests import CommandResult
     from decisionlog.domain.trajectory import Trajectory
 
-FieldKind = Literal["text", "textarea", "select", "radio", "checkboxes", "lines", "datetime"]
+FieldKind = Literal["text", "textarea", "select", "radio", "checkboxes", "lines", "datetime",
+                    "number"]
+MAX_DIGITS = 9
 Values = dict[str, Any]
 
 
@@ -34,6 +36,8 @@ class Choice:
 
 
 ChoiceSource = Callable[["Trajectory"], list[Choice]]
+# The choices once another field is chosen (None: that value chooses nothing known)
+NarrowedSource = Callable[["Trajectory", str], "list[Choice] | None"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class Field:
     suggestions: ChoiceSource | None = None  # a datalist for a text field
     default: str | None = None
     enum: type[StrEnum] | None = None  # the values are this enumeration's
+    narrowed: NarrowedSource | None = None  # the choices once `narrowed_by` is chosen
+    narrowed_by: str | None = None
 
     @property
     def camel(self) -> str:
@@ -57,7 +63,15 @@ class Field:
         head, *rest = self.name.split("_")
         return head + "".join(part.capitalize() for part in rest)
 
-    def options(self, trajectory: Trajectory | None) -> list[Choice]:
+    def options(self, trajectory: Trajectory | None, state: FormState | None = None
+                ) -> list[Choice]:
+        """The choices: from the trajectory's state, narrowed by what the form chose in
+        `narrowed_by` (the people still to tell of the decision chosen, say)."""
+        if self.narrowed is not None and self.narrowed_by and state is not None \
+                and trajectory is not None and state.value(self.narrowed_by):
+            narrowed = self.narrowed(trajectory, state.value(self.narrowed_by))
+            if narrowed is not None:
+                return narrowed
         source = self.choices
         if source is None:
             return []
@@ -141,6 +155,13 @@ def parse(spec: FormSpec, posted: Mapping[str, list[str]]) -> tuple[Values, Form
             values[f.name] = [v for v in given if v]
         elif f.kind == "lines":
             values[f.name] = [line.strip() for line in text.splitlines() if line.strip()]
+        elif f.kind == "number":
+            if not text.strip():
+                values[f.name] = None
+            elif re.fullmatch(rf"[+-]?\d{{1,{MAX_DIGITS}}}", text.strip()):
+                values[f.name] = int(text)
+            else:
+                state.errors[f.name] = f"{f.label}: give a whole number, like 3."
         elif f.kind == "datetime":
             try:
                 values[f.name] = parse_moment(text, field=f.label)

@@ -24,6 +24,7 @@ from decisionlog.domain.values import (
     Side,
 )
 from decisionlog.web.forms import Choice, Done, Field, FormSpec
+from decisionlog.web.phase_forms import PHASE_FORMS, PHASES, RIGHT_PHASES
 from decisionlog.web.render import label
 from decisionlog.web.review_forms import LOOKING_BACK, REVIEW_BY, REVIEW_FORMS, WITHIN_FRAMES
 
@@ -270,7 +271,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
         "grant-right", "Grant a right", "Grant the right", c.GrantRight, group=DOMAINS,
         available=_ready_for_decisions,
         intro="Who decides, advises or is informed about a domain: one member by name, or "
-              "everyone with a role.",
+              "everyone with a role; in every phase, or in some only.",
         fields=(
             Field("domain_id", "Domain", "select", required=True, choices=domains,
                   blank="Choose a domain…"),
@@ -279,8 +280,9 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
                   blank="— nobody by name —", hint="Either a member…"),
             Field("role", "Or to a role", suggestions=roles,
                   hint="…or a role: then everyone with that role holds it."),
-            Field("condition", "When", hint="Optional: a phase or condition, e.g. "
-                  "\"during the design phase\", \"above 10k euro\"."),
+            RIGHT_PHASES,
+            Field("condition", "Condition", hint="Optional: a condition that is not a "
+                  "phase, e.g. \"above 10k euro\"."),
             Field("effective_from", "In force from (UTC)", "datetime",
                   hint="Leave empty for now; an earlier date records a right that held "
                        "before it was written down."),
@@ -308,6 +310,7 @@ FORMS: dict[str, FormSpec] = {spec.slug: spec for spec in (
         fields=(REASON,),
         done=lambda t, r: Done(f"/trajectories/{t.id}", "The trajectory is closed.")),
     *REVIEW_FORMS,
+    *PHASE_FORMS,
 )}
 
 START = FormSpec(
@@ -343,7 +346,7 @@ def trajectory_actions(t: Trajectory) -> list[ActionGroup]:
         if spec.available(t):
             groups.setdefault(spec.group, []).append(
                 Action(spec.title, f"/trajectories/{t.id}/forms/{spec.slug}", spec.primary))
-    order = (DECISIONS, LOOKING_BACK, TEAM, DOMAINS, TRAJECTORY)
+    order = (DECISIONS, LOOKING_BACK, TEAM, DOMAINS, PHASES, TRAJECTORY)
     return [ActionGroup(name, groups[name]) for name in order if name in groups]
 
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from decisionlog.web.site import Page
 
+MAX_ID = 100
+
 
 class MomentError(ValueError):
     """Raised when a typed moment is not a date or date and time."""
@@ -50,6 +52,7 @@ class AsOf:
     at: datetime | None = None
     in_force_at: datetime | None = None
     error: str | None = None
+    phase: str | None = None  # the id of the phase the matrix shows (None: the current)
 
     @property
     def travelling(self) -> bool:
@@ -66,7 +69,14 @@ class AsOf:
         if self.in_force_at is not None:
             params["in_force_at"] = self.in_force_at.astimezone(UTC).strftime(
                 "%Y-%m-%dT%H:%M")
+        if self.phase is not None:
+            params["phase"] = self.phase
         return params
+
+    def without(self, *names: str) -> dict[str, str]:
+        """The query parameters of this view but the ones named (for a form that asks
+        for them again, or a link that clears them)."""
+        return {k: v for k, v in self.params().items() if k not in names}
 
 
 def as_of(page: Page) -> AsOf:
@@ -90,4 +100,5 @@ def as_of(page: Page) -> AsOf:
     if version is not None and at is not None:
         errors.append("Give an event number or a moment, not both: showing the event.")
         at = None
-    return AsOf(version, at, moments["in_force_at"], " ".join(errors) or None)
+    phase = page.query("phase")[:MAX_ID] or None
+    return AsOf(version, at, moments["in_force_at"], " ".join(errors) or None, phase)

@@ -3,20 +3,21 @@ decision with its own history, and the trajectory's history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from decisionlog.domain import reviews
+from decisionlog.domain.mandate import decision_phase_id
 from decisionlog.domain.values import (
     DecisionOrigin,
     DecisionStatus,
     RightKind,
     TrajectoryStatus,
 )
-from decisionlog.web import board, forms_catalogue, looking_back
+from decisionlog.web import board, forms_catalogue, looking_back, who_decides
 from decisionlog.web.render import when
 from decisionlog.web.site import PageNotFoundError, url
 from decisionlog.web.timetravel import as_of
@@ -46,7 +47,7 @@ async def board_page(page: Page) -> Response:
     error = view.error
     if view.version is not None and view.version > current.version:
         error = f"The trajectory has {current.version} events; showing it now."
-        view = type(view)(None, None, view.in_force_at, error)
+        view = replace(view, version=None, at=None, error=error)
     shown = current
     if view.travelling:
         found = page.site.log.get_trajectory(trajectory_id, version=view.version, at=view.at)
@@ -54,6 +55,11 @@ async def board_page(page: Page) -> Response:
             return page.render("board_before_start.html", trajectory=current, as_of=view,
                                tid=str(current.id))
         shown = found
+    if view.phase is not None and view.phase not in shown.phases:
+        error = " ".join(filter(None, (error, "The phase asked for is not one of this "
+                                       "trajectory's (as known then): showing the phase "
+                                       "current then.")))
+        view = replace(view, phase=None, error=error)
     changes = may_change(page, current) and not view.travelling
     # Everything below the site's header depends only on these: kept while they hold.
     key = ("board", str(current.id), current.version, current.head_digest, shown.version,
@@ -61,11 +67,10 @@ async def board_page(page: Page) -> Response:
            looking_back.due_count(shown, page.site.derived))  # due by the clock
     main = page.site.fragments.get(key)
     if main is None:
-        params = view.params()
         main = page.fragment(
             "board_main.html", trajectory=shown, current=current, as_of=view, error=error,
             clear_in_force_url=url(f"/trajectories/{current.id}",
-                                   version=params.get("version"), at=params.get("at")),
+                                   **view.without("in_force_at")),
             sections=board.sections(board.board_state(shown, view, page.site.derived)),
             tid=str(current.id),
             may_change=changes,
@@ -75,25 +80,34 @@ async def board_page(page: Page) -> Response:
 
 
 async def decisions_page(page: Page) -> Response:
-    """Every decision of the trajectory, newest first, filtered by status and domain."""
+    """Every decision of the trajectory, newest first, filtered by status, domain, the
+    phase it was taken in and whether someone who had to be heard was not."""
     trajectory = page.trajectory(page.request.path_params["trajectory_id"])
+    state = board.board_state(trajectory, as_of(page), page.site.derived)
     status_text = page.query("status").upper()
     status = DecisionStatus(status_text) if status_text in DecisionStatus.__members__ else None
     domain_id = page.query("domain") or None
+    phase_id = page.query("phase") if page.query("phase") in trajectory.phases else None
+    not_heard = page.query("heard") == "no"
+    gap_ids = state.consultation_gap_ids() if not_heard else frozenset()
     chosen = [d for d in reversed(trajectory.decisions.values())
               if (status is None or d.status is status)
-              and (domain_id is None or d.domain_id == domain_id)]
+              and (domain_id is None or d.domain_id == domain_id)
+              and (not not_heard or d.id in gap_ids)
+              and (phase_id is None or decision_phase_id(trajectory, d) == phase_id)]
     number = page.query("page")
     current = int(number) if number.isdigit() and 0 < int(number) < 10**6 else 1
     start = (current - 1) * DECISIONS_PAGE
     rows = chosen[start:start + DECISIONS_PAGE]
     base = f"/trajectories/{trajectory.id}/decisions"
-    filters = {"status": status_text.lower() if status else "", "domain": domain_id or ""}
+    filters = {"status": status_text.lower() if status else "", "domain": domain_id or "",
+               "phase": phase_id or "", "heard": "no" if not_heard else ""}
     return page.render(
         "decisions.html", trajectory=trajectory, tid=str(trajectory.id), rows=rows,
         total=len(chosen), status=status, domain_id=domain_id, statuses=list(DecisionStatus),
-        out_of_mandate=board.board_state(trajectory, as_of(page),
-                                        page.site.derived).out_of_mandate,
+        phase_id=phase_id, not_heard=not_heard, out_of_mandate=state.out_of_mandate,
+        phases={d.id: who_decides.phase_of(trajectory, d) for d in rows},
+        skipped=state.consultation_gap_ids(),
         previous_url=url(base, **filters, page=current - 1) if current > 1 else None,
         next_url=url(base, **filters, page=current + 1)
         if start + DECISIONS_PAGE < len(chosen) else None)
@@ -119,10 +133,14 @@ def judgement(trajectory: Trajectory, decision: Decision) -> MandateJudgement:
     when_done = "ratified" if implicit else "decided"
     people = "ratifiers" if implicit else "deciders"
     moment = decision.ratified_at if implicit else decision.decided_at
+    phase = who_decides.phase_of(trajectory, decision)
+    in_phase = f", in {phase.name}" if phase is not None else (
+        ", before any phase started" if trajectory.phases else "")
     within = trajectory.is_within_mandate(decision)
     held = "one of its" if within else "none of its"
-    return MandateJudgement(within, f"When it was {when_done} ({when(moment)}), {held} "
-                                    f"{people} held a right to decide on {domain}.", rights)
+    return MandateJudgement(within, f"When it was {when_done} ({when(moment)}{in_phase}), "
+                                    f"{held} {people} held a right to decide on {domain}.",
+                            rights)
 
 
 def _right_in_words(trajectory: Trajectory, right: DecisionRight) -> str:
@@ -131,7 +149,19 @@ def _right_in_words(trajectory: Trajectory, right: DecisionRight) -> str:
     text = f"{holder}, from {when(right.effective_from)}"
     if right.ended_at is not None:
         text += f" until {when(right.ended_at)}"
+    if right.phase_ids:
+        text += ", only in " + ", ".join(trajectory.phases[p].name for p in right.phase_ids)
     return text + (f" ({right.condition})" if right.condition else "")
+
+
+def heard_and_told(trajectory: Trajectory, decision: Decision) -> who_decides.Judged:
+    """The decision's phase, why it is out of mandate, who had to be heard and was not,
+    and who had to be told and is not marked told."""
+    return who_decides.Judged(
+        decision, who_decides.phase_of(trajectory, decision),
+        trajectory.mandate_gap(decision),
+        who_decides.holder_names(trajectory, trajectory.not_consulted(decision)),
+        tuple(trajectory.members[m].name for m in trajectory.to_inform(decision)))
 
 
 async def decision_page(page: Page) -> Response:
@@ -144,6 +174,7 @@ async def decision_page(page: Page) -> Response:
     return page.render(
         "decision.html", trajectory=trajectory, tid=str(trajectory.id), decision=decision,
         judgement=judgement(trajectory, decision), review_reasons=reasons,
+        judged=heard_and_told(trajectory, decision),
         framed=reviews.framed(trajectory, decision.id),
         due=reviews.is_due(decision, datetime.now(UTC)),
         events=decision_events(page, trajectory, decision),
@@ -160,7 +191,8 @@ def decision_events(page: Page, trajectory: Trajectory, decision: Decision
     """
     log = page.site.log
     moments = [decision.recorded_at, decision.ratified_at, decision.closed_at] + [
-        trajectory.decisions[i].recorded_at for i in decision.superseded_by]
+        trajectory.decisions[i].recorded_at for i in decision.superseded_by] + [
+        mark.recorded_at for mark in decision.informed]
     last = max(m for m in moments if m is not None)
     start = log.version_at(trajectory.id, decision.recorded_at - timedelta(microseconds=1))
     end = min(log.version_at(trajectory.id, last), trajectory.version)

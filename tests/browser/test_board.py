@@ -57,17 +57,45 @@ def test_a_facilitator_works_on_the_demo_board(browser: Any, demo_server: Server
     assert person.path == "/trajectories"
     assert "Signed in as demo-facilitator" in person.text
 
-    # The demo trajectory's board: the matrix, its gap, the decision out of mandate
+    # The demo trajectory's board: its phases, the matrix of the current one with its
+    # gap, the decisions out of mandate with why, the adviser skipped, who to tell
     person.follow("Leadership programme after the merger")
     assert person.path == f"/trajectories/{demo_id}"
+    assert "phase: Line takes over" in browser.find_element(By.CSS_SELECTOR, "p.sub").text
+    phases = person.section("phases")
+    assert "The current phase: Line takes over" in phases
+    assert [row.text.split("\n")[0] for row in browser.find_elements(
+        By.CSS_SELECTOR, "table.phases tbody th")] == [
+        "1. Intake Start it…", "2. Design Start it…", "3. Line takes over current"]
     matrix = person.section("who-decides-what")
+    assert "In Line takes over, the phase current now" in matrix
     assert "Unity and difference" in matrix and "Ines de Vries" in matrix
+    assert "every line manager (Marco Peters)" in matrix
     gap = browser.find_element(By.CSS_SELECTOR, "table.matrix tr.gap")
     assert gap.text.startswith("Budget") and "gap: nobody decides" in gap.text
-    assert "Tom does the front end only, for now" in person.section("out-of-mandate")
+    out = person.section("out-of-mandate")
+    assert "Tom does the front end only, for now" in out
+    assert "Sara Jansen (programme manager) DECIDES on Programme design only in Design, " \
+           "and it was taken in Line takes over." in out
+    assert "Not heard: Tom Visser, every HR lead" in person.section("consultation-gaps")
+    assert "To tell: Ines de Vries" in person.section("to-inform")
     marks = browser.find_elements(By.CSS_SELECTOR, "svg.timeline-svg a.mark")
     assert len(marks) == 14  # every decision of the demo (fewer than the 40 drawn at most)
+    bands = browser.find_elements(By.CSS_SELECTOR, "svg.timeline-svg g.phase-band")
+    assert [b.find_element(By.TAG_NAME, "title").get_attribute("textContent").split(":")[0]
+            for b in bands] == ["Phase 1, Intake", "Phase 2, Design",
+                                "Phase 3, Line takes over"]
     person.shot("02-board")
+
+    # Who decided what in the design phase: chosen on the board, kept in the address
+    person.pick("Who decides in the phase", "Design")
+    person.press("Show this phase")
+    assert "phase=" in person.path and person.path.endswith("#who-decides-what")
+    matrix = person.section("who-decides-what")
+    assert "In Design: for each decision domain" in matrix
+    assert "every programme manager (Sara Jansen)" in matrix
+    person.shot("02-board-design-phase")
+    person.open(f"/trajectories/{demo_id}")
     events_before = int(browser.find_element(By.ID, "version").get_attribute("max"))
 
     # Record a decision through the form; first forget who decided it
@@ -90,13 +118,17 @@ def test_a_facilitator_works_on_the_demo_board(browser: Any, demo_server: Server
     assert person.path.startswith(f"/trajectories/{demo_id}/decisions/")
     assert "Recorded: Budget decisions go to the client sponsor" in person.text
     assert "outside mandate" in person.text  # nobody decides on Budget
+    assert "no right on the domain Ines de Vries (client sponsor) holds no DECIDES right " \
+           "on Budget." in person.text
+    assert "Phase\nLine takes over" in person.text
     person.shot("04-decision-page")
 
     # It is on the timeline
     person.follow("Leadership programme after the merger")
     titles = [m.find_element(By.TAG_NAME, "title").get_attribute("textContent")
               for m in browser.find_elements(By.CSS_SELECTOR, "svg.timeline-svg a.mark")]
-    assert any(t.startswith("Budget decisions go to the client sponsor") for t in titles)
+    assert any(t.startswith("Budget decisions go to the client sponsor") and
+               t.endswith(", in Line takes over") for t in titles)
     assert len(titles) == 15
 
     # Move the time-travel control back one event: the board as it was before
@@ -111,6 +143,22 @@ def test_a_facilitator_works_on_the_demo_board(browser: Any, demo_server: Server
     assert not browser.find_elements(By.CSS_SELECTOR, "section.actions")
     person.shot("05-time-travel")
     person.follow("Back to now")
+
+    # A decision that skipped its advisers: who was not heard, and who is to be told;
+    # the facilitator marks the client sponsor as told
+    person.follow("The design team meets every two weeks")
+    assert "Not heard\nTom Visser, every HR lead" in person.text
+    assert "Still to tell: Ines de Vries" in person.text
+    person.shot("06-decision-not-everyone-heard")
+    person.follow("Mark as told…")
+    assert [b.get_attribute("value") for b in browser.find_elements(
+        By.CSS_SELECTOR, "input[name=member_ids]")] != []
+    person.tick("Told", "Ines de Vries")
+    person.press("Mark as told")
+    assert "Marked as told of: The design team meets every two weeks" in person.text
+    assert "Ines de Vries, told on" in person.text and "Still to tell" not in person.text
+    person.follow("Leadership programme after the merger")
+    assert "The design team meets every two weeks" not in person.section("to-inform")
 
     # Sign out: the pages ask for a token again
     person.press("Sign out")

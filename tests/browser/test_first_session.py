@@ -2,8 +2,10 @@
 the service as `make serve` does, follows the printed link, signs in with the printed
 token and records the seed's situations through the forms alone (a merger deciding "the
 difference that makes the difference", a new facilitator who wants only the front end,
-a Gideon's band); then an auditor signs in, travels back in time, verifies the record
-and downloads the register. Screenshots of every step go to `screenshots/`."""
+a Gideon's band), moving the team through the phases of its design process and
+marking the client sponsor as told; then an auditor signs in, travels back in time,
+verifies the record and downloads the register. Screenshots of every step go to
+`screenshots/`."""
 
 from __future__ import annotations
 
@@ -122,17 +124,31 @@ def test_a_first_session_through_the_pages(browser: Any, served: Served,
         person.type("Name", name)
         person.type("Description", description)
         person.press("Define the domain")
-    # Rights: who decides, who advises, who is informed
+    # Phases: the process design of the design process, who decides *when*
+    for name, description in (("Intake", "Getting to know the system: how it really "
+                               "works here."),
+                              ("Design", "The team designs the programme, by doing as "
+                               "much as on paper.")):
+        person.follow("Define a phase")
+        person.type("Name", name)
+        person.type("Description", description)
+        person.press("Define the phase")
+        assert f"Phase defined: {name}" in person.text
+    assert "No phase had started yet" in person.section("phases")
+
+    # Rights: who decides, who advises, who is informed, in which phases
     # (Marieke's right held since the merger, before anyone wrote it down)
-    rights = (("Unity and difference", "decides", "Marieke Smit", "", "", "2025-03-01T09:00"),
-              ("Unity and difference", "advises", "", "HR lead", "", ""),
-              ("Unity and difference", "advises", "Fatima Yilmaz", "", "", ""),
-              ("Programme design", "decides", "", "programme manager",
-               "during the design phase", ""),
-              ("Programme design", "advises", "Daan Mulder", "", "", ""),
-              ("Programme management", "decides", "Eva Peters", "", "", ""),
-              ("Programme management", "informed", "Daan Mulder", "", "", ""))
-    for domain, right, member, role, condition, since in rights:
+    rights = (("Unity and difference", "decides", "Marieke Smit", "", (), "",
+               "2025-03-01T09:00"),
+              ("Unity and difference", "advises", "", "HR lead", (), "", ""),
+              ("Unity and difference", "advises", "Fatima Yilmaz", "", (), "", ""),
+              ("Programme design", "decides", "", "programme manager", ("Design",), "", ""),
+              ("Programme design", "advises", "Daan Mulder", "", (), "", ""),
+              ("Programme design", "informed", "", "client sponsor", (), "", ""),
+              ("Programme management", "decides", "Eva Peters", "", (), "", ""),
+              ("Programme management", "informed", "Daan Mulder", "", (), "above 10k euro",
+               ""))
+    for domain, right, member, role, phases, condition, since in rights:
         person.follow("Grant a right")
         person.pick("Domain", domain)
         person.tick("Right", right)
@@ -140,16 +156,38 @@ def test_a_first_session_through_the_pages(browser: Any, served: Served,
             person.pick("To a member", member)
         else:
             person.type("Or to a role", role)
-        person.type("When", condition)
+        if phases:
+            person.tick("In phases", *phases)
+        person.type("Condition", condition)
         if since:
             person.set_moment("In force from", since)
         person.press("Grant the right")
         assert "Right granted." in person.text
+    # No phase has started: only the rights for every phase hold, so nobody decides on
+    # the programme's design yet; in the design phase the programme manager will
     matrix = person.section("who-decides-what")
-    assert "every programme manager (Eva Peters)" in matrix
+    assert "Before any phase started, only the rights for every phase hold" in matrix
+    assert "when: above 10k euro" in matrix
+    gaps = [row.text.split("\n")[0] for row in browser.find_elements(
+        By.CSS_SELECTOR, "table.matrix tr.gap th")]
+    assert gaps == ["Programme design", "Process design"]
+    person.shot("11-matrix-with-a-gap")
+    person.pick("Who decides in the phase", "Design")
+    person.press("Show this phase")
+    matrix = person.section("who-decides-what")
+    assert "In Design: for each decision domain" in matrix
+    assert "every programme manager (Eva Peters)" in matrix and "only in Design" in matrix
     gap = browser.find_element(By.CSS_SELECTOR, "table.matrix tr.gap")
     assert gap.text.startswith("Process design")
-    person.shot("11-matrix-with-a-gap")
+    person.shot("11-matrix-in-the-design-phase")
+
+    # The intake starts
+    person.open(board_path)
+    person.follow("Start a phase")
+    person.pick("Phase", "Intake")
+    person.press("Start the phase")
+    assert "Phase started: Intake" in person.text
+    assert "The current phase: Intake" in person.section("phases")
 
     # The merger: an explicit frame on unity and difference
     person.follow("Record a decision")
@@ -182,6 +220,9 @@ def test_a_first_session_through_the_pages(browser: Any, served: Served,
     person.press("Record the decision")
     assert "outside mandate" in person.text
     assert "none of its deciders held a right to decide on Process design" in person.text
+    assert "Daan Mulder (learning facilitator) holds no DECIDES right on Process " \
+           "design." in person.text
+    assert "in Intake" in person.text
     person.shot("13-decision-out-of-mandate")
     person.open(board_path)
     out = person.section("out-of-mandate")
@@ -204,8 +245,14 @@ def test_a_first_session_through_the_pages(browser: Any, served: Served,
     person.press("Record the decision")
     assert "It supersedes: Daan does the front end only." in person.text
 
-    # A Gideon's band builds module one by doing
+    # The design phase starts (from the board's phase table)
     person.open(board_path)
+    person.follow("Start it…")
+    assert person.field("Phase").get_attribute("value") != ""
+    person.press("Start the phase")
+    assert "Phase started: Design" in person.text
+
+    # A Gideon's band builds module one by doing
     person.follow("Record a decision")
     person.pick("Domain", "Programme design")
     person.type("Title", "A Gideon's band builds module one")
@@ -218,6 +265,14 @@ def test_a_first_session_through_the_pages(browser: Any, served: Served,
     person.tick("Scale", "large")
     person.press("Record the decision")
     assert "within mandate" in person.text
+    assert "Still to tell: Marieke Smit" in person.text
+    # ... and the client sponsor is told of it
+    person.follow("Mark as told…")
+    person.tick("Told", "Marieke Smit")
+    person.press("Mark as told")
+    assert "Marked as told of: A Gideon's band builds module one" in person.text
+    assert "Marieke Smit, told on" in person.text and "Still to tell" not in person.text
+    person.shot("14-decision-told")
 
     # Something nobody decided: surfaced, then ratified
     person.open(board_path)
@@ -238,6 +293,12 @@ def test_a_first_session_through_the_pages(browser: Any, served: Served,
     person.press("Ratify")
     person.open(board_path)
     assert "None awaiting ratification." in person.section("open-implicit")
+    # ... ratified without hearing Daan, who advises on the programme's design
+    heard = person.section("consultation-gaps")
+    assert "Sessions are held at the former Woonstad office" in heard
+    assert "Not heard: Daan Mulder" in heard
+    assert "Sessions are held at the former Woonstad office" in person.section("to-inform")
+    assert "A Gideon's band" not in person.section("to-inform")
     person.shot("14-board-after-the-session")
     person.press("Sign out")
 
@@ -253,6 +314,7 @@ def test_a_first_session_through_the_pages(browser: Any, served: Served,
         By.XPATH, "//tr[td[contains(., 'Daan does the front end only')]]")
     person.click(row.find_element(By.LINK_TEXT, "Board after it"))
     assert "You are looking at the past" in person.text
+    assert "phase then: Intake" in person.text
     assert "Daan does the front end only" in person.section("out-of-mandate")
     assert "Programme and learning management" not in person.text
     person.shot("15-auditor-time-travel")
@@ -262,10 +324,11 @@ def test_a_first_session_through_the_pages(browser: Any, served: Served,
     person.send("What was in force on")
     assert "1 decision held" in person.section("in-force")
     assert "Unity in the frame" in person.section("in-force")
+    assert "Before any phase started" in person.section("who-decides-what")
     # ... verifies the record
     person.follow("Audit")
     person.press("Verify now")
-    assert "Intact. All 24 events check out." in person.text
+    assert "Intact. All 30 events check out." in person.text
     person.shot("16-auditor-verify")
     # ... and downloads the register
     downloads = tmp_path / "downloads"

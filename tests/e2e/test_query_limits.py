@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from decisionlog.api.limits import MAX_COST, MAX_RESPONSE_BYTES
+from decisionlog.api.limits import MAX_COST, MAX_QUERY_CHARS, MAX_RESPONSE_BYTES, MAX_TOKENS
 from decisionlog.domain.values import MAX_TEXT_LENGTH
 from tests.e2e.client import Server
 from tests.e2e.helpers import add_member, define_domain, start
@@ -286,3 +286,17 @@ def test_every_answer_carries_a_request_id(server: Server, http: httpx.Client) -
         assert response.status_code == status, (status, response.text)
         ids.add(response.headers["X-Request-ID"])
     assert len(ids) == len(answers)
+
+
+def test_documents_too_long_or_with_too_many_tokens_are_refused_before_parsing(
+        http: httpx.Client) -> None:
+    long_text = "query { __typename }\n#" + "x" * (MAX_QUERY_CHARS + 1)
+    many_tokens = "query { " + " ".join(f"a{i}: __typename" for i in range(MAX_TOKENS)) + " }"
+    for document, says in ((long_text, f"Source contains more than {MAX_QUERY_CHARS} code points"),
+                           (many_tokens, f"Document contains more than {MAX_TOKENS} tokens")):
+        answer = http.post("/graphql", json={"query": document})
+        assert answer.status_code in (200, 400), answer.text
+        messages = [error["message"] for error in answer.json()["errors"]]
+        assert any(says in message for message in messages), messages
+    assert http.post("/graphql", json={"query": "{ __typename }"}).json() == {
+        "data": {"__typename": "Query"}}

@@ -191,8 +191,11 @@ def test_writes_during_a_rebuild_are_not_stalled(served: Server) -> None:
     assert done.returncode == 0, done.stderr
     assert failures == []
     # Before, SQLite writers polling for the lock lost it to the next batch nearly every
-    # time: 40 writes in 32 s, the slowest 3.9 s (and past 5 s "database is locked")
+    # time: 40 writes in 32 s (0.8 s each on average), the slowest 3.9 s, and past 5 s
+    # "database is locked". Judged on the mean, which a loaded machine's one slow spell
+    # does not move past the bound the way it moves the slowest write.
     assert len(latencies) > 20
-    assert max(latencies) < 2.0, sorted(latencies)[-5:]
+    assert sum(latencies) / len(latencies) < 0.4, sorted(latencies)[-5:]
+    assert max(latencies) < 5.0, sorted(latencies)[-5:]
     count = client.execute('{ decisions(search: "concurrent") { totalCount } }')
     assert count["decisions"]["totalCount"] == len(latencies)

@@ -41,28 +41,63 @@ def test_the_board_shows_team_matrix_gap_and_out_of_mandate(
         visitor: MakeVisitor, demo_id: str) -> None:
     board = visitor("reader").get(f"/trajectories/{demo_id}")
     assert board.status == 200 and board.document.text_of("h1") == [DEMO]
+    assert "phase: Line takes over" in board.document.text_of("p", class_="sub")[0]
     team = _section(board, "team")
     assert "Ines de Vries client sponsor core team" in team
     assert "Tom Visser learning facilitator specialist" in team
-    # the matrix is a real table with headers for its columns and rows
+    # the phases in order, the current one marked, with the gaps of each
+    phases = _section(board, "phases")
+    assert "The current phase: Line takes over, since" in phases
+    rows = [" ".join(r.text.split()) for r in board.document.find("tr")
+            if r.text.strip().startswith(("1.", "2.", "3."))]
+    assert [r.split(" ")[1] for r in rows] == ["Intake", "Design", "Line"]
+    assert "Line takes over current The client's line managers lead" in rows[2]
+    assert "current" not in rows[0] + rows[1]
+    assert rows[0].endswith("Programme design Budget")  # nobody decides it in the intake
+    assert rows[1].endswith("Budget") and rows[2].endswith("Budget")
+    # the matrix is a real table with headers for its columns and rows, of the phase
+    # current now: the line managers have taken over
     table = board.document.find("table", class_="matrix")[0]
     assert table is not None
-    assert board.document.text_of("th", scope="col")[:4] == [
-        "Domain", "Decides", "Advises", "Informed"]
+    headers = board.document.text_of("th", scope="col")
+    assert headers[headers.index("Domain"):][:4] == ["Domain", "Decides", "Advises", "Informed"]
     rows = board.document.text_of("th", scope="row")
     assert any(r.startswith("Unity and difference") for r in rows)
     gap_rows = board.document.find("tr", class_="gap")
     assert len(gap_rows) == 1 and gap_rows[0].text.split()[0] == "Budget"
     assert "gap: nobody decides" in gap_rows[0].text
     matrix = _section(board, "who-decides-what")
-    # in the phase current now (the demo's line managers have taken over)
+    assert "In Line takes over, the phase current now:" in matrix
     assert "Programme design Modules, rhythm and working forms of the programme. every line " \
-           "manager (Marco Peters) Tom Visser" in matrix
-    assert "1 domain without anyone to decide." in matrix
+           "manager (Marco Peters) only in Line takes over Tom Visser" in matrix
+    assert "Process design" in matrix and "every client sponsor (Ines de Vries)" in matrix
+    assert "every programme manager" not in matrix  # Sara decides only in the design phase
+    assert "1 domain without anyone to decide in this phase." in matrix
+    chooser = board.document.find("select", id="phase")[0]
+    assert chooser is not None
+    assert board.document.text_of("option")[:4] == [
+        "current now (Line takes over)", "Intake", "Design", "Line takes over"]
+    # out of mandate, each with the phase it was taken in and why
     out = _section(board, "out-of-mandate")
-    assert "2 decisions were taken by people who held no right to decide" in out
+    assert "2 decisions were taken by people who held no right to decide on that domain " \
+           "at the time, in the phase current then." in out
+    assert "Module three on leading across sites Programme design · decided" in out
+    assert "in Line takes over a right only in other phases Sara Jansen (programme " \
+           "manager) DECIDES on Programme design only in Design, and it was taken in " \
+           "Line takes over." in out
     assert "Tom does the front end only, for now" in out
-    assert "Module three on leading across sites" in out
+    assert "in Intake no right on the domain Tom Visser (learning facilitator) holds no " \
+           "DECIDES right on Process design." in out
+    # who had to be heard and was not; who is still to be told
+    heard = _section(board, "consultation-gaps")
+    assert "1 decision was taken without hearing someone who held a right to advise" in heard
+    assert "The design team meets every two weeks Process design · decided" in heard
+    assert "by Sara Jansen · in Design Not heard: Tom Visser, every HR lead" in heard
+    told = _section(board, "to-inform")
+    assert "2 decisions in force have people who hold a right to be informed" in told
+    assert "The design team meets every two weeks" in told and "To tell: Ines de Vries" in told
+    assert "Line managers run the intervision groups" not in told  # she was told of it
+    assert "Mark as told" not in told  # a reader changes nothing
     implicit = _section(board, "open-implicit")
     assert "Organisation B's intake form became the standard" in implicit
 
