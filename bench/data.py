@@ -219,8 +219,8 @@ def _cache_key() -> str:
     """
     import dataclasses
 
-    from decisionlog.infrastructure import transcodings
     from decisionlog.domain import entities, events
+    from decisionlog.infrastructure import transcodings
 
     digest = hashlib.sha256(GENERATOR_VERSION.encode())
     digest.update(Path(transcodings.__file__).read_bytes())
