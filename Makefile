@@ -32,7 +32,7 @@ $(SERVE_STAMP): pyproject.toml | $(PYTHON)
 
 $(DEV_STAMP): pyproject.toml | $(PYTHON)
 	@echo "Installing decisionlog with its test and lint tools into $(VENV)"
-	$(PYTHON) -m pip install --disable-pip-version-check -q -e '.[dev,postgres]'
+	$(PYTHON) -m pip install --disable-pip-version-check -q -e '.[dev,postgres,otel]'
 	touch $(SERVE_STAMP) $(DEV_STAMP)
 
 venv: $(DEV_STAMP)

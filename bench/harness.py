@@ -163,6 +163,7 @@ class Server:
     factory: str = BENCH_APP
     headers: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)  # more uvicorn options (the last wins)
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
 
@@ -185,7 +186,7 @@ class Server:
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "uvicorn", self.factory, "--factory",
                      "--host", HOST, "--port", str(self.port), "--log-level", "warning",
-                     *uvicorn_arguments()],
+                     *uvicorn_arguments(), *self.args],
                     cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                 )

@@ -50,6 +50,9 @@ from decisionlog.auth import Authenticator, token_store
 from decisionlog.auth.cursors import cursor_sealer
 from decisionlog.infrastructure.config import database_url, parse_database_url
 from decisionlog.infrastructure.filelock import hold_serve_lock
+from decisionlog.operations.graphqlnotes import NotingGraphQL
+from decisionlog.operations.requests import RequestTelemetry
+from decisionlog.operations.telemetry import Telemetry, install
 from decisionlog.readmodels import ViewsKeeper
 from decisionlog.web import SecurityHeaders, page_routes
 
@@ -62,7 +65,7 @@ if TYPE_CHECKING:
     from decisionlog.api.context import Context
 
 
-class GraphQLApp(AuthenticatingGraphQL):
+class GraphQLApp(NotingGraphQL, AuthenticatingGraphQL):
     """Strawberry's ASGI app, with our request context and authentication, answering in
     the media type the client accepts (`api/media.py`), finding persisted documents
     (`api/persisted.py`) and tagging answers (`api/fastpath.py`)."""
@@ -165,10 +168,12 @@ class Caches:
 
 
 def create_app(url: str | None = None, *, decision_log: DecisionLog | None = None,
-               settings: Settings | None = None) -> Starlette:
+               settings: Settings | None = None, telemetry: Telemetry | None = None
+               ) -> Starlette:
     """The service on the database at `url` (default: DECISIONLOG_DATABASE_URL or
-    sqlite:///decisionlog.db), or on a given `DecisionLog`; `settings` default to the
-    DECISIONLOG_* environment variables (see `api/settings.py`)."""
+    sqlite:///decisionlog.db), or on a given `DecisionLog`; `settings` and `telemetry`
+    (metrics, logs, traces: `decisionlog.operations`) default to the DECISIONLOG_*
+    environment variables (see `api/settings.py`, `operations/telemetry.py`)."""
     catches_up = decision_log.catches_up if decision_log is not None else strtobool(
         os.environ.get("DECISIONLOG_READMODELS_CATCH_UP")
         or os.environ.get("READMODELS_CATCH_UP") or "y")
@@ -195,6 +200,12 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     front = FastPath(graphql, app=log, results=caches.results, persisted=persisted,
                      authenticator=authenticator,
                      allow_anonymous_read=settings.allow_anonymous_read)
+    telemetry = telemetry or Telemetry.from_env(
+        backend=type(log.factory).__module__.rsplit(".", 1)[-1])
+    if telemetry.tracing is not None:
+        schema.extensions = (telemetry.tracing.graphql_extension(), *schema.extensions)
+    install(telemetry, log=log, authenticator=authenticator, keeper=keeper,
+            websockets=lambda: graphql.websockets.open)
 
     async def health(request: Request) -> Response:
         try:
@@ -216,9 +227,11 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
         if sqlite_file is not None:
             hold_serve_lock(sqlite_file)  # one process per SQLite file
         keeper.start()
+        telemetry.start()
         gc.collect()
         gc.freeze()
         yield
+        await telemetry.stop()
         keeper.stop()
         if decision_log is None:
             log.close()
@@ -229,12 +242,16 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
             WebSocketRoute("/graphql", graphql),
             Route("/health", health),
             Route("/ready", ready),
+            *telemetry.routes(),
             graphiql_assets(),
             *page_routes(log, authenticator, writes=graphql.writes,
                          allow_anonymous_read=settings.allow_anonymous_read),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(RequestIdMiddleware), Middleware(SecurityHeaders),
+        middleware=[Middleware(RequestIdMiddleware),
+                    *([Middleware(RequestTelemetry, telemetry=telemetry)]
+                      if telemetry.active else []),
+                    Middleware(SecurityHeaders),
                     Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
     )
     app.state.decision_log = log
@@ -244,4 +261,5 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     app.state.persisted = persisted
     app.state.schema = schema
     app.state.views_keeper = keeper
+    app.state.telemetry = telemetry
     return app

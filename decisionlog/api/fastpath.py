@@ -22,6 +22,8 @@ from urllib.parse import parse_qsl
 
 import orjson
 from starlette.responses import Response
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from decisionlog.api.authentication import bearer_token
 from decisionlog.api.cacheplan import variables_key
@@ -31,6 +33,9 @@ from decisionlog.api.persisted import document_id_of
 from decisionlog.api.resultcache import ANSWER_STATE, Answer
 from decisionlog.auth.authenticator import NOT_CACHED
 from decisionlog.auth.principal import ANONYMOUS_READER
+from decisionlog.infrastructure.observer import RESULTS, TOKENS
+from decisionlog.operations.graphqlnotes import describe
+from decisionlog.operations.notes import current_note
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -120,6 +125,8 @@ class FastPath:
                                      self.app, with_body=True)
         if entry is None or entry.body is None:
             return receive
+        self._noted(query, operation_name, variables, principal,
+                    token=authorization is not None)
         media = self._media_type(accept)
         tag = etag(entry.tag, media)
         headers = conditional_headers(tag)
@@ -134,6 +141,21 @@ class FastPath:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": entry.body})
         return None
+
+    def _noted(self, query: str, operation_name: str | None,
+               variables: dict[str, Any] | None, principal: Principal, *,
+               token: bool) -> None:
+        """What the view would have noted of an answer it served from the cache: a
+        hit in the metrics, and the operation, root field and caller on the request's
+        note (`operations/graphqlnotes.py`)."""
+        self.app.observer.cache_lookup(RESULTS, True)
+        if token:  # the token's lookup, which `_principal` left uncounted
+            self.authenticator.observer.cache_lookup(TOKENS, True)
+        note = current_note()
+        schema = getattr(self.view, "schema", None)
+        if note is not None and schema is not None:
+            describe(note, schema, GraphQLRequestData(query, variables, operation_name, None),
+                     _Caller(principal), _ANSWERED)
 
     def _get_params(self, query_string: bytes) -> dict[str, Any] | None:
         """`_params`, remembered for the last URLs seen (a dashboard polls the same one:
@@ -152,7 +174,7 @@ class FastPath:
                              else authorization.decode("latin-1"))
         if token is None:
             return self.anonymous
-        principal = self.authenticator.cached_principal(token)
+        principal = self.authenticator.cached_principal(token, count=False)
         return None if principal is NOT_CACHED else principal
 
     def _media_type(self, accept: bytes | None) -> str:
@@ -162,6 +184,16 @@ class FastPath:
             if len(self._media) < MEDIA_MEMO_SIZE:
                 self._media[accept] = media
         return media
+
+
+class _Caller:
+    """The part of a request context `describe` reads."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+
+_ANSWERED: Final = ExecutionResult(data=None, errors=None)  # kept answers have no errors
 
 
 def tag_response(request: Request, response: Response, results: ResultCache) -> Response:

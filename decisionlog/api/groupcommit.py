@@ -53,6 +53,7 @@ class GroupCommit:
             return
         batch, self._queued = self._queued[:self.max_batch], self._queued[self.max_batch:]
         self._last_batch = len(batch)
+        self.app.observer.batch_committed(len(batch))
         if self._queued:
             self._loop.call_soon(self._flush)
         try:

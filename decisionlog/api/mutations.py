@@ -23,6 +23,7 @@ from decisionlog.application import CommandRequest, CommandResult
 from decisionlog.application import commands as c
 from decisionlog.domain.errors import DecisionLogError
 from decisionlog.domain.trajectory import Trajectory as TrajectoryAggregate
+from decisionlog.operations.commands import command_answered
 
 P = TypeVar("P")
 
@@ -33,17 +34,19 @@ async def _handle(info: Info, command: c.Command, *, idempotency_key: str | None
                   ) -> P | ErrorResult:
     """Handle the command for the caller; its payload, or the typed error."""
     trajectory_id = command.trajectory_id if isinstance(command, c.TrajectoryCommand) else None
+    app, writes = info.context.app, info.context.writes
     denied = write_denied(info, trajectory_id)
     if denied is not None:
-        return denied
+        return command_answered(app.observer, command, trajectory_id, denied)
     request = CommandRequest(command, info.context.principal.name, expected_version,
                              idempotency_key)
-    app, writes = info.context.app, info.context.writes
     try:
-        result = (await writes.execute(request) if writes is not None
-                  else app.handle_request(request))
+        with app.observer.span(f"decisionlog.command {type(command).__name__}"):
+            result = (await writes.execute(request) if writes is not None
+                      else app.handle_request(request))
     except DecisionLogError as error:
-        return error_result(error)
+        return command_answered(app.observer, command, trajectory_id, error_result(error))
+    command_answered(app.observer, command, str(result.trajectory_id), result)
     return payload(app.trajectory_after(result), result)
 
 

@@ -51,6 +51,7 @@ from decisionlog.api.dependencies import (
 from decisionlog.api.etag import EtagSigner
 from decisionlog.api.sizes import approximate_size
 from decisionlog.infrastructure.lru import BoundedLRU
+from decisionlog.infrastructure.observer import RESULTS
 
 if TYPE_CHECKING:
     from strawberry.types import ExecutionContext
@@ -207,10 +208,12 @@ class StateResultCache(SchemaExtension):
         cache = self.cache
         entry = cache.current(key, app) if cache.enabled else None
         if entry is not None:
+            app.observer.cache_lookup(RESULTS, True)
             context.result = entry.result
             _note(context, Answer(entry.tag, entry))
             yield
             return
+        app.observer.cache_lookup(RESULTS, False)
         mark = state_watch(app).mark()  # before anything is read
         reads = _Reads()
         if plan.reads_scope:  # lists: the scope's state before they are read

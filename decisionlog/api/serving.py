@@ -32,6 +32,7 @@ from uvicorn.server import ServerState
 
 from decisionlog.api.limits import MAX_BODY_BYTES
 from decisionlog.api.masking import new_request_id
+from decisionlog.operations.shutdown import WS_PROTOCOL, shutdown_seconds
 
 MAX_HEADER_BYTES: Final = 64 * 1024
 MAX_CONNECTIONS_VARIABLE: Final = "DECISIONLOG_MAX_CONNECTIONS"
@@ -177,12 +178,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
 
 def uvicorn_options() -> dict[str, Any]:
-    """The options every server of the app runs with (`decisionlog serve`, the tests)."""
+    """The options every server of the app runs with (`decisionlog serve`, the tests);
+    the websocket protocol and the shutdown bound are `operations/shutdown.py`'s."""
     return {"http": PROTOCOL, "ws_max_size": MAX_BODY_BYTES,
-            "h11_max_incomplete_event_size": MAX_HEADER_BYTES}
+            "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+            "ws": WS_PROTOCOL, "timeout_graceful_shutdown": shutdown_seconds()}
 
 
 def uvicorn_arguments() -> list[str]:
     """`uvicorn_options()` as uvicorn's command-line arguments."""
     return ["--http", PROTOCOL, "--ws-max-size", str(MAX_BODY_BYTES),
-            "--h11-max-incomplete-event-size", str(MAX_HEADER_BYTES)]
+            "--h11-max-incomplete-event-size", str(MAX_HEADER_BYTES),
+            "--ws", WS_PROTOCOL, "--timeout-graceful-shutdown", str(shutdown_seconds())]

@@ -16,6 +16,7 @@ from typing import Final
 from decisionlog.auth.principal import Principal
 from decisionlog.auth.tokens import TokenRecord, TokenStore, split_token
 from decisionlog.infrastructure.lru import BoundedLRU
+from decisionlog.infrastructure.observer import NO_OBSERVER, TOKENS, Observer
 
 DEFAULT_TTL_SECONDS = 5.0
 DEFAULT_MAXSIZE = 1024
@@ -41,6 +42,7 @@ class Authenticator:
         self._clock = clock
         # key id: (expiry time, record)
         self._cache: BoundedLRU[str, tuple[float, TokenRecord | None]] = BoundedLRU(maxsize)
+        self.observer: Observer = NO_OBSERVER  # counts hits and misses (operations sets it)
 
     def principal(self, token: str) -> Principal | None:
         """The principal of a valid, unrevoked token; None for anything else."""
@@ -50,16 +52,21 @@ class Authenticator:
         key_id, secret = parts
         return _principal(self._record(key_id), secret)
 
-    def cached_principal(self, token: str) -> Principal | NotCached | None:
+    def cached_principal(self, token: str, *, count: bool = True
+                         ) -> Principal | NotCached | None:
         """What `principal(token)` answers when that needs no store lookup; else
-        `NOT_CACHED` (for callers that would rather run store lookups in a thread)."""
+        `NOT_CACHED` (for callers that would rather run store lookups in a thread).
+        `count=False`: not counted as a lookup (a caller that may yet hand the request
+        on to one that looks the token up again counts its own hit)."""
         parts = split_token(token)
         if parts is None:
             return None
         key_id, secret = parts
         entry = self._cache.get(key_id)
         if entry is None or entry[0] <= self._clock():
-            return NOT_CACHED
+            return NOT_CACHED  # (the lookup that follows counts the miss)
+        if count:
+            self.observer.cache_lookup(TOKENS, True)
         return _principal(entry[1], secret)
 
     def principal_of_key(self, key_id: str) -> Principal | None:
@@ -75,6 +82,7 @@ class Authenticator:
         entry = self._cache.get(key_id)
         if entry is None or entry[0] <= self._clock():
             return NOT_CACHED
+        self.observer.cache_lookup(TOKENS, True)
         record = entry[1]
         return None if record is None or record.revoked_at is not None else record.principal
 
@@ -82,7 +90,9 @@ class Authenticator:
         now = self._clock()
         entry = self._cache.get(key_id)
         if entry is not None and entry[0] > now:
+            self.observer.cache_lookup(TOKENS, True)
             return entry[1]
+        self.observer.cache_lookup(TOKENS, False)
         record = self.store.by_key_id(key_id)
         self._cache.put(key_id, (now + self.ttl, record))
         return record

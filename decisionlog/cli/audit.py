@@ -42,6 +42,12 @@ def add_audit_commands(commands: Any) -> None:
     verify.add_argument("--expect-head", metavar="ID=DIGEST", action="append", default=[],
                         help="a head digest kept elsewhere that the trajectory's chain must "
                              "still reach: detects truncation (repeatable)")
+    verify.add_argument("--expect-heads", metavar="FILE",
+                        help="a head-digest file (from `backup` or --write-heads) whose "
+                             "heads every chain must reach")
+    verify.add_argument("--write-heads", metavar="FILE",
+                        help="write every intact chain's head digest to FILE (before a "
+                             "pg_dump, say)")
     verify.add_argument("--snapshots", action="store_true",
                         help="also check each trajectory's latest snapshot against its "
                              "events replayed (slower)")
@@ -60,12 +66,18 @@ def add_audit_commands(commands: Any) -> None:
 
 def _verify(args: argparse.Namespace) -> int:
     from decisionlog.audit.verify import summary_lines, verify
+    from decisionlog.operations.heads import Heads, HeadsFileError
 
     try:
         anchors = parse_anchors(args.expect_head)
         trajectory_id = None if args.trajectory is None else _canonical(args.trajectory)
-    except ValueError as error:
+        heads = Heads.read(Path(args.expect_heads)) if args.expect_heads else None
+    except (ValueError, HeadsFileError) as error:
         return _fail(str(error), status=2)
+    if heads is not None:
+        anchors = {**heads.anchors(), **anchors}
+    if args.write_heads is not None:
+        check_output(Path(args.write_heads))
     if trajectory_id is not None and set(anchors) - {trajectory_id}:
         return _fail("--expect-head names a trajectory that --trajectory leaves out.",
                      status=2)
@@ -88,6 +100,14 @@ def _verify(args: argparse.Namespace) -> int:
     for line in summary_lines(report):
         print(line)
     damaged = len(report.damaged)
+    if heads is not None:
+        same, grown = heads.same_heads(report)
+        print(f"Head-digest file {args.expect_heads}: {same:,} of {len(heads.trajectories):,} "
+              f"trajectories at exactly its head, {grown:,} past it.")
+    if args.write_heads is not None:
+        Heads.of(report).write(Path(args.write_heads))
+        print(f"Head digests of {len(report.trajectories) - damaged:,} intact trajectories "
+              f"written to {args.write_heads}.")
     outcome = "OK" if report.ok else f"DAMAGED ({damaged} damaged)"
     print(f"{outcome}: {len(report.trajectories):,} trajectories, "
           f"{report.events_checked:,} events read in {elapsed:.1f} s "
@@ -101,7 +121,7 @@ def _export(args: argparse.Namespace) -> int:
 
     target = None if args.output is None else Path(args.output)
     if target is not None:
-        _check_output(target)
+        check_output(target)
     reader = _open(parse_database_url(database_url(args.database)))
     partial = None if target is None else target.with_name(target.name + ".partial")
     try:
@@ -155,7 +175,7 @@ def _open(database: Database) -> AuditReader:
     return open_reader(dict(database.env))
 
 
-def _check_output(target: Path) -> None:
+def check_output(target: Path) -> None:
     """Refuse an --output that cannot be written, before reading anything."""
     folder = target.absolute().parent
     if target.is_dir():

@@ -10,8 +10,14 @@ from collections.abc import Sequence
 from typing import Literal
 
 from decisionlog.cli.audit import add_audit_commands
+from decisionlog.cli.backup import add_backup_commands
 from decisionlog.cli.ports import browser_host, listen_problem
 from decisionlog.cli.rebuild import add_rebuild_command
+from decisionlog.cli.serveops import (
+    add_operations_arguments,
+    operations_environment,
+    printed_as_log,
+)
 from decisionlog.cli.stores import CommandError, log_exists
 from decisionlog.cli.tokens import add_token_commands
 from decisionlog.infrastructure.config import (
@@ -62,39 +68,43 @@ def _serve(args: argparse.Namespace) -> int:
             hold_serve_lock(database.env["SQLITE_DBNAME"])
         except AlreadyServingError as error:
             raise CommandError(str(error), status=1) from None
-    pages = f"http://{browser_host(args.host)}:{args.port}/"
-    endpoint = pages + "graphql"
-    if args.demo:
-        log = DecisionLog(env=database.env)
-        try:
-            print(f"Demo trajectory: {seed_demo(log)}")
-            token, path = demo_token(log, database)
-        finally:
-            log.close()
-        announce_demo_token(token, path, host=args.host, port=args.port)
-    elif args.allow_anonymous_read:
-        print(f"Pages: {pages}\nGraphiQL: {endpoint}")
-    else:
-        print(f"Pages: {pages}  (sign in with a token: `{program()} token create "
-              "--role facilitator|auditor|reader --name NAME`)")
-        print(f"GraphiQL: {endpoint}  (it needs a token too)")
-    os.environ[DATABASE_URL_VARIABLE] = url
-    os.environ.update(settings.to_env())
-    if args.allow_anonymous_read:
-        print("Anonymous reads are allowed: requests without a token read every trajectory.")
-    print(f"Database: {redact(url)}. Other commands: `{program()} --help`.")
-    loop, http = event_loop_and_parser()
-    if args.workers > 1 and http != "httptools":
-        print("decisionlog: httptools is not installed: several workers on uvicorn's h11 "
-              "stack answer in 40+ ms (Nagle); install uvicorn[standard].", file=sys.stderr)
-    options = uvicorn_options()
-    if http != "httptools":  # h11 bounds header size itself, but not header time
-        options["http"] = http
-    uvicorn.run(
-        "decisionlog.api.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers if args.workers > 1 else None, log_level=args.log_level,
-        loop=loop, **options,
-    )
+    with operations_environment(args) as logging_options:
+        with printed_as_log(args.log_format):
+            pages = f"http://{browser_host(args.host)}:{args.port}/"
+            endpoint = pages + "graphql"
+            if args.demo:
+                log = DecisionLog(env=database.env)
+                try:
+                    print(f"Demo trajectory: {seed_demo(log)}")
+                    token, path = demo_token(log, database)
+                finally:
+                    log.close()
+                announce_demo_token(token, path, host=args.host, port=args.port)
+            elif args.allow_anonymous_read:
+                print(f"Pages: {pages}\nGraphiQL: {endpoint}")
+            else:
+                print(f"Pages: {pages}  (sign in with a token: `{program()} token create "
+                      "--role facilitator|auditor|reader --name NAME`)")
+                print(f"GraphiQL: {endpoint}  (it needs a token too)")
+            os.environ[DATABASE_URL_VARIABLE] = url
+            os.environ.update(settings.to_env())
+            if args.allow_anonymous_read:
+                print("Anonymous reads are allowed: requests without a token read every "
+                      "trajectory.")
+            print(f"Database: {redact(url)}. Other commands: `{program()} --help`.")
+        loop, http = event_loop_and_parser()
+        if args.workers > 1 and http != "httptools":
+            print("decisionlog: httptools is not installed: several workers on uvicorn's "
+                  "h11 stack answer in 40+ ms (Nagle); install uvicorn[standard].",
+                  file=sys.stderr)
+        options = uvicorn_options()
+        if http != "httptools":  # h11 bounds header size itself, but not header time
+            options["http"] = http
+        uvicorn.run(
+            "decisionlog.api.app:create_app", factory=True, host=args.host, port=args.port,
+            workers=args.workers if args.workers > 1 else None, log_level=args.log_level,
+            loop=loop, **logging_options, **options,
+        )
     return 0
 
 
@@ -155,10 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-persisted-queries", action="store_true",
                        help="refuse automatic persisted queries (clients then send "
                             "whole documents)")
+    add_operations_arguments(serve)
     serve.set_defaults(handler=_serve)
     add_token_commands(commands)
     add_rebuild_command(commands)
     add_audit_commands(commands)
+    add_backup_commands(commands)
     return parser
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, strtobool
 
 from decisionlog.infrastructure.errors import StorageFullError, is_storage_full
+from decisionlog.infrastructure.observer import NO_OBSERVER, Observer
 from decisionlog.infrastructure.pgsetup import setup_lock
 from decisionlog.infrastructure.snapshots import snapshot_due, snapshot_recorder
 from decisionlog.infrastructure.storagecheck import StorageCheck, sql_probe
@@ -46,6 +48,7 @@ class DecisionLogStorage(Application[UUID]):
     transcodings; `DecisionLog` adds the use cases."""
 
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
+    observer: Observer = NO_OBSERVER  # metrics and traces of saves (operations sets it)
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         """Open the stores (creating tables if allowed) and bring the read models up to
@@ -107,8 +110,11 @@ class DecisionLogStorage(Application[UUID]):
         """Store the events, handing the recorder the domain events too, so that the
         read models need not decode what was just encoded."""
         processing_event.saved_kwargs[DOMAIN_EVENTS] = processing_event.events
+        observer = self.observer
+        started = time.perf_counter()
         try:
-            recordings = super()._record(processing_event)
+            with observer.span("decisionlog.save"):
+                recordings = super()._record(processing_event)
         except Exception as error:
             if is_storage_full(error):
                 self.storage.write_failed()
@@ -116,6 +122,7 @@ class DecisionLogStorage(Application[UUID]):
                     raise StorageFullError() from error
             raise
         self.storage.write_succeeded()
+        observer.events_saved(len(recordings), time.perf_counter() - started)
         return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:

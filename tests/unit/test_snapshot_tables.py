@@ -197,3 +197,26 @@ def test_altered_rows_do_not_decode(change: str) -> None:
         chunk["rows"] = base64.b64encode(zlib.compress(json.dumps(rows).encode())).decode()
     with pytest.raises((TypeError, ValueError)):  # the mapper wraps either
         text.decode(json.dumps(document))
+
+
+def test_decoded_empty_lists_are_one_shared_list_that_refuses_change() -> None:
+    text, _ = _transcoders()
+    trajectory = _trajectory(decisions=6)
+    trajectory.collect_events()
+    loaded = _loaded(text, _stored_state(text, trajectory), trajectory.id, trajectory.version)
+    assert loaded.__dict__ == trajectory.__dict__
+    empties = [getattr(d, name) for d in loaded.decisions.values()
+               for name in ("within_frames", "review_reasons", "confirmations", "outcomes",
+                            "informed", "ratified_by", "closed_by")]
+    assert empties and all(e == [] and e is empties[0] for e in empties)
+    shared = empties[0]
+    for change in (lambda: shared.append("x"), lambda: shared.extend(["x"]),
+                   lambda: shared.insert(0, "x"), lambda: shared.__iadd__(["x"])):
+        with pytest.raises(TypeError, match="shared"):
+            change()
+    assert shared == [] and [*shared, "x"] == ["x"]
+    # A change replaces the record with a new list, as the events do; the others keep [].
+    first, second = list(loaded.decisions.values())[:2]
+    assert first.within_frames is second.within_frames
+    copied = Trajectory.Snapshot.take(loaded).mutate(None)
+    assert copied is not None and copied.__dict__ == trajectory.__dict__
