@@ -28,8 +28,10 @@ from strawberry.types.unset import UNSET
 
 from decisionlog.api.authentication import AuthenticatingGraphQL
 from decisionlog.api.documents import DocumentCache
+from decisionlog.api.fastpath import FastPath, tag_response
 from decisionlog.api.graphiql import graphiql_assets, graphiql_page
 from decisionlog.api.limits import MAX_BODY_BYTES, MAX_RESPONSE_BYTES, BodySizeLimit
+from decisionlog.api.manifest import TrustedManifest
 from decisionlog.api.media import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -37,6 +39,7 @@ from decisionlog.api.media import (
     response_media_type,
 )
 from decisionlog.api.memo import StateMemo
+from decisionlog.api.persisted import PersistedDocuments, document_id_of, resolve_request
 from decisionlog.api.readiness import check_readiness
 from decisionlog.api.requestid import RequestIdMiddleware
 from decisionlog.api.resultcache import ResultCache
@@ -55,7 +58,9 @@ from decisionlog.readmodels import ViewsKeeper
 from decisionlog.web import SecurityHeaders, page_routes
 
 if TYPE_CHECKING:
-    from strawberry.http import GraphQLHTTPResponse
+    from cross_web import AsyncHTTPRequestAdapter
+    from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+    from strawberry.http.base import BaseRequestProtocol
     from strawberry.types import ExecutionResult
 
     from decisionlog.api.context import Context
@@ -63,7 +68,11 @@ if TYPE_CHECKING:
 
 class GraphQLApp(NotingGraphQL, AuthenticatingGraphQL):
     """Strawberry's ASGI app, with our request context and authentication, answering in
-    the media type the client accepts (`api/media.py`)."""
+    the media type the client accepts (`api/media.py`), finding persisted documents
+    (`api/persisted.py`) and tagging answers (`api/fastpath.py`)."""
+
+    results: ResultCache
+    persisted: PersistedDocuments
 
     def encode_json(self, data: object) -> str:
         return encode_json(data)
@@ -82,12 +91,25 @@ class GraphQLApp(NotingGraphQL, AuthenticatingGraphQL):
     async def run(self, request: Request | WebSocket, context: Context = UNSET,
                   root_value: None = UNSET) -> Response | WebSocket:
         response = await super().run(request, context, root_value)
-        if (isinstance(response, Response) and isinstance(request, Request)
-                and response.media_type == JSON and _answers_in(request) != JSON):
+        if not (isinstance(response, Response) and isinstance(request, Request)):
+            return response
+        if response.media_type == JSON and _answers_in(request) != JSON:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
             response.status_code = getattr(request.state, "request_error_status", None) \
                 or response.status_code
-        return response
+        return tag_response(request, response, self.results)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter
+                              ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):
+            return data
+        return await resolve_request(self.persisted, data, request, self.parse_json)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        return super().should_render_graphql_ide(request) \
+            and "extensions" not in request.query_params \
+            and document_id_of(request.query_params) is None
 
     async def process_result(self, request: Request,
                              result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -164,13 +186,23 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     cursor_sealer(log)  # made on the first start, kept in the database for every worker
     settings = settings or Settings.from_env()
     caches = Caches.of(settings)
+    persisted = PersistedDocuments(
+        caches.documents, automatic=settings.persisted_queries,
+        introspection=settings.introspection,
+        manifest=None if settings.trusted_documents is None
+        else TrustedManifest.load(settings.trusted_documents))
     schema: DecisionLogSchema = build_schema(
         introspection=settings.introspection, documents=caches.documents,
-        results=caches.results)
+        results=caches.results,
+        refusal=None if persisted.manifest is None else persisted.refusal)
     authenticator = Authenticator(token_store(log), ttl=settings.token_cache_seconds)
     live = Live(log, settings.live())  # subscriptions: the log follower of this worker
     graphql = GraphQLApp(schema, log, authenticator, settings=settings, memo=caches.memo,
                          live=live)
+    graphql.results, graphql.persisted = caches.results, persisted
+    front = FastPath(graphql, app=log, results=caches.results, persisted=persisted,
+                     authenticator=authenticator,
+                     allow_anonymous_read=settings.allow_anonymous_read)
     telemetry = telemetry or Telemetry.from_env(
         backend=type(log.factory).__module__.rsplit(".", 1)[-1])
     if telemetry.tracing is not None:
@@ -212,7 +244,7 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", front, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/health", health),
             Route("/ready", ready),
@@ -232,6 +264,7 @@ def create_app(url: str | None = None, *, decision_log: DecisionLog | None = Non
     app.state.authenticator = authenticator
     app.state.settings = settings
     app.state.caches = caches
+    app.state.persisted = persisted
     app.state.schema = schema
     app.state.views_keeper = keeper
     app.state.live = live  # live.open_subscriptions: the subscriptions running now

@@ -32,7 +32,9 @@ from decisionlog.api.context import Context
 from decisionlog.api.groupcommit import GroupCommit
 from decisionlog.api.livesocket import LiveSession
 from decisionlog.api.masking import masked_error, new_request_id, should_mask_error
+from decisionlog.api.media import response_media_type
 from decisionlog.api.memo import StateMemo
+from decisionlog.api.persisted import DocumentRefusedError
 from decisionlog.api.settings import Settings
 from decisionlog.api.websocket import TransportHandler, WebSocketSlots
 from decisionlog.auth.authenticator import NOT_CACHED
@@ -112,6 +114,9 @@ class AuthenticatingGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
         except NotAuthenticatedError as error:  # raised before anything was sent
             await error.response()(scope, receive, send)
+        except DocumentRefusedError as error:  # likewise (`persisted.py`)
+            accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+            await error.response(response_media_type(accept))(scope, receive, send)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.websockets.try_open():

@@ -7,6 +7,10 @@ and its costs (`cost.py`) for the few sets of page sizes its requests asked for.
 cache counts each entry's bytes (`sizes.document_size`) and keeps at most `max_bytes`;
 a document larger than an eighth of that is used once and not kept.
 
+Automatic persisted queries (`persisted.py`) are kept here too: a document registered
+under its SHA-256 hash is a second entry for the same `Document`, counted again (so the
+bound errs on the large side).
+
 `DocumentPipeline` is the schema extension that serves requests from it; the schema
 also asks it first whether an operation is heavy enough to run off the event loop
 (`schema.py`).
@@ -15,7 +19,7 @@ also asks it first whether an operation is heavy enough to run off the event loo
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from graphql import GraphQLError, parse, validate
@@ -39,8 +43,9 @@ class Document:
     """A parsed query with what is known about it: its validation errors (once
     validated) and the cost of the variable sets seen."""
 
-    def __init__(self, node: DocumentNode, size: int) -> None:
+    def __init__(self, node: DocumentNode, size: int, text: str) -> None:
         self.node = node
+        self.text = text
         self.size = size
         self.errors: list[GraphQLError] | None = None
         self._costs: dict[tuple[Any, ...], int] = {}
@@ -76,17 +81,29 @@ class DocumentCache:
 
     def __init__(self, *, max_bytes: int = DEFAULT_MAX_BYTES,
                  max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
-        self._entries: BoundedLRU[str, Document] = BoundedLRU(max_entries,
-                                                               max_bytes=max_bytes)
+        # by query text, and by ("sha256", hash) for persisted queries
+        self._entries: BoundedLRU[str | tuple[str, str], Document] = BoundedLRU(
+            max_entries, max_bytes=max_bytes)
 
     def get(self, query: str) -> Document | None:
         return self._entries.get(query)
 
     def add(self, query: str, node: DocumentNode) -> Document:
         """The entry for a document just parsed (kept if it is small enough)."""
-        document = Document(node, document_size(node, query))
+        document = Document(node, document_size(node, query), query)
         self._entries.put(query, document, size=document.size)
         return document
+
+    def persist(self, sha256: str, query: str) -> Document:
+        """Keep a document under its hash too (the caller checked the hash); raises
+        GraphQLError for a syntax error, and then keeps nothing."""
+        document = self.parsed(query)
+        self._entries.put(("sha256", sha256), document, size=document.size)
+        return document
+
+    def persisted(self, sha256: str) -> Document | None:
+        """The document kept under a hash, if any."""
+        return self._entries.get(("sha256", sha256))
 
     def parsed(self, query: str) -> Document:
         """The entry for a query, parsed now if it is not kept; raises GraphQLError for
@@ -108,10 +125,12 @@ class DocumentPipeline(SchemaExtension):
 
     def __init__(self, documents: DocumentCache,
                  rules: tuple[type[ASTValidationRule], ...], *,
-                 hide_suggestions: bool) -> None:
+                 hide_suggestions: bool,
+                 refusal: Callable[[str], GraphQLError | None] | None = None) -> None:
         self.documents = documents
         self.rules = rules
         self.hide_suggestions = hide_suggestions
+        self.refusal = refusal  # with trusted documents: why a document may not run
         self._document: Document | None = None
 
     def on_parse(self) -> Iterator[None]:
@@ -131,7 +150,11 @@ class DocumentPipeline(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = self._document
-        if document is not None and context.graphql_document is document.node:
+        refused = None if self.refusal is None or not context.query \
+            else self.refusal(context.query)
+        if refused is not None:  # not trusted (over HTTP, refused before this)
+            context.pre_execution_errors = [refused]
+        elif document is not None and context.graphql_document is document.node:
             schema = context.schema._schema
             errors = document.validated(schema, self.rules,
                                         hide_suggestions=self.hide_suggestions)

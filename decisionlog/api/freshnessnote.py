@@ -6,6 +6,10 @@ execution also reads, in the same snapshot, how far they are behind
 (`readmodels.watching_freshness`); when any was behind, the answer says so:
 
     "extensions": {"readModels": {"status": "rebuilding", "behind": 18061, ...}}
+
+Such an answer is neither kept nor tagged (`resultcache.py`): it runs after the result
+cache's hook in the schema's extension list, so it ends first, while the cache still
+listens.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from strawberry.extensions import SchemaExtension
 
 from decisionlog.api.readiness import freshness_note
+from decisionlog.api.resultcache import uncacheable
 from decisionlog.readmodels import watching_freshness
 from decisionlog.readmodels.reader import FreshnessSeen
 
@@ -29,6 +34,8 @@ class ReadModelFreshness(SchemaExtension):
         with watching_freshness() as seen:
             self._seen = seen
             yield
+        if seen.lagging is not None:
+            uncacheable()  # a later answer may differ with no new event: untagged
 
     def get_results(self) -> dict[str, Any]:
         lagging = None if self._seen is None else self._seen.lagging

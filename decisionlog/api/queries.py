@@ -10,10 +10,13 @@ import strawberry
 from decisionlog.api.arguments import QueryError, require_offset
 from decisionlog.api.audit import AuditQuery
 from decisionlog.api.context import Info
+from decisionlog.api.dependencies import TrajectoryState, trajectory_state
 from decisionlog.api.permissions import may_read
 from decisionlog.api.readmodel_queries import ReadModelQuery
-from decisionlog.api.resultcache import depends_on, uncacheable
+from decisionlog.api.resultcache import depends_on, depends_on_state
 from decisionlog.api.types import Trajectory, trajectory_type
+from decisionlog.application.decision_log import parse_id
+from decisionlog.domain.errors import TrajectoryNotFoundError
 
 
 @strawberry.input(one_of=True)
@@ -35,13 +38,21 @@ class Query(AuditQuery, ReadModelQuery):
                    as_of: AsOf | None = None) -> Trajectory | None:
         version, at = _as_of(as_of)
         if not may_read(info, id):
-            uncacheable()
-            return None
-        aggregate = info.context.app.get_trajectory(id, version=version, at=at)
-        if aggregate is None or as_of is not None:
-            uncacheable()
-        else:
-            depends_on(aggregate)
+            return None  # the same null whatever the store holds
+        try:
+            uuid = parse_id(id)
+        except TrajectoryNotFoundError:
+            return None  # not an id: null, now and always
+        app = info.context.app
+        if as_of is None:
+            aggregate = app.get_trajectory(uuid)
+            if aggregate is None:
+                depends_on_state(TrajectoryState(uuid, 0, ""))
+            else:
+                depends_on(aggregate)
+        else:  # as of the past: holds while the trajectory stays as it is now (read first)
+            depends_on_state(trajectory_state(app, uuid))
+            aggregate = app.get_trajectory(uuid, version=version, at=at)
         return None if aggregate is None else trajectory_type(aggregate)
 
 

@@ -1,41 +1,54 @@
-"""Whole query results, reused while the trajectories they read stay unchanged.
+"""Whole query answers, reused while what they depend on stays unchanged; and the
+facts an answer's ETag is made of.
 
-Client tools poll and dashboards fan out: the same query about the same trajectory, again
-and again, between writes. graphql-core spends about 8 us on every field it resolves,
-so a 100-field answer costs several times a trivial query. This cache answers a repeat
-from the result it kept, after checking that every trajectory it read is still at the
-same version and head digest: one read of each (the aggregate cache's fast-forward, the
-first thing the uncached path does too). A write moves the version, so a query after a
+Client tools poll and dashboards fan out: the same query, again and again, between
+writes. graphql-core spends about 8 us on every field it resolves, so a 100-field answer
+costs several times a trivial query. This cache keeps each answer with its dependencies
+(`dependencies.py`) and answers a repeat after checking that they still hold: over HTTP
+from the encoded bytes, before strawberry (`fastpath.py`); over a websocket or in
+process, from the `ExecutionResult`, here. A write moves a version, so a query after a
 mutation sees it (read-your-writes), on any worker.
 
-A result is kept only when
-- the operation is a query whose root fields are all in `CACHEABLE_ROOT_FIELDS`;
-- every trajectory it read came through `depends_on` (the `trajectory` resolver) in its
-  current state: `asOf`, unknown ids and refusals call `uncacheable()`;
+An answer is kept, and tagged (`etag.py`), only when
+- the operation is a query and every root field it may select is in `ROOT_FIELDS`
+  (a field not there, such as `auditLog` and `verifyTrajectory`, which read the stored
+  rows as they are in order to show damage, or any new field until it is reviewed,
+  makes the answer untagged and not kept);
+- nothing it ran called `uncacheable()`: what depends on the clock (a "now" default,
+  what is due) or on lagging read models (`freshnessnote.py`) does;
 - it has no errors.
-The key is the document, the operation name, the variables and the principal (so field
-permissions hold). Everything under `Trajectory` must be a function of the trajectory's
-state and the principal: a field that reads anything else (read models, the clock,
-other trajectories) must call `uncacheable()`.
+Under `Trajectory`, every field must be a function of the trajectory's state, its
+arguments and the principal (a test lists them, reviewed). Answers that depend on
+nothing (`{ __typename }`, introspection) are tagged but not kept: they cost little.
 
-A cache belongs to one app (`create_app` makes it): at most
-`DECISIONLOG_RESULT_CACHE_SIZE` results (default 256; 0: off), and at most its byte bound
-(`Settings.cache_bytes`), each result counted by `sizes.approximate_size`; a result over an
-eighth of the bound is not kept (300 results of 1 MB each had pinned 1.13 GB).
+The key is the document, the operation name, the variables and the principal (so field
+permissions hold). A cache belongs to one app (`create_app` makes it): at most
+`DECISIONLOG_RESULT_CACHE_SIZE` answers (default 256; 0: off), and at most its byte
+bound (`Settings.cache_bytes`), each counted by `sizes.approximate_size` (its bytes
+too); an answer over an eighth of the bound is not kept.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
-from uuid import UUID
 
-import orjson
-from graphql import ExecutionResult, FieldNode, OperationDefinitionNode, OperationType
+from graphql import ExecutionResult
+from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
+from decisionlog.api.cacheplan import Plan, plan_of, variables_key
+from decisionlog.api.dependencies import (
+    Dependency,
+    TrajectoryState,
+    scope_dependencies,
+    state_watch,
+)
+from decisionlog.api.etag import EtagSigner
 from decisionlog.api.sizes import approximate_size
 from decisionlog.infrastructure.lru import BoundedLRU
 from decisionlog.infrastructure.observer import RESULTS
@@ -44,125 +57,198 @@ if TYPE_CHECKING:
     from strawberry.types import ExecutionContext
 
     from decisionlog.application import DecisionLog
+    from decisionlog.auth.principal import Principal
     from decisionlog.domain.trajectory import Trajectory
 
 SIZE_VARIABLE: Final = "DECISIONLOG_RESULT_CACHE_SIZE"
 DEFAULT_SIZE: Final = 256
-CACHEABLE_ROOT_FIELDS: Final = frozenset({"trajectory", "__typename"})
+ANSWER_STATE: Final = "graphql_answer"  # request.state attribute the HTTP layer reads
 
-State = tuple[UUID, int, str]  # trajectory id, version, head digest
+Key = tuple[str, str | None, bytes, "Principal"]
 
 
 @dataclass
 class _Reads:
-    """The trajectory states one execution read, and whether its result may be kept."""
+    """The dependencies one execution read, and whether its answer may be kept."""
 
-    states: dict[UUID, tuple[int, str]] = field(default_factory=dict)
+    states: dict[Any, Dependency] = field(default_factory=dict)
     cacheable: bool = True
+
+    def add(self, dependency: Dependency) -> None:
+        name = dependency.trajectory_id if isinstance(dependency, TrajectoryState) \
+            else type(dependency)
+        if self.states.setdefault(name, dependency) != dependency:
+            self.cacheable = False  # read in two states during one execution
 
 
 _reads: ContextVar[_Reads | None] = ContextVar("decisionlog_result_reads", default=None)
 
 
 def depends_on(trajectory: Trajectory) -> None:
-    """Record that the result being computed read this trajectory in its current state."""
+    """Record that the answer being computed read this trajectory in this state."""
+    depends_on_state(TrajectoryState(trajectory.id, trajectory.version,
+                                     trajectory.head_digest))
+
+
+def depends_on_state(state: TrajectoryState) -> None:
+    """Record that the answer being computed holds while the trajectory is in `state`
+    (version 0: while it does not exist)."""
     reads = _reads.get()
     if reads is not None:
-        state = (trajectory.version, trajectory.head_digest)
-        if reads.states.setdefault(trajectory.id, state) != state:
-            reads.cacheable = False
+        reads.add(state)
 
 
 def uncacheable() -> None:
-    """Keep the result being computed out of the cache."""
+    """Keep the answer being computed out of the cache, and give it no ETag."""
     reads = _reads.get()
     if reads is not None:
         reads.cacheable = False
 
 
-@dataclass(frozen=True)
-class _Entry:
+@dataclass
+class Entry:
+    """A kept answer: the result, what it depends on, its tag, and once sent over HTTP
+    its bytes. `mark` is the store's mark (`StateWatch.mark`) when it was last known
+    current."""
+
     result: ExecutionResult
-    states: tuple[State, ...]
+    dependencies: tuple[Dependency, ...]
+    tag: str
+    mark: int | None
+    body: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the HTTP layer needs of a taggable answer: its tag and, when kept, the
+    entry to give its bytes to."""
+
+    tag: str
+    entry: Entry | None
+
+
+@dataclass
+class Counts:
+    """What the cache did, since the app started (for metrics)."""
+
+    hits: int = 0  # answered from the cache (bytes or result)
+    misses: int = 0  # cacheable, not found (or stale): executed
+    stale: int = 0  # found, but something it depends on had changed
+    not_modified: int = 0  # GETs answered 304 Not Modified
+
+    def as_dict(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses, "stale": self.stale,
+                "not_modified": self.not_modified}
 
 
 class ResultCache:
-    """Results with the trajectory states they were computed from, for one app."""
+    """Answers with the dependencies they were computed from, for one app."""
 
     def __init__(self, *, max_entries: int = DEFAULT_SIZE, max_bytes: int | None = None
                  ) -> None:
-        self.entries: BoundedLRU[tuple[Any, ...], _Entry] = BoundedLRU(
-            max_entries, max_bytes=max_bytes)
+        self.entries: BoundedLRU[Key, Entry] = BoundedLRU(max_entries, max_bytes=max_bytes)
+        self.counts = Counts()
+        self._signers: weakref.WeakKeyDictionary[DecisionLog, EtagSigner] = \
+            weakref.WeakKeyDictionary()
+        self._schema_text: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.entries.maxsize > 0
 
     def extension(self) -> StateResultCache:
         """A new extension instance (one per request) over this cache."""
         return StateResultCache(self)
 
+    def current(self, key: Key, app: DecisionLog, *, with_body: bool = False
+                ) -> Entry | None:
+        """The entry under `key` if everything it depends on still holds (a stale one
+        is dropped); with `with_body`, only an entry whose bytes are kept."""
+        entry = self.entries.get(key)
+        if entry is None or (with_body and entry.body is None):
+            return None
+        watch = state_watch(app)
+        if not watch.unchanged_since(entry.mark):
+            mark = watch.mark()  # before the reads
+            if not watch.all_current(entry.dependencies):
+                self.entries.discard(key)
+                self.counts.stale += 1
+                return None
+            entry.mark = mark
+        self.counts.hits += 1
+        return entry
+
+    def signer(self, app: DecisionLog, schema: Any) -> EtagSigner:
+        """The tag signer of an app's answers (its key is read from the store once)."""
+        with self._lock:
+            signer = self._signers.get(app)
+            if signer is None:
+                if self._schema_text is None:
+                    self._schema_text = str(schema)
+                signer = self._signers[app] = EtagSigner.of(app, self._schema_text)
+            return signer
+
 
 class StateResultCache(SchemaExtension):
-    """Answers a repeated query from the cache while what it read is unchanged."""
+    """Answers a repeated query from the cache while what it read is unchanged; keeps
+    and tags the answers that may be."""
 
     def __init__(self, cache: ResultCache) -> None:
-        self.cache = cache.entries
+        self.cache = cache
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        cache = self.cache
-        key = _key(context) if cache.maxsize > 0 else None
-        if key is None:
+        plan = plan_of(context)
+        if plan is None:
             yield
             return
         app: DecisionLog = context.context.app
-        entry = cache.get(key)
+        key: Key = (plan.query, plan.operation_name, plan.variables, plan.principal)
+        cache = self.cache
+        entry = cache.current(key, app) if cache.enabled else None
         if entry is not None:
-            if _current(app, entry.states):
-                app.observer.cache_lookup(RESULTS, True)
-                context.result = entry.result
-                yield
-                return
-            cache.discard(key)
+            app.observer.cache_lookup(RESULTS, True)
+            context.result = entry.result
+            _note(context, Answer(entry.tag, entry))
+            yield
+            return
         app.observer.cache_lookup(RESULTS, False)
+        mark = state_watch(app).mark()  # before anything is read
         reads = _Reads()
+        if plan.reads_scope:  # lists: the scope's state before they are read
+            scope = scope_dependencies(app, plan.principal)
+            if scope is None:
+                reads.cacheable = False
+            for dependency in scope or ():
+                reads.add(dependency)
         token = _reads.set(reads)
         try:
             yield
         finally:
             _reads.reset(token)
         result = context.result
-        if (reads.cacheable and reads.states and isinstance(result, ExecutionResult)
+        if not (reads.cacheable and isinstance(result, ExecutionResult)
                 and not result.errors and result.data is not None):
-            states = tuple((i, v, d) for i, (v, d) in reads.states.items())
-            cache.put(key, _Entry(result, states),
-                      size=approximate_size((key, result.data)))
+            return
+        dependencies = tuple(reads.states.values())
+        tag = cache.signer(app, context.schema).base(
+            query=plan.query, operation_name=plan.operation_name, variables=plan.variables,
+            principal=plan.principal, dependencies=dependencies)
+        kept = None
+        if dependencies and cache.enabled:
+            cache.counts.misses += 1
+            kept = Entry(result, dependencies, tag, mark)
+            cache.entries.put(key, kept, size=approximate_size((key, result.data)) * 2)
+        _note(context, Answer(tag, kept))
 
 
-def _current(app: DecisionLog, states: tuple[State, ...]) -> bool:
-    for trajectory_id, version, digest in states:
-        trajectory = app.get_trajectory(trajectory_id)
-        if trajectory is None or trajectory.version != version \
-                or trajectory.head_digest != digest:
-            return False
-    return True
+def _note(context: ExecutionContext, answer: Answer) -> None:
+    """Leave the answer's tag (and entry) for the HTTP layer (`fastpath.py`)."""
+    request = getattr(context.context, "request", None)
+    if isinstance(request, Request):
+        setattr(request.state, ANSWER_STATE, answer)
 
 
-def _key(context: ExecutionContext) -> tuple[Any, ...] | None:
-    """The cache key of a cacheable operation; None for any other."""
-    document = context.graphql_document
-    principal = getattr(context.context, "principal", None)
-    if document is None or principal is None or context.query is None:
-        return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if context.operation_name is not None:
-        operations = [o for o in operations
-                      if o.name is not None and o.name.value == context.operation_name]
-    if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
-        return None
-    for selection in operations[0].selection_set.selections:
-        if not isinstance(selection, FieldNode) \
-                or selection.name.value not in CACHEABLE_ROOT_FIELDS:
-            return None
-    try:
-        variables = orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        return None
-    return (context.query, context.operation_name, variables, principal)
+__all__ = ["Answer", "Entry", "Plan", "ResultCache", "depends_on", "depends_on_state",
+           "uncacheable", "variables_key"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -118,9 +118,12 @@ class DecisionLogSchema(strawberry.Schema):
 
 
 def build_schema(*, introspection: bool = True, documents: DocumentCache | None = None,
-                 results: ResultCache | None = None) -> DecisionLogSchema:
+                 results: ResultCache | None = None,
+                 refusal: Callable[[str], GraphQLError | None] | None = None
+                 ) -> DecisionLogSchema:
     """The schema with its limits, caches and error masking; caches made here unless
-    given (`create_app` gives the app's)."""
+    given (`create_app` gives the app's); `refusal`: with trusted documents, why a
+    document may not run (`persisted.py`)."""
     documents = documents if documents is not None else DocumentCache()
     results = results if results is not None else ResultCache()
     rules = validation_rules(introspection=introspection)
@@ -130,7 +133,8 @@ def build_schema(*, introspection: bool = True, documents: DocumentCache | None 
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
-            lambda: DocumentPipeline(documents, rules, hide_suggestions=hide),
+            lambda: DocumentPipeline(documents, rules, hide_suggestions=hide,
+                                     refusal=refusal),
             MaskInternalErrors, results.extension, ReadModelFreshness,
         ],
     )

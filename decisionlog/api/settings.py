@@ -25,6 +25,9 @@ SUBSCRIPTIONS_VARIABLE = "DECISIONLOG_MAX_SUBSCRIPTIONS"
 SUBSCRIPTION_QUEUE_VARIABLE = "DECISIONLOG_SUBSCRIPTION_QUEUE"
 LIVE_CHECK_SECONDS_VARIABLE = "DECISIONLOG_LIVE_CHECK_SECONDS"
 WEBSOCKET_IDLE_SECONDS_VARIABLE = "DECISIONLOG_WEBSOCKET_IDLE_SECONDS"
+TRUSTED_DOCUMENTS_VARIABLE = "DECISIONLOG_TRUSTED_DOCUMENTS"
+PERSISTED_QUERIES_VARIABLE = "DECISIONLOG_PERSISTED_QUERIES"
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 MiB = 1024 * 1024
@@ -74,6 +77,10 @@ class Settings:
             per_connection=self.max_subscriptions_per_connection,
             per_token=self.max_subscriptions_per_token, per_worker=self.max_subscriptions,
             queue=self.subscription_queue, check_seconds=self.live_check_seconds)
+    trusted_documents: str | None = None
+    """A manifest of the only documents to run (`api/manifest.py`); None: any."""
+    persisted_queries: bool = True
+    """Whether automatic persisted queries are accepted (`api/persisted.py`)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -109,6 +116,9 @@ class Settings:
             live_check_seconds=number(LIVE_CHECK_SECONDS_VARIABLE, 0) or None,
             websocket_idle_seconds=number(WEBSOCKET_IDLE_SECONDS_VARIABLE,
                                           defaults.websocket_idle_seconds),
+            trusted_documents=env.get(TRUSTED_DOCUMENTS_VARIABLE, "").strip() or None,
+            persisted_queries=env.get(PERSISTED_QUERIES_VARIABLE, "").strip().lower()
+            not in FALSE_WORDS,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -128,4 +138,6 @@ class Settings:
             SUBSCRIPTION_QUEUE_VARIABLE: str(self.subscription_queue),
             LIVE_CHECK_SECONDS_VARIABLE: str(self.live_check_seconds or ""),
             WEBSOCKET_IDLE_SECONDS_VARIABLE: str(self.websocket_idle_seconds),
+            TRUSTED_DOCUMENTS_VARIABLE: self.trusted_documents or "",
+            PERSISTED_QUERIES_VARIABLE: "1" if self.persisted_queries else "0",
         }

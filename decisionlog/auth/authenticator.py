@@ -54,10 +54,13 @@ class Authenticator:
         key_id, secret = parts
         return _principal(self._record(key_id, max_age), secret)
 
-    def cached_principal(self, token: str, *, max_age: float | None = None
+    def cached_principal(self, token: str, *, max_age: float | None = None,
+                         count: bool = True
                          ) -> Principal | NotCached | None:
         """What `principal(token)` answers when that needs no store lookup; else
-        `NOT_CACHED` (for callers that would rather run store lookups in a thread)."""
+        `NOT_CACHED` (for callers that would rather run store lookups in a thread).
+        `count=False`: not counted as a lookup (a caller that may yet hand the request
+        on to one that looks the token up again counts its own hit)."""
         parts = split_token(token)
         if parts is None:
             return None
@@ -65,7 +68,8 @@ class Authenticator:
         entry = self._cache.get(key_id)
         if entry is None or not self._fresh(entry[0], max_age):
             return NOT_CACHED  # (the lookup that follows counts the miss)
-        self.observer.cache_lookup(TOKENS, True)
+        if count:
+            self.observer.cache_lookup(TOKENS, True)
         return _principal(entry[1], secret)
 
     def principal_of_key(self, key_id: str) -> Principal | None:

@@ -47,6 +47,14 @@ def _serve(args: argparse.Namespace) -> int:
     database = parse_database_url(url)
     if args.workers < 1:
         raise CommandError("--workers must be at least 1.")
+    settings = dataclasses.replace(
+        Settings.from_env(), allow_anonymous_read=args.allow_anonymous_read,
+        introspection=not args.no_introspection)
+    manifest = args.trusted_documents or settings.trusted_documents
+    if manifest is not None:  # from the option, or from DECISIONLOG_TRUSTED_DOCUMENTS
+        settings = dataclasses.replace(settings, trusted_documents=trusted_manifest(manifest))
+    if args.no_persisted_queries:
+        settings = dataclasses.replace(settings, persisted_queries=False)
     if args.workers > 1 and database.backend != "postgres":
         raise CommandError("--workers > 1 needs PostgreSQL; a SQLite file (or memory) "
                            "serves one worker.")
@@ -79,9 +87,7 @@ def _serve(args: argparse.Namespace) -> int:
                       "--role facilitator|auditor|reader --name NAME`)")
                 print(f"GraphiQL: {endpoint}  (it needs a token too)")
             os.environ[DATABASE_URL_VARIABLE] = url
-            os.environ.update(dataclasses.replace(
-                Settings.from_env(), allow_anonymous_read=args.allow_anonymous_read,
-                introspection=not args.no_introspection).to_env())
+            os.environ.update(settings.to_env())
             if args.allow_anonymous_read:
                 print("Anonymous reads are allowed: requests without a token read every "
                       "trajectory.")
@@ -100,6 +106,19 @@ def _serve(args: argparse.Namespace) -> int:
             loop=loop, **logging_options, **options,
         )
     return 0
+
+
+def trusted_manifest(path: str) -> str:
+    """The absolute path of a manifest that loads (workers read it again); raises
+    CommandError with the one line that says what is wrong with it."""
+    from decisionlog.api.manifest import ManifestError, TrustedManifest
+
+    try:
+        manifest = TrustedManifest.load(path)
+    except ManifestError as error:
+        raise CommandError(str(error)) from None
+    print(f"Trusted documents: {len(manifest)} from {path}; nothing else runs.")
+    return os.path.abspath(path)
 
 
 def event_loop_and_parser() -> tuple[Literal["uvloop", "asyncio"], Literal["httptools", "h11"]]:
@@ -139,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="requests without a token read everything (a public demo)")
     serve.add_argument("--no-introspection", action="store_true",
                        help="refuse __schema/__type queries (GraphiQL then cannot help)")
+    serve.add_argument("--trusted-documents", metavar="FILE",
+                       help="run only the documents of this manifest (GraphQL Codegen's "
+                            "persisted documents, Relay's persisted_queries.json, or "
+                            "Apollo's manifest; see docs/http.md)")
+    serve.add_argument("--no-persisted-queries", action="store_true",
+                       help="refuse automatic persisted queries (clients then send "
+                            "whole documents)")
     add_operations_arguments(serve)
     serve.set_defaults(handler=_serve)
     add_token_commands(commands)

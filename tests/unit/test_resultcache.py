@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from graphql import GraphQLObjectType, GraphQLUnionType, get_named_type
 
 from decisionlog.api import types
+from decisionlog.api.cacheplan import ROOT_FIELDS
 from decisionlog.api.context import Context
+from decisionlog.api.dependencies import TrajectoryState
 from decisionlog.api.resultcache import ResultCache
 from decisionlog.api.schema import DecisionLogSchema, build_schema
 from decisionlog.application import DecisionLog
@@ -89,16 +92,68 @@ def test_principals_do_not_share_results(app: DecisionLog, schema: DecisionLogSc
     assert _run(schema, app, QUERY, {"id": tid}, stranger) == {"trajectory": None}
 
 
-def test_as_of_unknown_ids_and_other_root_fields_are_not_kept(
+def test_as_of_answers_are_kept_until_their_trajectory_changes(
         app: DecisionLog, schema: DecisionLogSchema, results: ResultCache) -> None:
-    tid = _start(app)
+    tid, other = _start(app), _start(app, "Other")
     _add_member(app, tid, "Anna")
     as_of = "query A($id: ID!) { trajectory(id: $id, asOf: {version: 1}) { version } }"
     assert _run(schema, app, as_of, {"id": tid}) == {"trajectory": {"version": 1}}
+    assert len(results.entries) == 1
+
+    # A change elsewhere: answered from the cache
+    _add_member(app, other, "Olga")
+    assert _run(schema, app, as_of, {"id": tid}) == {"trajectory": {"version": 1}}
+    assert results.counts.hits == 1
+
+    # A change to the trajectory: computed again (as of the past, it may have reached
+    # an `at` in the future; the answer is tied to the trajectory as it is)
+    _add_member(app, tid, "Bert")
+    assert _run(schema, app, as_of, {"id": tid}) == {"trajectory": {"version": 1}}
+    assert (results.counts.hits, results.counts.stale) == (1, 1)
+
+
+def test_an_unknown_id_is_kept_while_it_names_nothing(
+        app: DecisionLog, schema: DecisionLogSchema, results: ResultCache) -> None:
     unknown = "00000000-0000-0000-0000-000000000001"
     assert _run(schema, app, QUERY, {"id": unknown}) == {"trajectory": None}
-    listing = "{ trajectories(first: 5) { totalCount } }"
+    [entry] = results.entries.values()
+    assert entry.dependencies == (TrajectoryState(UUID(unknown), 0, ""),)
+    assert _run(schema, app, QUERY, {"id": "not an id"}) == {"trajectory": None}
+    assert len(results.entries) == 1  # null for ever: tagged, nothing to keep
+
+
+def test_lists_are_kept_until_anything_in_their_scope_changes(
+        app: DecisionLog, schema: DecisionLogSchema, results: ResultCache) -> None:
+    tid, other = _start(app), _start(app, "Other")
+    listing = "{ trajectories(first: 5) { totalCount edges { node { name version } } } }"
+    scoped = Principal(name="sam", role="reader", trajectories=frozenset({tid}))
+    everything = _run(schema, app, listing, {})
+    mine = _run(schema, app, listing, {}, scoped)
+    assert (everything["trajectories"]["totalCount"], mine["trajectories"]["totalCount"]) \
+        == (2, 1)
+
+    # Outside the scoped token's scope: only the unscoped answer is computed again
+    _add_member(app, other, "Olga")
     _run(schema, app, listing, {})
+    _run(schema, app, listing, {}, scoped)
+    assert (results.counts.hits, results.counts.stale) == (1, 1)
+
+    # Inside it: both
+    _add_member(app, tid, "Anna")
+    assert _run(schema, app, listing, {}, scoped)["trajectories"]["edges"][0]["node"] \
+        == {"name": "Programme", "version": 2}
+    _run(schema, app, listing, {})
+    assert (results.counts.hits, results.counts.stale) == (1, 3)
+
+
+def test_audit_fields_are_never_kept(app: DecisionLog, schema: DecisionLogSchema,
+                                     results: ResultCache) -> None:
+    tid = _start(app)
+    _run(schema, app, "query V($id: ID!) { verifyTrajectory(id: $id) { ok } }", {"id": tid})
+    _run(schema, app, "{ auditLog(first: 2) { edges { node { version } } } }", {})
+    mixed = "query M($id: ID!) { trajectory(id: $id) { name } auditLog { pageInfo { " \
+            "hasNextPage } } }"
+    _run(schema, app, mixed, {"id": tid})
     assert len(results.entries) == 0
 
 
@@ -129,8 +184,9 @@ def test_a_write_by_another_worker_is_seen(tmp_path: Path, schema: DecisionLogSc
         writer.close()
 
 
-# Every field the cache may keep, reviewed: each is a function of the trajectory's state,
-# the field's arguments and the principal.
+# Every field the cache may keep, reviewed: each is a function of the trajectory's state
+# (or, under the lists, of the state of the trajectories in the principal's scope), the
+# field's arguments and the principal, or calls uncacheable() (the clock, for one).
 REVIEWED = {
     "AttentionItem": {"decision", "domain", "kind", "reason"},
     "Confirmation": {"confirmedAt", "confirmedBy", "rationale", "reasonsClosed", "reviewBy",
@@ -147,6 +203,25 @@ REVIEWED = {
     "DecisionEdge": {"cursor", "node"},
     "DecisionRight": {"condition", "domain", "effectiveFrom", "endedAt", "grantedAt",
                       "holder", "id", "inForce", "right", "phases"},
+    # under the lists (root fields read from the read models)
+    "DecisionSummary": {"closedAt", "closedReason", "consulted", "decidedAt", "decidedBy",
+                        "decision", "domain", "evidence", "id", "kind", "notConsultedCount",
+                        "origin", "phase", "ratifiedAt", "rationale", "recordedAt", "scale",
+                        "since", "statement", "status", "supersededByIds", "supersedesIds",
+                        "surfacedById", "title", "trajectory", "trajectoryId",
+                        "reviewBy", "reviewReasons", "upForReview"},
+    "DecisionRef": {"id", "title"},
+    "ReviewReasonSummary": {"frame", "kind", "openedAt", "outcomeId", "reason",
+                            "supersededBy", "throughFrame", "version"},
+    "DecisionSummaryConnection": {"edges", "pageInfo", "totalCount"},
+    "DecisionSummaryEdge": {"cursor", "node"},
+    "DomainRef": {"id", "name"},
+    "Mandate": {"condition", "domain", "effectiveFrom", "grantedAt", "member", "phases",
+                "right", "rightId", "role", "trajectory", "viaRole"},
+    "MemberRef": {"id", "name"},
+    "PhaseRef": {"id", "name"},
+    "TrajectoryConnection": {"edges", "pageInfo", "totalCount"},
+    "TrajectoryEdge": {"cursor", "node"},
     "DomainMandate": {"advises", "decides", "domain", "informed"},
     "Event": {"data", "digest", "previousDigest", "recordedAt", "recordedBy", "summary",
               "type", "version"},
@@ -188,8 +263,22 @@ def test_every_field_under_trajectory_is_reviewed_for_the_cache() -> None:
             for field in named.fields.values():
                 walk(field.type)
 
-    walk(build_schema()._schema.get_type("Trajectory"))
+    query = build_schema()._schema.query_type
+    assert query is not None
+    for name in ROOT_FIELDS.keys() - {"__typename", "__schema", "__type"}:
+        walk(query.fields[name].type)
     assert found == REVIEWED, (
-        "a new field under Trajectory: results are cached per trajectory state "
-        "(decisionlog/api/resultcache.py), so it must be a function of that state, its "
-        "arguments and the principal, or call uncacheable(); then list it here")
+        "a new field under Trajectory or a list: answers are cached and tagged by the "
+        "states they read (decisionlog/api/resultcache.py), so it must be a function of "
+        "those states, its arguments and the principal, or call uncacheable(); then "
+        "list it here")
+
+
+def test_every_root_field_is_reviewed_for_the_cache() -> None:
+    query = build_schema()._schema.query_type
+    assert query is not None
+    never = {"auditLog", "verifyTrajectory"}  # the stored rows as they are: never kept
+    assert set(query.fields) == (ROOT_FIELDS.keys() - {"__typename", "__schema",
+                                                       "__type"}) | never, (
+        "a new root field: say in decisionlog/api/cacheplan.py (ROOT_FIELDS) what its "
+        "answers depend on, or leave it out (never kept, never tagged) and list it here")
