@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
+from starlette.responses import HTMLResponse
 
 from decisionlog.domain import reviews
 from decisionlog.domain.mandate import decision_phase_id
@@ -65,6 +66,10 @@ async def board_page(page: Page) -> Response:
     key = ("board", str(current.id), current.version, current.head_digest, shown.version,
            tuple(sorted(view.params().items())), error, changes,
            looking_back.due_count(shown, page.site.derived))  # due by the clock
+    visit = page.visit_key
+    whole_key = None if visit is None else ("board page", visit, key)
+    if whole_key is not None and (whole := page.site.fragments.get(whole_key)) is not None:
+        return HTMLResponse(whole)
     main = page.site.fragments.get(key)
     if main is None:
         main = page.fragment(
@@ -76,7 +81,10 @@ async def board_page(page: Page) -> Response:
             may_change=changes,
             actions=forms_catalogue.trajectory_actions(current) if changes else [])
         page.site.fragments.put(key, main)
-    return page.render("board.html", trajectory=shown, main=Markup(main))
+    html = page.render_html("board.html", trajectory=shown, main=Markup(main))
+    if whole_key is not None:
+        page.site.fragments.put(whole_key, html)
+    return HTMLResponse(html)
 
 
 async def decisions_page(page: Page) -> Response:

@@ -204,11 +204,14 @@ def test_serve_on_a_port_in_use_says_so_before_anything_else(work: Path) -> None
 
 @pytest.fixture(scope="module")
 def big_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A SQLite log of 5,000 events: verify --snapshots takes a few tenths of a second."""
+    """A SQLite log of 20,000 events in 40 trajectories: verify --snapshots takes over a
+    second, long enough for the signal to come first on a loaded machine (one trajectory
+    of as many members would take minutes to make: each new name is checked against all)."""
     path = tmp_path_factory.mktemp("big") / "big.db"
     app = DecisionLog(env=parse_database_url(f"sqlite:///{path}").env)
     try:
-        small_story(app, 5_000)
+        for n in range(40):
+            small_story(app, 500, name=f"Small {n}")
     finally:
         app.close()
     yield path
@@ -279,7 +282,8 @@ def test_ctrl_c_during_rebuild_says_where_it_stopped_and_the_next_run_resumes(
     path = work / "rebuild.db"
     app = DecisionLog(env=parse_database_url(f"sqlite:///{path}").env)
     try:
-        small_story(app, 400)
+        for n in range(8):  # 4,000 events: several seconds one at a time
+            small_story(app, 500, name=f"Small {n}")
     finally:
         app.close()
     url = f"sqlite:///{path}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.e2e.client import Server
+from tests.e2e.helpers import add_member
 from tests.web.conftest import MakeVisitor
 from tests.web.pages_client import Page
 
@@ -187,3 +188,18 @@ def test_history_pages_through_the_events(visitor: MakeVisitor, demo_id: str) ->
     assert first.document.find("a", href=f"/trajectories/{demo_id}?version=1")
     after = someone.get(f"/trajectories/{demo_id}/history", after="24")
     assert after.document.find("td", class_="num")[0].text == "25"
+
+
+def test_a_kept_board_is_each_visitors_own_and_shows_a_change_at_once(
+        server: Server, visitor: MakeVisitor, demo_id: str) -> None:
+    facilitator, reader = visitor("facilitator"), visitor("reader")
+    path = f"/trajectories/{demo_id}"
+    for _ in range(3):  # the second and third are kept pages
+        mine, theirs = facilitator.get(path), reader.get(path)
+        assert "Record a decision" in mine.text and "Record a decision" not in theirs.text
+        tokens = {page.document.hidden()["csrf_token"] for page in (mine, theirs)}
+        assert len(tokens) == 2  # each page carries its own session's CSRF token
+    add_member(server.client(server.facilitator_token), demo_id, "Noor Kaya",
+               "works council member")
+    for someone in (facilitator, reader):
+        assert "Noor Kaya works council member" in _section(someone.get(path), "team")
