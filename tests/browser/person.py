@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import screenshot
@@ -19,6 +19,22 @@ def _literal(text: str) -> str:
     if "'" not in text:
         return f"'{text}'"
     return "concat(" + ", \"'\", ".join(f"'{part}'" for part in text.split("'")) + ")"
+
+
+def _gone(element: WebElement) -> bool:
+    """Whether the element's page was left. Chromium asked about a node of a page being
+    replaced answers either "stale element" or, mid-navigation, "Node with given id does
+    not belong to the document" (a plain WebDriverException, which Selenium's
+    `staleness_of` does not expect: the cause of a rare failure under load)."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
 
 
 class Person:
@@ -56,7 +72,7 @@ class Person:
     def _wait_for_new_page(self, action: Any) -> None:
         old = self.driver.find_element(By.TAG_NAME, "html")
         action()
-        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 20).until(lambda _: _gone(old))
         WebDriverWait(self.driver, 20).until(
             lambda d: d.execute_script("return document.readyState") == "complete")
 
