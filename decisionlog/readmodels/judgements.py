@@ -30,7 +30,7 @@ from decisionlog.domain.values import (
     Scale,
     Side,
 )
-from decisionlog.readmodels.dialect import Executor
+from decisionlog.readmodels.dialect import Executor, Row
 from decisionlog.readmodels.projector import CONSULTED, DECIDED, Positioned
 
 if TYPE_CHECKING:
@@ -75,6 +75,10 @@ class _State:
     phase_starts: list[ph.PhaseStart]
 
 
+_JUDGED_ROWS = ("SELECT position, decision_id, domain_id, origin, judged_at, phase_id, "
+                "not_consulted FROM dl_decisions")
+
+
 def rejudge(ex: Executor, events: Iterable[Positioned]) -> None:
     """Judge again the decisions the events may have changed the judgement of."""
     for trajectory_id, mark in touched(events).items():
@@ -82,20 +86,26 @@ def rejudge(ex: Executor, events: Iterable[Positioned]) -> None:
 
 
 def _rejudge_trajectory(ex: Executor, tid: str, mark: _Touched) -> None:
-    conditions: list[str] = []
-    params: list[object] = []
+    # Two queries, each on its own index (the decision ids on the unique key, the
+    # moment on ix_decisions_judged): joined with OR, SQLite scanned every decision of
+    # the trajectory, once per batch, which made each write cost more the longer the
+    # trajectory grew.
+    # (`judged_at IS NOT NULL` is checked here: in the query, it led SQLite's planner to
+    # the moment's index for the ids too.)
+    found: dict[int, Row] = {}
     if mark.decision_ids:
         ids = sorted(mark.decision_ids)
-        conditions.append(f"decision_id IN ({', '.join('?' * len(ids))})")
-        params += ids
+        for row in ex.fetchall(
+                f"{_JUDGED_ROWS} WHERE trajectory_id = ? AND decision_id IN "
+                f"({', '.join('?' * len(ids))})", (tid, *ids)):
+            if row[4] is not None:
+                found[row[0]] = row
     if mark.since is not None:
-        conditions.append("judged_at >= ?")
-        params.append(mark.since)
+        for row in ex.fetchall(f"{_JUDGED_ROWS} WHERE trajectory_id = ? AND judged_at >= ?",
+                               (tid, mark.since)):
+            found[row[0]] = row
+    rows = [found[position] for position in sorted(found)]
     ts = ex.dialect.timestamp
-    rows = ex.fetchall(
-        "SELECT position, decision_id, domain_id, origin, judged_at, phase_id, "
-        "not_consulted FROM dl_decisions WHERE trajectory_id = ? AND judged_at IS NOT NULL "
-        f"AND ({' OR '.join(conditions)})", (tid, *params))
     if not rows:
         return
     state = _load_state(ex, tid, sorted({r[2] for r in rows}))
