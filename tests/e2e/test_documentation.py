@@ -31,7 +31,8 @@ from decisionlog.api.graphiql import FIRST_QUERY
 from tests.e2e.demo import DemoServer
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FIRST_PAGES = [ROOT / "README.md", ROOT / "docs" / "changes.md"]  # as the README leads
+PAGES = [*FIRST_PAGES, *sorted(set((ROOT / "docs").glob("*.md")) - set(FIRST_PAGES))]
 GRAPHQL_BLOCK = re.compile(r"^```graphql\n(.*?)^```", re.MULTILINE | re.DOTALL)
 SHELL_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
 CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```", re.MULTILINE | re.DOTALL)
