@@ -222,8 +222,11 @@ def interrupt_when(args: list[str], cwd: Path, marker: bytes, *, tty: bool
     """Run the command; send SIGINT when `marker` shows on its stderr (a terminal when
     `tty`, so progress is drawn). None when it finished before the signal reached it."""
     master, slave = pty.openpty() if tty else os.pipe()
+    # Ctrl-C's default action, whatever this test inherited: a shell without job control
+    # starts background commands with SIGINT ignored, and the child would inherit that.
     process = subprocess.Popen([*COMMAND, *args], cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=slave, text=False)
+                               stderr=slave, text=False,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(slave)
     seen = b""
     try:
