@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -20,29 +16,8 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 class OpsService(Service):
     """`decisionlog serve ARGS` (stdout and stderr in `log_path`)."""
 
-    args: list[str] = field(default_factory=list)
     log_level: str = "info"
-
-    def start(self) -> OpsService:
-        env = {**os.environ, "DECISIONLOG_DATABASE_URL": self.database_url, **self.extra_env}
-        log = open(self.log_path or os.devnull, "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "decisionlog.cli", "serve", "--port", str(self.port),
-             "--workers", str(self.workers), "--log-level", self.log_level, *self.args],
-            env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"decisionlog serve exited with {self.process.returncode}")
-            if self.workers == 1 or len(self.worker_pids()) == self.workers:
-                try:
-                    if httpx.get(f"{self.url}/ready", timeout=1).status_code == 200:
-                        return self
-                except httpx.HTTPError:
-                    pass
-            time.sleep(0.05)
-        raise RuntimeError("decisionlog serve did not become ready")
+    ready_path: str = "/ready"
 
     def scrape(self, token: str | None = None) -> Samples:
         """Every sample of `GET /metrics`, parsed by prometheus-client's own parser."""

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,16 @@ class Service(Server):
     """The service as users run it: `decisionlog serve` with uvicorn's worker processes."""
 
     workers: int = 1
+    args: list[str] = field(default_factory=list)  # more options of `serve`
+    log_level: str = "warning"
+    ready_path: str = "/health"  # answers 200 once serving
 
     def start(self) -> Service:
         env = {**os.environ, "DECISIONLOG_DATABASE_URL": self.database_url, **self.extra_env}
         log = open(self.log_path or os.devnull, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "decisionlog.cli", "serve", "--port", str(self.port),
-             "--workers", str(self.workers), "--log-level", "warning"],
+             "--workers", str(self.workers), "--log-level", self.log_level, *self.args],
             env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
@@ -40,12 +43,12 @@ class Service(Server):
                 raise RuntimeError(f"decisionlog serve exited with {self.process.returncode}")
             if self.workers == 1 or len(self.worker_pids()) == self.workers:
                 try:
-                    if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    if httpx.get(f"{self.url}{self.ready_path}", timeout=1).status_code == 200:
                         return self
                 except httpx.HTTPError:
                     pass
             time.sleep(0.05)
-        raise RuntimeError("decisionlog serve did not become healthy")
+        raise RuntimeError(f"decisionlog serve did not answer {self.ready_path}")
 
     def worker_pids(self) -> list[int]:
         """The uvicorn worker processes (children of the supervisor), oldest first."""
