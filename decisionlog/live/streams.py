@@ -89,27 +89,28 @@ async def audit_entries(follower: LogFollower, reader: Reader, *, after: int,
     """The audit log's entries after position `after` that pass the filter, stored ones
     first, then each one as it is committed."""
     position = after
-    while True:  # stored entries, at the consumer's pace
-        page = await reader(partial(audit_filter.page, follower, position))
-        for entry in page.entries:
-            yield entry
-            position = entry.position
-        position = max(position, page.end_position)
-        if not page.has_next_page:
-            break
-    only = audit_filter.trajectory_id
-    sink = EntryQueue(floor=position, capacity=capacity, trajectory_id=only,
-                      wants=audit_filter.matches)
-    passed = follower.register(sink)
-    try:
-        while position < passed:  # what the follower read before the sink was there
+
+    async def stored(until: int | None) -> AsyncIterator[AuditEntry]:
+        """Stored entries after `position` (up to `until`), at the consumer's pace."""
+        nonlocal position
+        while until is None or position < until:
             page = await reader(partial(audit_filter.page, follower, position))
             for entry in page.entries:
                 yield entry
                 position = entry.position
             position = max(position, page.end_position)
             if not page.has_next_page:
-                break
+                return
+
+    async for entry in stored(None):
+        yield entry
+    only = audit_filter.trajectory_id
+    sink = EntryQueue(floor=position, capacity=capacity, trajectory_id=only,
+                      wants=audit_filter.matches)
+    passed = follower.register(sink)
+    try:
+        async for entry in stored(passed):  # what the follower read before the sink was there
+            yield entry
         while True:
             entry = await sink.get()
             if entry.position > position:
